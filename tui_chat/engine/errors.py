@@ -1,0 +1,96 @@
+"""Typed engine errors, each with a message written for a person."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base of every error the engine reports to the CLI or the UI.
+
+    ``kind`` is a stable short name (for the session file and for tests); ``message`` is what the
+    user reads; ``hint`` says what to do about it; ``retryable`` says whether our retry loop may try again.
+    """
+
+    kind: str = "error"
+    retryable: bool = False
+
+    def __init__(self, message: str, *, hint: str = "", detail: str = "", retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.detail = detail
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigError(EngineError):
+    kind = "config"
+
+
+class ProviderError(EngineError):
+    """Something went wrong talking to the model provider."""
+
+    kind = "provider"
+
+
+class AuthenticationFailed(ProviderError):
+    kind = "authentication"
+
+
+class MissingCredentials(ProviderError):
+    kind = "missing_credentials"
+
+
+class RateLimited(ProviderError):
+    kind = "rate_limit"
+    retryable = True
+
+
+class ProviderOverloaded(ProviderError):
+    """HTTP 5xx: the provider is overloaded or failing."""
+
+    kind = "overloaded"
+    retryable = True
+
+
+class ProviderTimeout(ProviderError):
+    kind = "timeout"
+    retryable = True
+
+
+class ConnectionFailed(ProviderError):
+    """Connection refused, no such host, network unreachable."""
+
+    kind = "connection"
+    retryable = True
+
+
+class ContextWindowExceeded(ProviderError):
+    kind = "context_window"
+
+
+class BadRequest(ProviderError):
+    kind = "bad_request"
+
+
+class MalformedResponse(ProviderError):
+    kind = "malformed_response"
+
+
+class TurnDeadlineExceeded(ProviderError):
+    kind = "deadline"
+
+
+class StoreError(EngineError):
+    kind = "store"
+
+
+class DamagedConversation(StoreError):
+    """A conversation file that cannot be read; it is never overwritten."""
+
+    kind = "damaged"
+
+
+class ConversationNotFound(StoreError):
+    kind = "not_found"
