@@ -1,0 +1,409 @@
+"""JSON schema from a function's signature and docstring, and the ``@tool`` decorator.
+
+Writing a tool should take a typed Python function, not a hand-written schema: the schema the model
+sees is derived here from the type hints (``str``, ``int``, ``float``, ``bool``, ``list[T]``,
+``dict[str, T]``, ``tuple[...]``, ``Literal[...]``, ``Enum`` subclasses, ``X | None``, unions,
+``Annotated[T, "description"]``, ``Any``) and from the docstring (its first paragraph is the tool's
+description; Google ``Args:`` sections and reST ``:param x:`` lines describe the parameters).
+
+A parameter named ``context`` is not part of the schema: the registry passes the
+:class:`~tui_chat.engine.tool_registry.ToolContext` through it. An unannotated parameter accepts any
+JSON value. ``**kwargs`` allows extra properties; without it ``additionalProperties`` is false, so a
+misspelt argument is reported to the model instead of being silently dropped. Annotations this module
+cannot express raise ``TypeError`` at decoration time, naming the function and the parameter.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import json
+import math
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
+
+CONTEXT_PARAMETER = "context"
+TOOL_ATTRIBUTE = "__tui_chat_tool__"
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECTION_HEADER = re.compile(r"^([A-Z][A-Za-z ]*):\s*$")
+_ARG_SECTIONS = {"Args", "Arguments", "Parameters", "Params", "Keyword Args", "Keyword Arguments"}
+_GOOGLE_ARG = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_REST_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
+_SIMPLE_TYPES: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+@dataclass(frozen=True)
+class ToolDefinition:
+    """What ``@tool`` attaches to a function: its name, description and parameter schema."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any] = field(hash=False)
+    timeout: float | None = None
+    wants_context: bool = False
+
+    def to_openai(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+
+class _Unsupported(Exception):
+    """An annotation (or part of one) that JSON schema cannot describe here."""
+
+
+def check_tool_name(name: str) -> str:
+    """Names the OpenAI-style APIs accept: 1-64 letters, digits, ``_`` or ``-``."""
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+        raise ValueError(f"invalid tool name {name!r}: use 1-64 letters, digits, '_' or '-'")
+    return name
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    """A per-tool timeout: None (the registry default) or a positive number of seconds."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    return float(timeout)
+
+
+# --- docstrings -------------------------------------------------------------------------------
+
+
+def _first_paragraph(doc: str) -> str:
+    lines: list[str] = []
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if not stripped or _SECTION_HEADER.match(stripped) or stripped.startswith(":"):
+            break
+        lines.append(stripped)
+    return " ".join(lines)
+
+
+def _parameter_docs(doc: str) -> dict[str, str]:
+    """Parameter descriptions from a Google ``Args:`` section or reST ``:param x:`` fields."""
+    found: dict[str, list[str]] = {}
+    section: str | None = None
+    current: list[str] | None = None
+    item_indent: int | None = None
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent == 0:
+            rest, header = _REST_PARAM.match(stripped), _SECTION_HEADER.match(stripped)
+            section, current, item_indent = (header.group(1) if header else None), None, None
+            if rest:
+                current, item_indent = found.setdefault(rest.group(1), [rest.group(2)]), 0
+            continue
+        if section in _ARG_SECTIONS:
+            item_indent = indent if item_indent is None else item_indent
+            if indent <= item_indent:
+                google = _GOOGLE_ARG.match(stripped)
+                current = found.setdefault(google.group(1), [google.group(2)]) if google else None
+                continue
+        if current is not None and item_indent is not None and indent > item_indent:
+            current.append(stripped)
+    return {name: " ".join(part for part in parts if part) for name, parts in found.items()}
+
+
+# --- annotations -> schema ----------------------------------------------------------------------
+
+
+def _enum_schema(values: list[Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = {}
+    kinds = {type(value) for value in values}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind is type(None):
+            schema["type"] = "null"
+        elif kind in _SIMPLE_TYPES:
+            schema["type"] = _SIMPLE_TYPES[kind]
+        else:
+            raise _Unsupported(f"enum values must be str, int, float or bool, not {kind.__name__}")
+    schema["enum"] = values
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Let ``null`` through too: ``None`` is a legal value of ``X | None``."""
+    schema = dict(schema)
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = [*kinds, "null"] if "null" not in kinds else kinds
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    if "anyOf" in schema:
+        schema["anyOf"] = [*schema["anyOf"], {"type": "null"}]
+    return schema
+
+
+def _is_optional(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _is_optional(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return type(None) in typing.get_args(annotation)
+    return annotation is None or annotation is type(None)
+
+
+def annotation_schema(annotation: Any) -> dict[str, Any]:
+    """The JSON schema of one annotation; raises ``_Unsupported`` for what it cannot express."""
+    if annotation is Any or annotation is inspect.Parameter.empty:
+        return {}
+    if annotation is None or annotation is type(None):
+        return {"type": "null"}
+    if annotation in _SIMPLE_TYPES:
+        return {"type": _SIMPLE_TYPES[annotation]}
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return _enum_schema([member.value for member in annotation])
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        schema = annotation_schema(args[0])
+        text = next((meta for meta in args[1:] if isinstance(meta, str)), None)
+        return {**schema, "description": text} if text else schema
+    if origin is Literal:
+        return _enum_schema([value.value if isinstance(value, enum.Enum) else value for value in args])
+    if origin in (typing.Union, types.UnionType):
+        options = [option for option in args if option is not type(None)]
+        schema = (
+            annotation_schema(options[0])
+            if len(options) == 1
+            else {"anyOf": [annotation_schema(o) for o in options]}
+        )
+        return _nullable(schema) if len(options) < len(args) else schema
+    if annotation is list or origin is list:
+        return {"type": "array", "items": annotation_schema(args[0])} if args else {"type": "array"}
+    if annotation is tuple or origin is tuple:
+        if not args or args == ((),):
+            return {"type": "array"} if not args else {"type": "array", "maxItems": 0}
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "array", "items": annotation_schema(args[0])}
+        return {
+            "type": "array",
+            "prefixItems": [annotation_schema(arg) for arg in args],
+            "minItems": len(args),
+            "maxItems": len(args),
+        }
+    if annotation is dict or origin is dict:
+        if not args:
+            return {"type": "object"}
+        if args[0] not in (str, Any):
+            raise _Unsupported("dict keys must be str (JSON object keys are strings)")
+        return {"type": "object", "additionalProperties": annotation_schema(args[1])}
+    raise _Unsupported(f"no JSON schema for {_type_label(annotation)}")
+
+
+def _type_label(annotation: Any) -> str:
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
+
+
+def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
+    target = inspect.unwrap(fn)
+    target = getattr(target, "__func__", target)
+    if isinstance(target, functools.partial):
+        target = target.func
+    if not hasattr(target, "__globals__") and callable(target):
+        target = getattr(type(target).__call__, "__func__", type(target).__call__)
+    return getattr(target, "__globals__", {})
+
+
+def _resolve(fn: Callable[..., Any], name: str, annotation: Any) -> Any:
+    """Evaluate a string annotation (``from __future__ import annotations``) one parameter at a time.
+
+    One at a time so that ``context: ToolContext`` imported only under ``TYPE_CHECKING`` does not
+    break the other parameters.
+    """
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, _globals_of(fn))
+    except Exception as error:
+        raise TypeError(
+            f"tool {_label(fn)}: cannot resolve the annotation {annotation!r} of parameter {name!r}: {error}"
+        ) from None
+
+
+def _label(fn: Callable[..., Any]) -> str:
+    return repr(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)
+
+
+def _json_default(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, tuple):
+        value = list(value)
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False, None
+    return True, value
+
+
+def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+    if not callable(fn):
+        raise TypeError(f"a tool must be a function, not {type(fn).__name__}")
+    if isinstance(fn, type):
+        raise TypeError(f"a tool must be a function, not the class {fn.__name__}")
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"tool {_label(fn)}: cannot read its signature: {error}") from None
+
+
+def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The JSON schema of ``fn``'s keyword arguments, as the ``parameters`` of a tool definition."""
+    signature = _signature(fn)
+    docs = _parameter_docs(inspect.getdoc(fn) or "")
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    extra_allowed = False
+    for name, parameter in signature.parameters.items():
+        if name == CONTEXT_PARAMETER:
+            continue
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            extra_allowed = True
+            continue
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
+            raise TypeError(
+                f"tool {_label(fn)}: parameter {name!r} cannot be passed by name; "
+                "tool arguments arrive as keyword arguments"
+            )
+        annotation = _resolve(fn, name, parameter.annotation)
+        try:
+            schema = annotation_schema(annotation)
+        except _Unsupported as error:
+            raise TypeError(
+                f"tool {_label(fn)}: parameter {name!r} has an unsupported annotation "
+                f"{_type_label(annotation)} ({error}); use str, int, float, bool, list[...], "
+                "dict[str, ...], tuple[...], Literal[...], an Enum, Any or X | None"
+            ) from None
+        if "description" not in schema and docs.get(name):
+            schema = {**schema, "description": docs[name]}
+        if parameter.default is not inspect.Parameter.empty:
+            serialisable, default = _json_default(parameter.default)
+            if serialisable:
+                schema = {**schema, "default": default}
+        elif not _is_optional(annotation):
+            required.append(name)
+        properties[name] = schema
+    result: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    if not extra_allowed:
+        result["additionalProperties"] = False
+    return result
+
+
+def describe_function(
+    fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+) -> ToolDefinition:
+    """Build the :class:`ToolDefinition` of a plain function (what ``@tool`` does, without marking)."""
+    parameters = schema_from_function(fn)
+    tool_name = name or getattr(fn, "__name__", "")
+    try:
+        check_tool_name(tool_name)
+        timeout = check_timeout(timeout)
+    except ValueError as error:
+        raise ValueError(f"tool {_label(fn)}: {error}") from None
+    if description is None:
+        description = _first_paragraph(inspect.getdoc(fn) or "")
+    wants_context = CONTEXT_PARAMETER in _signature(fn).parameters
+    return ToolDefinition(tool_name, description, parameters, timeout, wants_context)
+
+
+@overload
+def tool(fn: Callable[..., Any], /) -> Callable[..., Any]: ...
+
+
+@overload
+def tool(
+    *, name: str | None = None, description: str | None = None, timeout: float | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Mark a function as a tool: ``@tool`` or ``@tool(name=..., description=..., timeout=...)``.
+
+    The function is returned unchanged (still callable and testable as is); its
+    :class:`ToolDefinition` is stored in ``fn.__tui_chat_tool__`` so a module can be scanned for tools.
+    """
+
+    def mark(target: Callable[..., Any]) -> Callable[..., Any]:
+        definition = describe_function(target, name=name, description=description, timeout=timeout)
+        try:
+            setattr(target, TOOL_ATTRIBUTE, definition)
+        except (AttributeError, TypeError):
+            raise TypeError(f"tool {_label(target)}: cannot be marked as a tool (read-only object)") from None
+        return target
+
+    return mark(fn) if fn is not None else mark
+
+
+def tool_definition(fn: Callable[..., Any]) -> ToolDefinition | None:
+    """The definition ``@tool`` attached to ``fn``, or None for an undecorated function."""
+    definition = getattr(fn, TOOL_ATTRIBUTE, None)
+    return definition if isinstance(definition, ToolDefinition) else None
+
+
+# --- calling --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _call_plan(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[tuple[str, type[enum.Enum]], ...]]:
+    """Which parameters get ``None`` when omitted, and which get their JSON value turned into an Enum."""
+    fill_none: list[str] = []
+    enums: list[tuple[str, type[enum.Enum]]] = []
+    for name, parameter in _signature(fn).parameters.items():
+        if name == CONTEXT_PARAMETER or parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        annotation = _resolve(fn, name, parameter.annotation)
+        if parameter.default is inspect.Parameter.empty and _is_optional(annotation):
+            fill_none.append(name)
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        candidates = typing.get_args(annotation) if _is_optional(annotation) else (annotation,)
+        for candidate in candidates:
+            if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+                enums.append((name, candidate))
+                break
+    return tuple(fill_none), tuple(enums)
+
+
+def keyword_arguments(fn: Callable[..., Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments to call ``fn`` with, from already validated JSON ``arguments``.
+
+    An omitted ``X | None`` parameter without a default gets ``None``; a value of an ``Enum``
+    parameter becomes the member.
+    """
+    try:
+        fill_none, enums = _call_plan(fn)
+    except TypeError:  # an unhashable callable object: plan it every time
+        fill_none, enums = _call_plan.__wrapped__(fn)
+    kwargs = dict(arguments)
+    for name in fill_none:
+        kwargs.setdefault(name, None)
+    for name, enum_type in enums:
+        if kwargs.get(name) is not None:
+            kwargs[name] = enum_type(kwargs[name])
+    return kwargs
