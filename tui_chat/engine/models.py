@@ -187,7 +187,7 @@ class AssistantMessage:
     @property
     def sendable(self) -> bool:
         """Whether this message belongs in the history sent to the model."""
-        return not self.welcome and bool(self.content or self.tool_calls)
+        return not self.welcome and self.error is None and bool(self.content or self.tool_calls)
 
     def to_dict(self) -> dict[str, Any]:
         return _drop_none(
