@@ -1,0 +1,440 @@
+"""The tool registry: what the model may call, and running a call so that a turn never crashes.
+
+Two ways in, two calling conventions:
+
+* ``add(fn)`` takes a ``@tool``-decorated (or plain, typed) function; its schema comes from the
+  signature and it is called with **keyword arguments**, plus ``context=`` if it has a ``context``
+  parameter.
+* ``register(name, handler, definition)`` takes an explicit JSON-schema definition as the seed's
+  ``registerFunction`` did; the handler is called like the seed's, ``handler(args, context)``, with
+  the arguments as **one dict**. Its signature is checked when registering.
+
+``execute()`` never raises (except ``CancelledError`` when the turn is cancelled): an unknown tool,
+arguments that are not JSON or do not match the schema, an exception, a timeout all come back as a
+``{"success": false, "error": ...}`` result the model can read and react to.
+
+Sync handlers run in a daemon thread of their own rather than ``asyncio.to_thread``: a hung handler
+cannot be stopped, and in the shared default executor it would also hold a worker and make
+``asyncio.run`` wait for it at exit. After a timeout such a thread lingers until the handler returns.
+An ``async`` handler that blocks (``time.sleep``) blocks the event loop; that cannot be guarded here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import copy
+import dataclasses
+import inspect
+import json
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from pathlib import PurePath
+from time import perf_counter
+from typing import Any, Literal
+
+from tui_chat.engine.models import ToolCall, ToolMessage, utcnow
+from tui_chat.engine.tool_schema import (
+    check_timeout,
+    check_tool_name,
+    describe_function,
+    keyword_arguments,
+    tool_definition,
+)
+
+MAX_REPORTED_PROBLEMS = 10
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Who a tool call runs for; handed to handlers that ask for it."""
+
+    user_id: str
+    conversation_id: str
+    session_id: str
+    turn_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One registered tool: its definition as the model sees it and how to call it."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any] = field(hash=False)
+    handler: Callable[..., Any] = field(hash=False)
+    timeout: float | None = None
+    """Seconds; None means the registry's default."""
+    source: str = ""
+    """Where it came from (a file path, a module name), for the inspector and load errors."""
+    wants_context: bool = False
+    is_async: bool = False
+    call_style: Literal["keywords", "args_dict"] = "keywords"
+    """``keywords``: ``handler(**args[, context=...])``; ``args_dict``: ``handler(args, context)``."""
+
+    def to_openai(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": copy.deepcopy(self.parameters),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ToolLoadError:
+    """A tool module that could not be loaded (a record to show, not an exception)."""
+
+    source: str
+    message: str
+    traceback: str = ""
+
+
+class DuplicateToolError(ValueError):
+    """A tool name that is already registered from another source."""
+
+    def __init__(self, name: str, existing: ToolSpec, source: str):
+        self.name, self.existing, self.source = name, existing, source
+        first = existing.source or "(unknown source)"
+        super().__init__(
+            f"tool {name!r} from {source or '(unknown source)'} is already registered from {first}; "
+            "the first one is kept"
+        )
+
+
+class _ToolFailed(Exception):
+    """Internal: a call that ends in an error result before or instead of the handler."""
+
+    def __init__(self, message: str, *, arguments_valid: bool = True, trace: str | None = None):
+        super().__init__(message)
+        self.message, self.arguments_valid, self.trace = message, arguments_valid, trace
+
+
+def _is_async(handler: Callable[..., Any]) -> bool:
+    target = handler
+    if not inspect.isfunction(target) and not inspect.ismethod(target) and callable(target):
+        target = getattr(target, "__call__", target)  # noqa: B004 - an object with async __call__
+    return inspect.iscoroutinefunction(inspect.unwrap(target))
+
+
+def _json_fallback(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "model_dump"):  # pydantic models
+        return value.model_dump(mode="json")
+    return str(value)
+
+
+def _json_safe(value: Any) -> Any:
+    """A JSON round trip, so the stored result is exactly what can be written and sent."""
+    try:
+        return json.loads(json.dumps(value, default=_json_fallback, ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def normalise_result(value: Any) -> dict[str, Any]:
+    """The seed's ``{success, data | error}``: a ``{"success": bool, ...}`` dict is kept, the rest wrapped."""
+    if isinstance(value, Mapping) and isinstance(value.get("success"), bool):
+        result = _json_safe(dict(value))
+        if isinstance(result, dict):
+            return result
+    return {"success": True, "data": _json_safe(value)}
+
+
+def parse_arguments(text: str) -> dict[str, Any]:
+    """The call's arguments as a dict; empty text means no arguments."""
+    if not text or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _ToolFailed(
+            f"the arguments are not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
+            f"(char {error.pos}); send one JSON object",
+            arguments_valid=False,
+        ) from None
+    if not isinstance(value, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(value), "a number"
+        )
+        raise _ToolFailed(f"the arguments must be a JSON object, not {kind}", arguments_valid=False)
+    return value
+
+
+def _truncate(content: str, limit: int) -> tuple[str, bool]:
+    if limit <= 0 or len(content) <= limit:
+        return content, False
+    total = len(content)
+    marker = f"… [truncated: {limit:,} of {total:,} chars]"
+    kept = max(limit - len(marker), 0)
+    return content[:kept] + f"… [truncated: {kept:,} of {total:,} chars]", True
+
+
+def _handler_traceback(error: BaseException) -> str:
+    """The traceback from the handler's frame down: the registry's own frames are noise to a tool author."""
+    frames = error.__traceback__
+    while frames is not None and frames.tb_frame.f_code.co_filename == __file__:
+        frames = frames.tb_next
+    return "".join(traceback.format_exception(type(error), error, frames or error.__traceback__))
+
+
+def _run_in_daemon_thread(function: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Run ``function`` in a new daemon thread; the future resolves on the calling loop."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+    run = contextvars.copy_context().run
+
+    def settle(outcome: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(outcome)
+            return
+        try:
+            future.set_exception(error)
+        except TypeError:  # StopIteration cannot travel through a future
+            future.set_exception(RuntimeError(f"{type(error).__name__}: {error}"))
+
+    def worker() -> None:
+        try:
+            outcome, error = run(function), None
+        except BaseException as caught:  # delivered to the awaiting task
+            outcome, error = None, caught
+        with contextlib.suppress(RuntimeError):  # the loop closed while the handler ran: nobody waits
+            loop.call_soon_threadsafe(settle, outcome, error)
+
+    threading.Thread(target=worker, name="tui-chat-tool", daemon=True).start()
+    return future
+
+
+class ToolRegistry:
+    """Holds the tools, gives their definitions to the model, and runs the calls it asks for."""
+
+    def __init__(self, *, default_timeout: float = 30.0, max_result_chars: int = 16000):
+        self.default_timeout = check_timeout(default_timeout) or 30.0
+        self.max_result_chars = max_result_chars
+        """0 or less: never truncate."""
+        self.load_errors: list[ToolLoadError] = []
+        self._specs: dict[str, ToolSpec] = {}
+        self._validators: dict[str, Any] = {}
+
+    # --- registering ------------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        handler: Callable[..., Any],
+        definition: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        source: str = "",
+    ) -> ToolSpec:
+        """Register ``handler(args: dict, context: ToolContext)`` under an explicit JSON-schema definition.
+
+        ``definition`` is ``{"name", "description", "parameters"}`` (the seed's shape) or the OpenAI
+        ``{"type": "function", "function": {...}}`` wrapper.
+        """
+        check_tool_name(name)
+        if isinstance(definition.get("function"), Mapping):
+            definition = definition["function"]
+        if definition.get("name", name) != name:
+            raise ValueError(f"tool {name!r}: the definition is named {definition.get('name')!r}")
+        parameters = definition.get("parameters", {"type": "object", "properties": {}})
+        if not isinstance(parameters, Mapping) or parameters.get("type", "object") != "object":
+            raise ValueError(f"tool {name!r}: 'parameters' must be a JSON schema of type 'object'")
+        description = definition.get("description", "")
+        if not isinstance(description, str):
+            raise ValueError(f"tool {name!r}: 'description' must be a string")
+        if not callable(handler):
+            raise TypeError(f"tool {name!r}: the handler is not callable")
+        try:
+            inspect.signature(handler).bind(None, None)
+        except TypeError:
+            raise TypeError(
+                f"tool {name!r}: the handler must accept (args, context), like the seed's handlers"
+            ) from None
+        except ValueError:  # no signature (some builtins): trust it
+            pass
+        spec = ToolSpec(
+            name=name,
+            description=description,
+            parameters=copy.deepcopy(dict(parameters)),
+            handler=handler,
+            timeout=check_timeout(timeout),
+            source=source,
+            wants_context=True,
+            is_async=_is_async(handler),
+            call_style="args_dict",
+        )
+        return self.include(spec)
+
+    def add(self, fn: Callable[..., Any], *, source: str | None = None) -> ToolSpec:
+        """Register a ``@tool``-decorated function, or a plain typed one (described on the spot)."""
+        definition = tool_definition(fn) or describe_function(fn)
+        spec = ToolSpec(
+            name=definition.name,
+            description=definition.description,
+            parameters=copy.deepcopy(definition.parameters),
+            handler=fn,
+            timeout=definition.timeout,
+            source=(getattr(fn, "__module__", None) or "") if source is None else source,
+            wants_context=definition.wants_context,
+            is_async=_is_async(fn),
+            call_style="keywords",
+        )
+        return self.include(spec)
+
+    def include(self, spec: ToolSpec) -> ToolSpec:
+        """Add a ready spec; a second tool with a taken name raises :class:`DuplicateToolError`.
+
+        Including the very same handler again under the same name is a no-op (one function imported
+        by two tool modules is one tool).
+        """
+        existing = self._specs.get(spec.name)
+        if existing is not None:
+            if existing.handler is spec.handler:
+                return existing
+            raise DuplicateToolError(spec.name, existing, spec.source)
+        self._specs[spec.name] = spec
+        return spec
+
+    def remove(self, name: str) -> ToolSpec | None:
+        """Forget a tool (for reloading a module); returns what was removed."""
+        self._validators.pop(name, None)
+        return self._specs.pop(name, None)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def get(self, name: str) -> ToolSpec | None:
+        return self._specs.get(name)
+
+    def specs(self) -> list[ToolSpec]:
+        return list(self._specs.values())
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def definitions(self) -> list[dict[str, Any]]:
+        """The OpenAI ``tools`` list, in registration order (copies: safe to keep or change)."""
+        return [spec.to_openai() for spec in self._specs.values()]
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    # --- running ----------------------------------------------------------------------------------
+
+    async def execute(self, call: ToolCall, context: ToolContext) -> ToolMessage:
+        """Run one call; always returns a :class:`ToolMessage` (only cancellation propagates)."""
+        started_at = utcnow()
+        start = perf_counter()
+        error: str | None = None
+        trace: str | None = None
+        arguments_valid = True
+        try:
+            spec = self._specs.get(call.name)
+            if spec is None:
+                available = ", ".join(self._specs) or "none"
+                raise _ToolFailed(
+                    f"function {call.name!r} is not implemented; available functions: {available}"
+                )
+            arguments = parse_arguments(call.arguments)
+            self._validate(spec, arguments)
+            result = normalise_result(await self._call(spec, arguments, context))
+            if result.get("success") is False:
+                reported = result.get("error")
+                error = str(reported) if reported else "the tool reported failure (success: false)"
+        except _ToolFailed as failure:
+            error, trace, arguments_valid = failure.message, failure.trace, failure.arguments_valid
+            result = {"success": False, "error": error}
+        duration_ms = (perf_counter() - start) * 1000
+        content, truncated = _truncate(
+            json.dumps(result, ensure_ascii=False, separators=(",", ":")), self.max_result_chars
+        )
+        return ToolMessage(
+            tool_call_id=call.id,
+            name=call.name,
+            arguments=call.arguments,
+            result=result,
+            content=content,
+            duration_ms=duration_ms,
+            started_at=started_at,
+            error=error,
+            traceback=trace,
+            arguments_valid=arguments_valid,
+            truncated=truncated,
+            turn_id=context.turn_id or None,
+        )
+
+    def _validate(self, spec: ToolSpec, arguments: dict[str, Any]) -> None:
+        validator = self._validators.get(spec.name)
+        if validator is None:
+            from jsonschema import Draft202012Validator, SchemaError
+            from jsonschema.validators import validator_for
+
+            cls = validator_for(spec.parameters, default=Draft202012Validator)
+            try:
+                cls.check_schema(spec.parameters)
+            except SchemaError as problem:
+                raise _ToolFailed(
+                    f"the tool {spec.name!r} has an invalid parameter schema: {problem.message}"
+                ) from None
+            validator = self._validators[spec.name] = cls(spec.parameters)
+        problems = sorted(validator.iter_errors(arguments), key=lambda e: [str(p) for p in e.absolute_path])
+        if not problems:
+            return
+        lines = []
+        for problem in problems[:MAX_REPORTED_PROBLEMS]:
+            where = "/".join(str(part) for part in problem.absolute_path)
+            lines.append(f"{where}: {problem.message}" if where else problem.message)
+        if len(problems) > MAX_REPORTED_PROBLEMS:
+            lines.append(f"and {len(problems) - MAX_REPORTED_PROBLEMS} more")
+        raise _ToolFailed(f"invalid arguments for {spec.name!r}: " + "; ".join(lines), arguments_valid=False)
+
+    async def _call(self, spec: ToolSpec, arguments: dict[str, Any], context: ToolContext) -> Any:
+        timeout = spec.timeout or self.default_timeout
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                try:
+                    if spec.call_style == "args_dict":
+                        positional, keywords = (arguments, context), {}
+                    else:
+                        positional = ()
+                        keywords = keyword_arguments(spec.handler, arguments)
+                        if spec.wants_context:
+                            keywords["context"] = context
+                    if spec.is_async:
+                        value = await spec.handler(*positional, **keywords)
+                    else:
+                        value = await _run_in_daemon_thread(lambda: spec.handler(*positional, **keywords))
+                    if inspect.isawaitable(value):  # a sync callable that returned a coroutine
+                        value = await value
+                    return value
+                except (asyncio.CancelledError, _ToolFailed):
+                    raise
+                except (Exception, SystemExit) as problem:  # sys.exit() in a tool must not end the app
+                    raise _ToolFailed(
+                        f"{type(problem).__name__}: {problem}".rstrip(": "), trace=_handler_traceback(problem)
+                    ) from None
+        except TimeoutError:
+            if deadline.expired():
+                raise _ToolFailed(f"{spec.name!r} timed out after {timeout:g} s") from None
+            raise
