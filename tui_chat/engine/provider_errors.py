@@ -1,0 +1,400 @@
+"""Turn litellm / openai / httpx exceptions into engine errors a person can act on.
+
+litellm's classes do not say what happened reliably (measured with litellm 1.110.2):
+
+* connection refused, an unknown host, a missing API key and a 200 with a non-JSON body all arrive as
+  ``InternalServerError`` (500); only the ``__cause__`` chain (``openai.APIConnectionError`` ←
+  ``httpx.ConnectError`` ← ``ConnectionRefusedError`` / ``socket.gaierror``) or the text tells them apart;
+* ``Timeout`` is a subclass of ``openai.APIConnectionError``, so timeouts are checked first;
+* ``ContextWindowExceededError`` is a ``BadRequestError``, so it is checked before 400s;
+* an invalid SSE event mid-stream is ``MidStreamFallbackError`` (a 5xx class) caused by a ``JSONDecodeError``;
+* ``litellm.APIConnectionError`` is also litellm's catch-all, so only the *openai* class of that name
+  counts as a connection failure.
+
+Classes are recognised by name and module, so this module never imports litellm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from tui_chat.engine.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    ConnectionFailed,
+    ContextWindowExceeded,
+    MalformedResponse,
+    MissingCredentials,
+    ProviderError,
+    ProviderOverloaded,
+    ProviderTimeout,
+    RateLimited,
+)
+
+KEY_ENV_BY_PROVIDER: dict[str, str] = {
+    "openai": "OPENAI_API_KEY",
+    "text-completion-openai": "OPENAI_API_KEY",
+    "azure": "AZURE_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "xai": "XAI_API_KEY",
+    "cohere": "COHERE_API_KEY",
+    "cohere_chat": "COHERE_API_KEY",
+    "together_ai": "TOGETHERAI_API_KEY",
+    "fireworks_ai": "FIREWORKS_AI_API_KEY",
+    "perplexity": "PERPLEXITYAI_API_KEY",
+}
+"""The environment variable litellm reads a provider's key from (for hints)."""
+
+_MODEL_HINT = (
+    "Use a model string litellm understands, with a provider prefix: e.g. 'gpt-4o-mini', "
+    "'anthropic/claude-sonnet-4-5', 'openrouter/<vendor>/<model>', 'ollama_chat/llama3.1', or "
+    "'openai/<name>' with model.api_base for an OpenAI-compatible server (llama.cpp, vLLM, LM Studio)."
+)
+_RETRY_LATER = "Wait a moment and try again."
+_MAX_MESSAGE = 300
+
+_TIMEOUT_CLASSES = {
+    "Timeout",
+    "APITimeoutError",
+    "TimeoutException",
+    "ReadTimeout",
+    "ConnectTimeout",
+    "WriteTimeout",
+}
+_AUTH_STATUSES = {401, 403}
+_OVERLOADED_STATUSES = {500, 502, 503, 504, 520, 522, 524, 529}
+_BAD_REQUEST_STATUSES = {400, 404, 405, 409, 413, 415, 422}
+
+
+# --- inspecting exceptions without importing their modules ------------------------------------------
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _is(exc: BaseException, module_prefix: str, name: str) -> bool:
+    """Whether ``exc`` is an instance of a class called ``name`` defined under ``module_prefix``."""
+    return any(cls.__name__ == name and cls.__module__.startswith(module_prefix) for cls in type(exc).__mro__)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything that caused it (``__cause__``, ``__context__``, ``original_exception``)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for linked in (
+            current.__cause__,
+            current.__context__,
+            getattr(current, "original_exception", None),
+        ):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _headers(exc: BaseException) -> dict[str, str]:
+    """Response headers with lower-case names, from wherever litellm/openai put them."""
+    found: dict[str, str] = {}
+    sources: list[Any] = [getattr(getattr(exc, "response", None), "headers", None)]
+    sources += [getattr(exc, "litellm_response_headers", None), getattr(exc, "headers", None)]
+    for source in sources:
+        if not source:
+            continue
+        try:
+            items = list(source.items())
+        except (AttributeError, TypeError):
+            continue
+        for name, value in items:
+            found.setdefault(str(name).lower(), str(value))
+    return found
+
+
+def _provider_text(exc: BaseException) -> str:
+    """The provider's own error message, without litellm's ``litellm.XError: OpenAIException -`` prefixes."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str) and message.strip():
+            return _shorten(message)
+    text = str(getattr(exc, "message", "") or exc or type(exc).__name__)
+    text = text.split(" Original exception:")[0]
+    text = re.sub(r"^(?:litellm\.\w+:\s*)+", "", text)
+    text = re.sub(r"^(?:\w+Error:\s*)+", "", text)
+    text = re.sub(r"^\w*Exception - ", "", text)
+    return _shorten(text)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def _detail(exc: BaseException) -> str:
+    return f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
+
+
+def parse_retry_after(headers: dict[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``retry-after-ms``; None if absent."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+# --- recognising situations ---------------------------------------------------------------------------
+
+
+def _request_url(exc: BaseException) -> str:
+    for linked in _chain(exc):
+        request = getattr(linked, "request", None)
+        url = getattr(request, "url", None)
+        if url is not None:
+            return str(url)
+    return ""
+
+
+def _server_of(url: str) -> tuple[str, str]:
+    """``(scheme://host:port, host)`` of a URL, for messages."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url, url
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname}:{port}", parts.hostname
+
+
+def _connection_cause(exc: BaseException) -> BaseException | None:
+    """The connection failure behind ``exc`` (refused, unknown host, reset), if there is one."""
+    for linked in _chain(exc):
+        if _class_names(linked) & _TIMEOUT_CLASSES:
+            continue
+        if isinstance(linked, ConnectionError | socket.gaierror):
+            return linked
+        if _is(linked, "openai", "APIConnectionError") or _is(linked, "httpx", "ConnectError"):
+            return linked
+        if _class_names(linked) & {"ClientConnectorError", "ClientConnectorDNSError", "RemoteProtocolError"}:
+            return linked
+    text = str(exc)
+    if "Connection error." in text or "Name or service not known" in text:
+        return exc
+    return None
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    for linked in _chain(exc):
+        if isinstance(linked, socket.gaierror) or "ClientConnectorDNSError" in _class_names(linked):
+            return True
+    text = " ".join(str(linked) for linked in _chain(exc))
+    return any(
+        marker in text
+        for marker in (
+            "Name or service not known",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "No address",
+        )
+    )
+
+
+def _is_json_failure(exc: BaseException) -> bool:
+    for linked in _chain(exc):
+        if "JSONDecodeError" in _class_names(linked):
+            return True
+    text = str(exc)
+    return "JSONDecodeError" in text or "Expecting value: line" in text or "Expecting property name" in text
+
+
+def _is_missing_key(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    if "missing credentials" in text or "api_key client option must be set" in text:
+        return True
+    return (
+        "missing" in text and ("api key" in text or "api_key" in text) and _status(exc) not in _AUTH_STATUSES
+    )
+
+
+def _key_env(exc: BaseException, model: str, api_key_env: str) -> str:
+    if api_key_env:
+        return api_key_env
+    provider = str(getattr(exc, "llm_provider", "") or "")
+    if not provider and "/" in model:
+        provider = model.split("/", 1)[0]
+    if provider in KEY_ENV_BY_PROVIDER:
+        return KEY_ENV_BY_PROVIDER[provider]
+    named = re.search(r"\b([A-Z][A-Z0-9]*_API_KEY)\b", str(exc))
+    if named:
+        return named.group(1)
+    return f"{provider.upper()}_API_KEY" if provider else "OPENAI_API_KEY"
+
+
+def _is_context_window(exc: BaseException) -> bool:
+    if "ContextWindowExceededError" in _class_names(exc):
+        return True
+    code = getattr(exc, "code", None)
+    text = str(exc).lower()
+    return (
+        code == "context_length_exceeded"
+        or "context_length_exceeded" in text
+        or "maximum context length" in text
+    )
+
+
+# --- the mapping ---------------------------------------------------------------------------------------
+
+
+def map_provider_error(
+    exc: BaseException, *, model: str = "", api_base: str = "", api_key_env: str = ""
+) -> ProviderError:
+    """The engine error for ``exc``. ``model``, ``api_base`` and ``api_key_env`` only improve the hints.
+
+    Never raises; an exception it does not recognise becomes a plain :class:`ProviderError`.
+    """
+    if isinstance(exc, ProviderError):
+        return exc
+    detail = _detail(exc)
+    status = _status(exc)
+    names = _class_names(exc)
+    model = model or str(getattr(exc, "model", "") or "")
+    model_label = f"'{model}'" if model else "the model"
+
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) or names & _TIMEOUT_CLASSES:
+        return ProviderTimeout(
+            f"No answer from {model_label} in time.",
+            hint="The server may be busy or the model slow to load; try again, or raise model.timeout.",
+            detail=detail,
+        )
+    if _is_context_window(exc):
+        return ContextWindowExceeded(
+            f"The conversation is too long for {model_label}'s context window.",
+            hint="Start a new session, or send less history (lower session.history_messages).",
+            detail=detail,
+        )
+    if _is_missing_key(exc):
+        env = _key_env(exc, model, api_key_env)
+        return MissingCredentials(
+            f"No API key for {model_label}.",
+            hint=(
+                f"Set {env} in the environment, or set model.api_key_env to the name of the variable "
+                "holding the key. For a local server set model.api_base and use an 'openai/<name>' model."
+            ),
+            detail=detail,
+        )
+    if status in _AUTH_STATUSES or names & {"AuthenticationError", "PermissionDeniedError"}:
+        env = _key_env(exc, model, api_key_env)
+        what = "not allowed to use" if status == 403 or "PermissionDeniedError" in names else "rejected by"
+        return AuthenticationFailed(
+            f"The API key was {what} the provider (HTTP {status or 401}): {_provider_text(exc)}",
+            hint=f"Check the key in {env} (or the variable named by model.api_key_env).",
+            detail=detail,
+        )
+    if status == 429 or "RateLimitError" in names:
+        retry_after = parse_retry_after(_headers(exc))
+        wait = f" It asks to wait {retry_after:.0f} s." if retry_after is not None else ""
+        return RateLimited(
+            f"Rate limited by the provider (HTTP 429).{wait}",
+            hint=_RETRY_LATER + " If it keeps happening, check your plan's limits or quota.",
+            detail=detail,
+            retry_after=retry_after,
+        )
+    if _is_json_failure(exc):
+        return MalformedResponse(
+            "The server's reply could not be read (it is not valid JSON / server-sent events).",
+            hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
+            detail=detail,
+        )
+    connection = _connection_cause(exc)
+    if connection is not None:
+        url = _request_url(exc) or api_base
+        server, host = _server_of(url) if url else ("the server", "the server")
+        if _is_dns_failure(exc):
+            return ConnectionFailed(
+                f"No such host: {host}.",
+                hint="Check model.api_base (or the provider's *_API_BASE variable) and your network.",
+                detail=detail,
+            )
+        if "RemoteProtocolError" in _class_names(connection) or isinstance(connection, ConnectionResetError):
+            return ConnectionFailed(
+                f"The connection to {server} was closed unexpectedly.",
+                hint=_RETRY_LATER,
+                detail=detail,
+            )
+        return ConnectionFailed(
+            f"Cannot connect to {server} — is the server running?",
+            hint="Start the server, or fix model.api_base.",
+            detail=detail,
+        )
+    if names & {"MidStreamFallbackError", "ServiceUnavailableError", "InternalServerError"} or (
+        status is not None and (status in _OVERLOADED_STATUSES or 500 <= status < 600)
+    ):
+        return ProviderOverloaded(
+            f"The provider failed or is overloaded (HTTP {status or 500}): {_provider_text(exc)}",
+            hint=_RETRY_LATER,
+            detail=detail,
+        )
+    if "LLM Provider NOT provided" in str(exc):
+        return BadRequest(
+            f"litellm does not know which provider serves {model_label}.", hint=_MODEL_HINT, detail=detail
+        )
+    if status == 404 or "NotFoundError" in names:
+        return BadRequest(
+            f"Not found (HTTP 404): {_provider_text(exc)}",
+            hint="Check the model name and model.api_base. " + _MODEL_HINT,
+            detail=detail,
+        )
+    if (
+        status in _BAD_REQUEST_STATUSES
+        or names & {"BadRequestError", "UnprocessableEntityError", "UnsupportedParamsError"}
+        or (status is not None and 400 <= status < 500)
+    ):
+        return BadRequest(
+            f"The provider rejected the request (HTTP {status or 400}): {_provider_text(exc)}",
+            hint="Check the model name, the tool definitions and the model settings in the config.",
+            detail=detail,
+        )
+    return ProviderError(
+        f"Unexpected error from the provider: {type(exc).__name__}: {_provider_text(exc)}",
+        hint="See the details; try again.",
+        detail=detail,
+    )
