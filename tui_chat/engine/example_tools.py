@@ -1,0 +1,254 @@
+"""The seed's two example functions, done honestly (``[tools] examples = true``).
+
+The seed's ``buscar_informacion`` returned canned results ("Resultado 1") and its
+``enviar_notificacion`` claimed "Notificación enviada correctamente" after only logging. Here they keep
+the seed's names, Spanish parameter names and schemas, but do something real and say exactly what:
+
+* ``buscar_informacion(consulta, categoria?)`` searches the user's saved conversations through an
+  injected ``search(query, *, category, limit) -> list[dict]`` callable (see :func:`store_search`).
+  ``categoria`` is an enum: ``conversaciones`` (titles), ``mensajes`` (user and assistant text),
+  ``herramientas`` (tool calls and results); omitted, everything is searched.
+* ``enviar_notificacion(tipo, mensaje, destinatario)`` appends a JSON line to a local outbox file
+  (mode 0600) and says that nothing left the machine: no email/SMS/push gateway exists here.
+
+This module does not import the store: it gets a callable, so it can be tested and reused alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from tui_chat.engine.models import new_id, to_iso, utcnow
+from tui_chat.engine.tool_registry import ToolContext, ToolRegistry, ToolSpec
+
+SOURCE = "tui_chat.engine.example_tools"
+CATEGORIES = ("conversaciones", "mensajes", "herramientas")
+NOTIFICATION_TYPES = ("email", "sms", "push")
+SEARCH_LIMIT = 10
+
+Language = Literal["en", "es"]
+
+
+class SearchFunction(Protocol):
+    """``search(query, *, category, limit)`` → hits as dicts.
+
+    A hit has ``conversation_id``, ``title``, ``message_id``, ``role``, ``snippet`` and ``created_at``
+    (a datetime or ISO text); ``category`` is one of :data:`CATEGORIES` or None for everything.
+    """
+
+    def __call__(self, query: str, *, category: str | None, limit: int) -> list[dict[str, Any]]: ...
+
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "search": "Search the user's saved conversations (titles, messages, tool calls) and return "
+        "matching snippets with the conversation title, id and date.",
+        "query": "Words to look for",
+        "category": "What to search: conversaciones (titles), mensajes (user and assistant text), "
+        "herramientas (tool calls and results); omit to search everything",
+        "found": "Found {count} result(s) for {query!r} in the saved conversations.",
+        "none": "Nothing in the saved conversations matched {query!r}.",
+        "empty": "consulta is empty: say what to search for.",
+        "notify": "Record a notification (email, SMS or push) in the local outbox file. Nothing is "
+        "actually sent: no email/SMS/push gateway is configured.",
+        "type": "Kind of notification",
+        "message": "Text of the notification",
+        "recipient": "Who it is for (address, phone number or user)",
+        "note": "No email/SMS/push gateway is configured; nothing left this machine.",
+    },
+    "es": {
+        "search": "Busca en las conversaciones guardadas del usuario (títulos, mensajes, llamadas a "
+        "herramientas) y devuelve fragmentos con el título, el id y la fecha de la conversación.",
+        "query": "Término de búsqueda",
+        "category": "Dónde buscar: conversaciones (títulos), mensajes (texto del usuario y del "
+        "asistente), herramientas (llamadas y resultados); sin ella se busca en todo",
+        "found": "Encontré {count} resultado(s) para {query!r} en las conversaciones guardadas.",
+        "none": "Nada en las conversaciones guardadas coincide con {query!r}.",
+        "empty": "consulta está vacía: indica qué buscar.",
+        "notify": "Registra una notificación (email, SMS o push) en el buzón de salida local. No se "
+        "envía nada: no hay ninguna pasarela de email/SMS/push configurada.",
+        "type": "Tipo de notificación",
+        "message": "Texto de la notificación",
+        "recipient": "Destinatario (dirección, teléfono o usuario)",
+        "note": "No hay ninguna pasarela de email/SMS/push configurada; nada salió de esta máquina.",
+    },
+}
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    return None if value is None else str(value)
+
+
+def _search_handler(search: SearchFunction, texts: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    def buscar_informacion(args: dict[str, Any], context: ToolContext) -> dict[str, Any]:
+        query = str(args.get("consulta", "")).strip()
+        category = args.get("categoria")
+        if not query:
+            return {"success": False, "error": texts["empty"]}
+        hits = search(query, category=category, limit=SEARCH_LIMIT)
+        results = [
+            {
+                "titulo": hit.get("title", ""),
+                "conversacion_id": hit.get("conversation_id"),
+                "mensaje_id": hit.get("message_id"),
+                "rol": hit.get("role"),
+                "fragmento": hit.get("snippet", ""),
+                "fecha": _date(hit.get("created_at")),
+            }
+            for hit in hits[:SEARCH_LIMIT]
+        ]
+        message = texts["found" if results else "none"].format(count=len(results), query=query)
+        return {
+            "success": True,
+            "data": {
+                "consulta": query,
+                "categoria": category,
+                "total": len(results),
+                "resultados": results,
+                "mensaje": message,
+            },
+        }
+
+    return buscar_informacion
+
+
+def append_to_outbox(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line; the file is private to the user (0600) since it holds messages."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # also tightens a file created earlier by something else
+        os.write(descriptor, line)  # one write of one line: appends from parallel calls do not mix
+    finally:
+        os.close(descriptor)
+
+
+def _notify_handler(outbox_path: Path, texts: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    def enviar_notificacion(args: dict[str, Any], context: ToolContext) -> dict[str, Any]:
+        record = {
+            "time": to_iso(utcnow()),
+            "id": new_id("n"),
+            "tipo": args["tipo"],
+            "destinatario": args["destinatario"],
+            "mensaje": args["mensaje"],
+            "conversation_id": context.conversation_id,
+        }
+        append_to_outbox(outbox_path, record)
+        return {
+            "success": True,
+            "data": {
+                "delivered_to": "local outbox",
+                "path": str(outbox_path),
+                "id": record["id"],
+                "tipo": record["tipo"],
+                "destinatario": record["destinatario"],
+                "note": texts["note"],
+            },
+        }
+
+    return enviar_notificacion
+
+
+def register_example_tools(
+    registry: ToolRegistry, *, search: SearchFunction, outbox_path: Path, language: Language = "en"
+) -> list[ToolSpec]:
+    """Register ``buscar_informacion`` and ``enviar_notificacion`` with descriptions in ``language``."""
+    texts = _TEXTS.get(language, _TEXTS["en"])
+    search_spec = registry.register(
+        "buscar_informacion",
+        _search_handler(search, texts),
+        {
+            "name": "buscar_informacion",
+            "description": texts["search"],
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "consulta": {"type": "string", "description": texts["query"]},
+                    "categoria": {
+                        "type": "string",
+                        "enum": list(CATEGORIES),
+                        "description": texts["category"],
+                    },
+                },
+                "required": ["consulta"],
+            },
+        },
+        source=SOURCE,
+    )
+    notify_spec = registry.register(
+        "enviar_notificacion",
+        _notify_handler(Path(outbox_path).expanduser(), texts),
+        {
+            "name": "enviar_notificacion",
+            "description": texts["notify"],
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "tipo": {
+                        "type": "string",
+                        "enum": list(NOTIFICATION_TYPES),
+                        "description": texts["type"],
+                    },
+                    "mensaje": {"type": "string", "description": texts["message"]},
+                    "destinatario": {"type": "string", "description": texts["recipient"]},
+                },
+                "required": ["tipo", "mensaje", "destinatario"],
+            },
+        },
+        source=SOURCE,
+    )
+    return [search_spec, notify_spec]
+
+
+def store_search(store: Any) -> SearchFunction:
+    """Adapt a ``ConversationStore`` (duck-typed: not imported here) to :class:`SearchFunction`.
+
+    ``conversaciones`` searches titles through ``store.list_conversations(query)``; ``mensajes`` asks
+    ``store.search`` for user and assistant hits (newest first), ``herramientas`` for tool hits.
+    """
+
+    def search(query: str, *, category: str | None, limit: int) -> list[dict[str, Any]]:
+        if category == "conversaciones":
+            needle = query.casefold()
+            return [
+                {
+                    "conversation_id": summary.id,
+                    "title": summary.title,
+                    "message_id": None,
+                    "role": None,
+                    "snippet": summary.title,
+                    "created_at": summary.last_activity,
+                }
+                for summary in store.list_conversations(query)
+                if needle in summary.title.casefold()
+            ][:limit]
+        if category == "herramientas":
+            hits = store.search(query, role="tool", limit=limit)
+        elif category == "mensajes":
+            hits = store.search(query, role="user", limit=limit) + store.search(
+                query, role="assistant", limit=limit
+            )
+            hits.sort(key=lambda hit: hit.created_at, reverse=True)
+        else:
+            hits = store.search(query, limit=limit)
+        return [
+            {
+                "conversation_id": hit.conversation_id,
+                "title": hit.title,
+                "message_id": hit.message_id,
+                "role": hit.role,
+                "snippet": hit.snippet,
+                "created_at": hit.created_at,
+            }
+            for hit in hits[:limit]
+        ]
+
+    return search
