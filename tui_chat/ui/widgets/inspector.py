@@ -1,0 +1,432 @@
+"""The function-call inspector: every call of the open conversation, and everything about one of them.
+
+The list is an OptionList of pre-built ``Content`` rows (a Line-API view, so hundreds of calls cost
+nothing); only the selected call's details are rendered. Text from models and tools goes through
+``Content`` (never markup) and ``printable`` (control characters made visible).
+
+Narrow terminals: push ``InspectorScreen(conversation, selected)`` instead of showing the side panel;
+route live updates to ``screen.panel`` while it is open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
+from tui_chat.ui.widgets.inspector_model import (
+    STATUS_ICON,
+    STATUS_WORD,
+    CallIndex,
+    CallRecord,
+    Sections,
+    call_sections,
+    format_ms,
+    index_calls,
+    printable,
+    to_json,
+)
+
+HIGHLIGHT_LIMIT = 40_000
+"""JSON longer than this is shown without syntax colours: highlighting it would stall the UI."""
+
+NAME_WIDTH = 20
+"""Names are padded to this width in the list so durations line up."""
+
+_STATUS_STYLE = {
+    "ok": "$tool-call-ok",
+    "error": "$tool-call-error",
+    "running": "$tool-call-running",
+    "missing": "$text-muted",
+}
+_SECTIONS = (
+    ("arguments", "Arguments"),
+    ("result", "Result"),
+    ("timing", "Timing"),
+    ("raw_reply", "Raw reply of the round"),
+    ("request", "Request of the round (messages and tools sent)"),
+)
+
+
+def json_content(value: Any) -> Content:
+    text = to_json(value)
+    if len(text) > HIGHLIGHT_LIMIT:
+        return Content(text)
+    from textual.highlight import highlight  # pygments: imported on first use, not at start-up
+
+    return highlight(text, language="json")
+
+
+def call_row(number: int, record: CallRecord) -> Content:
+    duration = format_ms(record.result.duration_ms) if record.result else STATUS_WORD[record.status]
+    return Content.assemble(
+        (f"{STATUS_ICON[record.status]} ", _STATUS_STYLE[record.status]),
+        (f"{number:>3} ", "$text-muted"),
+        (printable(record.call.name).ljust(NAME_WIDTH), "bold"),
+        (f" {duration:>8}", "$text-muted"),
+        (f"  r{record.round}" if record.round is not None else "", "$text-muted"),
+    )
+
+
+class InspectorSection(Vertical):
+    """A titled block of the details with a button that copies it as JSON."""
+
+    def __init__(self, key: str, title: str) -> None:
+        super().__init__(id=f"section-{key}", classes="inspector-section")
+        self.key = key
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="section-header"):
+            yield Static(Content(self.title), classes="section-title")
+            yield Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+        yield Static(id=f"body-{self.key}", classes="section-body")
+
+    def show(self, body: Content) -> None:
+        self.query_one(".section-body", Static).update(body)
+
+
+class InspectorPanel(Widget):
+    """Every function call of a conversation, and the details of the selected one."""
+
+    DEFAULT_CSS = """
+    InspectorPanel { layout: vertical; border-left: vkey $inspector-border 40%; }
+    InspectorPanel #inspector-title { height: 1; padding: 0 1; text-style: bold; color: $inspector-heading; }
+    InspectorPanel #inspector-calls { height: 1; max-height: 35%; border: none; padding: 0; }
+    InspectorPanel #inspector-detail { height: 1fr; padding: 0 1; }
+    InspectorPanel #inspector-summary { padding: 1 0 0 0; }
+    InspectorPanel .inspector-section { height: auto; margin-top: 1; }
+    InspectorPanel .section-header { height: 1; }
+    InspectorPanel .section-title { width: 1fr; color: $inspector-heading; text-style: bold; }
+    InspectorPanel .section-copy { min-width: 6; }
+    InspectorPanel .section-body { padding-left: 1; }
+    InspectorPanel.-empty .inspector-section { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("c", "copy_section('all')", "Copy call"),
+        Binding("a", "copy_section('arguments')", "Copy arguments", show=False),
+        Binding("r", "copy_section('result')", "Copy result", show=False),
+        Binding("m", "copy_section('request')", "Copy request", show=False),
+    ]
+
+    @dataclass
+    class CallSelected(Message):
+        """The user moved the selection to another call."""
+
+        tool_call_id: str
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._conversation: Conversation | None = None
+        self._index = CallIndex()
+        self._selected: str | None = None
+        self._quiet_highlight: str | None = None
+        self._sections: Sections | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="inspector-title")
+        yield OptionList(id="inspector-calls")
+        with VerticalScroll(id="inspector-detail"):
+            yield Static(id="inspector-summary")
+            for key, title in _SECTIONS:
+                yield InspectorSection(key, title)
+
+    def on_mount(self) -> None:
+        self._refresh_all()
+
+    # -- public API ------------------------------------------------------------------------------
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._conversation
+
+    @property
+    def selected_call_id(self) -> str | None:
+        return self._selected
+
+    @property
+    def call_ids(self) -> list[str]:
+        return list(self._index.records)
+
+    def show_conversation(self, conversation: Conversation | None) -> None:
+        """Show the calls of ``conversation`` (None: nothing open); keeps the selection if it still exists."""
+        self._conversation = conversation
+        self._index = index_calls(conversation)
+        if self._selected not in self._index.records:
+            self._selected = self.call_ids[-1] if self._index.records else None
+        if self.is_mounted:
+            self._refresh_all()
+
+    def call_started(self, call: ToolCall, round: int) -> None:
+        """A call the model asked for has started running: add a pending row."""
+        record = self._index.records.get(call.id)
+        if record is None:
+            record = self._index.records[call.id] = CallRecord(call, round, running=True)
+            if self.is_mounted:
+                self._calls.add_option(Option(call_row(len(self._index), record), id=call.id))
+        else:
+            record.running = True
+            self._update_row(record)
+        self._follow(call.id)
+
+    def update_call(self, tool_message: ToolMessage) -> None:
+        """A call finished (or its result changed): update its row and, if shown, its details."""
+        record = self._index.records.get(tool_message.tool_call_id)
+        if record is None:
+            call = ToolCall(tool_message.tool_call_id, tool_message.name, tool_message.arguments)
+            self.call_started(call, tool_message.round or 0)
+            record = self._index.records[call.id]
+            record.round = tool_message.round
+        record.result = tool_message
+        record.running = False
+        self._update_row(record)
+        if record.id == self._selected and self.is_mounted:
+            self._show_details()
+
+    def select_call(self, tool_call_id: str) -> None:
+        """Select a call (e.g. clicked in the chat); does not post CallSelected."""
+        if tool_call_id not in self._index.records:
+            return
+        self._selected = tool_call_id
+        if self.is_mounted:
+            self._quiet_highlight = tool_call_id
+            self._calls.highlighted = self._calls.get_option_index(tool_call_id)
+            self._show_details()
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    @property
+    def _calls(self) -> OptionList:
+        return self.query_one("#inspector-calls", OptionList)
+
+    def _refresh_all(self) -> None:
+        records = self._index.ordered()
+        self._calls.set_options(
+            Option(call_row(number, record), id=record.id) for number, record in enumerate(records, 1)
+        )
+        if self._selected is not None:
+            self._quiet_highlight = self._selected
+            self._calls.highlighted = self._calls.get_option_index(self._selected)
+        self._show_details()
+
+    def _update_title(self) -> None:
+        count = len(self._index)
+        # A fixed height: `height: auto` would re-measure every row on each layout (slow with hundreds).
+        self._calls.styles.height = max(count, 1)
+        failed = sum(1 for record in self._index.records.values() if record.status == "error")
+        text = f"Function calls · {count}" + (f" · {failed} failed" if failed else "")
+        self.query_one("#inspector-title", Static).update(Content(text))
+
+    def _update_row(self, record: CallRecord) -> None:
+        if not self.is_mounted:
+            return
+        number = self._calls.get_option_index(record.id) + 1
+        self._calls.replace_option_prompt(record.id, call_row(number, record))
+        self._update_title()
+
+    def _follow(self, tool_call_id: str) -> None:
+        """Move to a new call when nothing was selected or the last call was (a live turn)."""
+        ids = self.call_ids
+        if self._selected is None or (len(ids) > 1 and self._selected == ids[-2]):
+            self.select_call(tool_call_id)
+        elif self.is_mounted:
+            self._update_title()
+
+    def _find_assistant(self, record: CallRecord) -> None:
+        """Live calls arrive before the panel has seen the reply that asked for them."""
+        if record.assistant is not None or self._conversation is None:
+            return
+        for message in reversed(self._conversation.messages()):
+            if isinstance(message, AssistantMessage) and any(c.id == record.id for c in message.tool_calls):
+                record.assistant = message
+                record.round = message.round if message.round is not None else record.round
+                return
+
+    def _show_details(self) -> None:
+        self._update_title()
+        summary = self.query_one("#inspector-summary", Static)
+        record = self._index.records.get(self._selected) if self._selected else None
+        self.set_class(record is None, "-empty")
+        if record is None:
+            self._sections = None
+            if self._conversation is None:
+                summary.update(Content("No conversation open."))
+            else:
+                summary.update(Content("No function calls in this conversation yet."))
+            return
+        self._find_assistant(record)
+        sections = self._sections = call_sections(self._conversation, record)
+        summary.update(self._summary(record))
+        self._section("arguments").show(self._arguments_body(record, sections))
+        self._section("result").show(self._result_body(record, sections))
+        self._section("timing").show(self._timing_body(sections))
+        self._section("raw_reply").show(
+            json_content(sections.raw_reply) if sections.raw_reply is not None else Content("Not recorded.")
+        )
+        self._section("request").show(self._request_body(sections))
+
+    def _section(self, key: str) -> InspectorSection:
+        return self.query_one(f"#section-{key}", InspectorSection)
+
+    def _summary(self, record: CallRecord) -> Content:
+        parts: list[tuple[str, str] | str] = [
+            (printable(record.call.name), "bold"),
+            "  ",
+            (f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", _STATUS_STYLE[record.status]),
+            ("\nid ", "$text-muted"),
+            printable(record.id),
+        ]
+        if record.round is not None:
+            parts += [("  round ", "$text-muted"), str(record.round)]
+        turn = (
+            record.result.turn_id if record.result else record.assistant.turn_id if record.assistant else None
+        )
+        if turn:
+            parts += [("  turn ", "$text-muted"), printable(turn)]
+        return Content.assemble(*parts)
+
+    def _arguments_body(self, record: CallRecord, sections: Sections) -> Content:
+        if sections.arguments_valid is None:
+            check = Content.styled("… not checked yet", "$text-muted")
+        elif sections.arguments_valid:
+            check = Content.styled("✓ matched the tool's schema", "$tool-call-ok")
+        else:
+            check = Content.styled("✗ did not match the tool's schema", "$tool-call-error")
+        if sections.arguments_error is not None:
+            raw = Content(printable(record.call.arguments) or "(empty)")
+            error = Content.styled(printable(sections.arguments_error), "$tool-call-error")
+            return Content("\n").join([error, raw, check])
+        return Content("\n").join([json_content(sections.arguments), check])
+
+    def _result_body(self, record: CallRecord, sections: Sections) -> Content:
+        result = record.result
+        if result is None or sections.result is None:
+            return Content.styled(f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", "$text-muted")
+        parts: list[Content] = []
+        if result.error is not None:
+            parts.append(Content.styled(f"✗ {printable(result.error)}", "$tool-call-error"))
+            if result.traceback:
+                parts.append(Content.styled(printable(result.traceback.rstrip()), "$text-muted"))
+        parts.append(json_content(result.result))
+        if result.truncated:
+            parts.append(
+                Content.styled(f"Truncated for the model to {len(result.content)} characters.", "italic")
+            )
+        return Content("\n").join(parts)
+
+    def _timing_body(self, sections: Sections) -> Content:
+        timing = sections.timing
+        lines = []
+        if "tool_duration_ms" in timing:
+            started = timing.get("tool_started_at") or "–"
+            lines.append(f"tool ran {format_ms(timing['tool_duration_ms'])} (started {started})")
+        if "request_started_at" in timing:
+            attempts = timing["attempts"]
+            lines.append(
+                f"round {timing['round']}: first token {format_ms(timing['first_token_ms'])}, "
+                f"reply {format_ms(timing['request_duration_ms'])}, "
+                f"{attempts} attempt{'s' if attempts != 1 else ''} (started {timing['request_started_at']})"
+            )
+        return Content("\n".join(lines) or "Not known yet.")
+
+    def _request_body(self, sections: Sections) -> Content:
+        request = sections.request
+        if request is None:
+            return Content("Not recorded (a call from an older file, or the round has not been saved).")
+        messages = request.get("messages") or []
+        tools = request.get("tools")
+        note = f"{len(messages)} messages" + (f", {len(tools)} tool definitions" if tools else ", no tools")
+        if "tools_hash" in request:
+            note += f" (definitions {request['tools_hash']} missing from the file)"
+        return Content("\n").join([Content.styled(note, "$text-muted"), json_content(request)])
+
+    # -- events and actions ----------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#inspector-calls")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        call_id = event.option.id
+        if call_id is None:
+            return
+        quiet = call_id == self._quiet_highlight
+        self._quiet_highlight = None
+        if call_id == self._selected and quiet:
+            return
+        self._selected = call_id
+        self._show_details()
+        self.query_one("#inspector-detail", VerticalScroll).scroll_home(animate=False)
+        if not quiet:
+            self.post_message(self.CallSelected(call_id))
+
+    @on(OptionList.OptionSelected, "#inspector-calls")
+    def _selected_option(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+
+    @on(Button.Pressed, ".section-copy")
+    def _copy_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id:
+            self.action_copy_section(event.button.id.removeprefix("copy-"))
+
+    def section_json(self, key: str) -> str | None:
+        """The JSON that copying section ``key`` (or ``all``) puts on the clipboard."""
+        record = self._index.records.get(self._selected) if self._selected else None
+        sections = self._sections
+        if record is None or sections is None:
+            return None
+        if key == "all":
+            return to_json(sections.everything(record))
+        if key == "arguments":
+            if sections.arguments_error is not None:
+                return to_json({"raw": record.call.arguments, "error": sections.arguments_error})
+            return to_json(sections.arguments)
+        return to_json(getattr(sections, key))
+
+    def action_copy_section(self, key: str) -> None:
+        text = self.section_json(key)
+        if text is None:
+            self.notify("No function call selected.", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        what = "the whole call" if key == "all" else dict(_SECTIONS)[key].split(" (")[0].lower()
+        self.notify(f"Copied {what} as JSON ({len(text):,} characters).", markup=False)
+
+
+class InspectorScreen(ModalScreen[None]):
+    """The inspector as an overlay, for terminals too narrow for the side panel."""
+
+    DEFAULT_CSS = """
+    InspectorScreen { align: right middle; }
+    InspectorScreen > InspectorPanel { width: 100%; height: 100%; background: $surface; }
+    """
+    BINDINGS = [Binding("escape", "dismiss", "Close inspector")]
+
+    def __init__(self, conversation: Conversation | None, selected: str | None = None) -> None:
+        super().__init__()
+        self._conversation = conversation
+        self._initial = selected
+
+    def compose(self) -> ComposeResult:
+        yield InspectorPanel(id="inspector-overlay")
+
+    def on_mount(self) -> None:
+        self.panel.show_conversation(self._conversation)
+        if self._initial:
+            self.panel.select_call(self._initial)
+        self.panel.query_one("#inspector-calls").focus()
+
+    @property
+    def panel(self) -> InspectorPanel:
+        return self.query_one(InspectorPanel)
