@@ -100,6 +100,17 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
+def _user_traceback(error: BaseException) -> str:
+    """The traceback from the user's own code down; empty when none of it ran (missing file...)."""
+    if isinstance(error, SyntaxError):
+        return "".join(traceback.format_exception_only(type(error), error))
+    machinery = (__file__, "<frozen ", os.path.dirname(importlib.__file__))
+    frames = error.__traceback__
+    while frames is not None and frames.tb_frame.f_code.co_filename.startswith(machinery):
+        frames = frames.tb_next
+    return "".join(traceback.format_exception(type(error), error, frames)) if frames is not None else ""
+
+
 def load_tool_module(registry: ToolRegistry, entry: str) -> list[ToolLoadError]:
     """Load one entry; returns its load errors (also appended to ``registry.load_errors``)."""
     errors: list[ToolLoadError] = []
@@ -119,7 +130,7 @@ def load_tool_module(registry: ToolRegistry, entry: str) -> list[ToolLoadError]:
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # a user module may raise anything, even SystemExit
-        errors.append(ToolLoadError(source or entry, _describe(error), traceback.format_exc()))
+        errors.append(ToolLoadError(source or entry, _describe(error), _user_traceback(error)))
     else:
         for spec in staging.specs():
             if spec.source in ("", module.__name__):  # added by register(): name the file, not our alias
