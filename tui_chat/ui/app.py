@@ -1,0 +1,225 @@
+"""The Textual app: wiring only. Services in, main screen up, global screens and commands.
+
+Importing this module must not import litellm: it is imported in a thread worker after the first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui_chat.config import Config, save_config
+from tui_chat.engine.models import utcnow
+from tui_chat.ui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from tui_chat.engine.chat import ChatService
+    from tui_chat.engine.store import ConversationStore
+    from tui_chat.engine.tool_registry import ToolLoadError
+
+HELP_KEYS: list[tuple[str, str]] = [
+    ("enter", "Send the message"),
+    ("shift+enter / ctrl+j", "New line in the message (ui.newline_keys)"),
+    ("up", "Recall the last message (empty composer)"),
+    ("escape", "Stop the reply (the partial reply is kept, marked)"),
+    ("ctrl+r", "Retry after an error"),
+    ("ctrl+n", "New conversation"),
+    ("ctrl+l", "Go to the conversation list (type to filter)"),
+    ("enter (list)", "Open the conversation"),
+    ("r / d / u (list)", "Rename / delete / undo the delete"),
+    ("ctrl+o", "Expand or collapse every tool call"),
+    ("enter (tool call)", "Expand one tool call and select it in the inspector"),
+    ("c / y (message)", "Copy the message / the next code block"),
+    ("ctrl+b", "Copy the last reply"),
+    ("tab / shift+tab", "Move between panes and messages"),
+    ("f1", "Help"),
+    ("f2", "Show or hide the inspector"),
+    ("f3", "Settings (model, API key, temperature, idle reset…)"),
+    ("f4", "Edit the user context of the conversation"),
+    ("f9", "Statistics"),
+    ("ctrl+p", "Command palette (every action, themes)"),
+    ("ctrl+q", "Quit"),
+]
+
+
+@dataclass
+class UiServices:
+    """The engine objects the UI talks to (built by ``engine.services`` or injected by tests)."""
+
+    store: ConversationStore
+    chat: ChatService
+    load_errors: list[ToolLoadError] = field(default_factory=list)
+
+
+class TuiChatApp(App[None]):
+    TITLE = "tui-chat"
+    CSS_PATH = ["app.tcss"]
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("f3", "settings", "Settings"),
+        Binding("f9", "stats", "Stats", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        data_dir: Path,
+        *,
+        chat_service: ChatService | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        warm_litellm: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.data_dir = data_dir
+        self.clock = clock
+        self._warm_litellm = warm_litellm
+        if chat_service is None:
+            from tui_chat.engine.services import build_services
+
+            built = build_services(config, data_dir)
+            self.services = UiServices(built.store, built.chat, list(built.load_errors))
+        else:
+            self.services = UiServices(chat_service.store, chat_service)
+        self._theme_errors = self._register_themes()
+
+    # -- themes --------------------------------------------------------------------------------------
+
+    def _register_themes(self) -> list[str]:
+        try:
+            from tui_chat.ui.themes import DEFAULT_THEME, load_themes, user_themes_dir
+        except ImportError:
+            return []
+        themes, errors = load_themes(user_themes_dir(self.config.path))
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.config.ui.theme
+        if wanted not in self.available_themes:
+            if wanted != DEFAULT_THEME:
+                errors.append(f"theme {wanted!r} is not installed; using {DEFAULT_THEME!r}")
+            wanted = DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        return errors
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        try:
+            from tui_chat.ui.themes import app_variable_defaults
+        except ImportError:
+            return {}
+        return app_variable_defaults(self.current_theme if self._registered_themes else None)
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.config.ui.theme and self.config.path is not None:
+            self.config.ui.theme = theme
+            self._save_config(self.config)
+
+    @work(thread=True, group="config")
+    def _save_config(self, config: Config) -> None:
+        save_config(config)
+
+    # -- start-up ------------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        for error in self._theme_errors:
+            self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
+        for load_error in self.services.load_errors:
+            self.notify(
+                f"{load_error.source}: {load_error.message}",
+                title="Tool module not loaded",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        if self._warm_litellm:
+            self.call_after_refresh(self._import_litellm)
+
+    @work(thread=True, group="warm-up")
+    def _import_litellm(self) -> None:
+        from tui_chat.engine.litellm_import import import_litellm
+
+        import_litellm()
+
+    # -- global screens ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        try:
+            from tui_chat.ui.screens.help import HelpScreen
+        except ImportError:
+            self.notify("\n".join(f"{key}: {what}" for key, what in HELP_KEYS), markup=False, timeout=15)
+            return
+        self.push_screen(HelpScreen(HELP_KEYS))
+
+    def action_settings(self) -> None:
+        try:
+            from tui_chat.ui.screens.settings import SettingsScreen
+        except ImportError:
+            self.notify("Settings are not available in this build.", severity="warning")
+            return
+
+        def done(config: Config | None) -> None:
+            if config is None:
+                return
+            self.apply_config(config)
+
+        self.push_screen(SettingsScreen(self.config), done)
+
+    def apply_config(self, config: Config) -> None:
+        """Use a changed config from now on (the settings screen has saved it)."""
+        config.path = config.path or self.config.path
+        self.config = config
+        self.services.chat.config = config
+        if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
+            self.theme = config.ui.theme
+        self.notify("Settings saved.", timeout=3)
+
+    def action_stats(self) -> None:
+        try:
+            from tui_chat.ui.screens.stats import StatsScreen
+        except ImportError:
+            self.notify("Statistics are not available in this build.", severity="warning")
+            return
+        self.push_screen(StatsScreen(self.services.store))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "The keys of tui-chat", self.action_help)
+        yield SystemCommand(
+            "Settings", "Model, API key, temperature, idle reset, language", self.action_settings
+        )
+        yield SystemCommand("Statistics", "Conversations, messages, tool calls, tokens", self.action_stats)
+        if isinstance(screen, MainScreen):
+            commands = [
+                ("New conversation", "Start a new conversation", screen.action_new_conversation),
+                ("Stop the reply", "Cancel the reply being streamed", screen.action_cancel_reply),
+                ("Retry", "Send the last message again after an error", screen.action_retry),
+                ("Toggle tool calls", "Expand or collapse every tool call", screen.action_toggle_tool_calls),
+                (
+                    "Toggle inspector",
+                    "Show or hide the function-call inspector",
+                    screen.action_toggle_inspector,
+                ),
+                ("Edit context", "The user context of this conversation", screen.action_edit_context),
+                ("Copy last reply", "Copy the last reply to the clipboard", screen.action_copy_last_reply),
+                ("Export as Markdown", "Write this conversation to the exports folder", screen.action_export),
+                ("Undo delete", "Restore the last deleted conversation", screen.action_undo_delete),
+                ("Conversation list", "Focus the list of conversations", screen.action_focus_list),
+            ]
+            for title, help_text, callback in commands:
+                yield SystemCommand(title, help_text, callback)
+
+
+def run_tui(config: Config, data_dir: Path) -> None:
+    """Run the app until the user quits."""
+    TuiChatApp(config, data_dir).run()

@@ -1,0 +1,72 @@
+"""Small text helpers shared by the widgets: literal text, relative times, short call previews."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+# C0 controls (except tab and newline), DEL and C1 controls become visible symbols, so an escape
+# sequence in model text, a tool result or a file name is shown instead of acted upon.
+_CONTROL_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
+_CONTROL_TABLE[0x7F] = "\u2421"
+_CONTROL_TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters replaced by visible stand-ins (ESC becomes ␛)."""
+    return text.translate(_CONTROL_TABLE)
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    line = " ".join(visible(text).split())
+    return line if len(line) <= limit else line[: max(0, limit - 1)] + "…"
+
+
+def relative_time(moment: datetime, now: datetime) -> str:
+    """``just now``, ``5m ago``, ``3h ago``, ``2d ago``, then the date."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    return moment.strftime("%Y-%m-%d")
+
+
+def arguments_preview(arguments: str, limit: int = 60) -> str:
+    """A one-line preview of a call's JSON arguments: ``query="x", limit=3``."""
+    try:
+        data = json.loads(arguments or "{}")
+    except json.JSONDecodeError:
+        return one_line(arguments, limit)
+    if isinstance(data, dict):
+        text = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in data.items())
+    else:
+        text = json.dumps(data, ensure_ascii=False)
+    return one_line(text, limit)
+
+
+def pretty_json(text_or_value: object) -> str:
+    """Indented JSON for a JSON string or a value; anything unparsable is returned as it is."""
+    value = text_or_value
+    if isinstance(text_or_value, str):
+        try:
+            value = json.loads(text_or_value or "{}")
+        except json.JSONDecodeError:
+            return visible(text_or_value)
+    try:
+        return visible(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    except (TypeError, ValueError):
+        return visible(repr(value))
+
+
+def format_duration(milliseconds: float | None) -> str:
+    if milliseconds is None:
+        return ""
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    return f"{milliseconds / 1000:.1f} s"

@@ -1,0 +1,73 @@
+"""Small modal dialogs: confirm (yes/no) and rename (one line of text)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from tui_chat.ui.formatting import visible
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Asks a question; dismisses with True (y / Enter on the confirm button) or False (n / Esc)."""
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "Cancel"),
+        Binding("y", "confirm", "Confirm"),
+    ]
+
+    def __init__(self, question: str, *, confirm_label: str = "Delete") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(visible(self.question)), classes="dialog-question")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Text(f"{self.confirm_label} (y)"), id="confirm", variant="error")
+                yield Button(Text("Cancel (n)"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RenameDialog(ModalScreen[str | None]):
+    """Edits a title; dismisses with the new title, or None when cancelled or left empty."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.current_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Rename conversation", classes="dialog-question")
+            yield Input(self.current_title, id="title", select_on_focus=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Rename", id="confirm", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted, "#title")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        self.dismiss(title or None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,452 @@
+"""The main screen: conversation list, chat pane with composer, function-call inspector.
+
+The screen owns the flows (open, send, cancel, retry, rename, delete/undo); the widgets only render and
+post messages. A turn runs in one exclusive async worker that consumes the engine's events; cancelling
+that worker is how Esc stops a reply (the engine then marks the partial reply interrupted and saves it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tui_chat.engine import events as ev
+from tui_chat.engine.errors import EngineError, StoreError
+from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
+from tui_chat.ui.formatting import one_line, visible
+from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
+from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
+from tui_chat.ui.widgets.composer import Composer
+from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.message_widgets import ErrorBlock, LiveReply, ToolCallBlock
+
+if TYPE_CHECKING:
+    from tui_chat.ui.app import TuiChatApp
+
+SETUP_ERRORS = frozenset({"missing_credentials", "authentication", "connection"})
+"""Errors that mean "no model is configured or reachable": they also raise the setup banner."""
+NARROW_WIDTH = 100
+"""Below this many columns the inspector is an overlay instead of a side panel."""
+
+
+def summary_of(conversation: Conversation) -> ConversationSummary:
+    return ConversationSummary(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=conversation.created_at,
+        last_activity=conversation.last_activity,
+        model=conversation.model,
+        message_count=conversation.message_count(),
+        tool_call_count=conversation.tool_call_count(),
+        session_count=len(conversation.sessions),
+    )
+
+
+def _make_inspector() -> Widget:
+    try:
+        from tui_chat.ui.widgets.inspector import InspectorPanel
+    except ImportError:
+        return Static("The inspector is not available in this build.", id="inspector")
+    return InspectorPanel(id="inspector")
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+l", "focus_list", "Chats"),
+        Binding("escape", "cancel_reply", "Stop", show=False),
+        Binding("ctrl+r", "retry", "Retry", show=False),
+        Binding("ctrl+o", "toggle_tool_calls", "Tool calls"),
+        Binding("f2", "toggle_inspector", "Inspector"),
+        Binding("f4", "edit_context", "Context"),
+        Binding("ctrl+b", "copy_last_reply", "Copy reply", show=False),
+        Binding("ctrl+g", "focus_composer", "Compose", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conversation: Conversation | None = None
+        self._turn: Worker[None] | None = None
+        self._undo_token: str | None = None
+
+    @property
+    def tui(self) -> TuiChatApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        texts = self.tui.services.chat.texts
+        chat_texts = ChatTexts(divider=texts.new_session_divider, interrupted=texts.interrupted_note)
+        with Horizontal(id="body"):
+            yield ConversationList(clock=self.tui.clock, id="sidebar")
+            with Vertical(id="chat-pane"):
+                yield Static("", id="banner")
+                yield ChatView(texts=chat_texts, id="chat")
+                yield Static("", id="status")
+                yield Composer(newline_keys=self.tui.config.ui.newline_keys, id="composer")
+            yield _make_inspector()
+        yield Footer()
+
+    # -- widgets -----------------------------------------------------------------------------------
+
+    @property
+    def chat(self) -> ChatView:
+        return self.query_one("#chat", ChatView)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one("#composer", Composer)
+
+    @property
+    def sidebar(self) -> ConversationList:
+        return self.query_one("#sidebar", ConversationList)
+
+    @property
+    def inspector(self) -> Widget:
+        return self.query_one("#inspector")
+
+    def _inspect(self, method: str, *args: object) -> None:
+        """Call the inspector panel, and the overlay's panel too while the overlay is open."""
+        targets = [self.inspector]
+        overlay = self.app.screen
+        if overlay is not self and hasattr(overlay, "panel"):
+            targets.append(overlay.panel)
+        for panel in targets:
+            target = getattr(panel, method, None)
+            if callable(target):
+                target(*args)
+
+    # -- start-up ----------------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.set_class(not self.tui.config.ui.show_inspector, "-no-inspector")
+        self.composer.focus()
+        await self.open_new_conversation()
+        self.load_list()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    @work(thread=True, exclusive=True, group="list")
+    def load_list(self) -> None:
+        summaries = self.tui.services.store.list_conversations()
+        self.app.call_from_thread(self.sidebar.set_summaries, summaries)
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    async def open_new_conversation(self) -> None:
+        self._stop_turn()
+        self.conversation = self.tui.services.chat.new_conversation()
+        await self._show(self.conversation)
+        self.sidebar.highlight(None)
+
+    async def _show(self, conversation: Conversation | None) -> None:
+        await self.chat.show_conversation(conversation)
+        self._inspect("show_conversation", conversation)
+        last_user = ""
+        if conversation is not None:
+            for message in reversed(conversation.messages()):
+                if isinstance(message, UserMessage):
+                    last_user = message.content
+                    break
+        self.composer.last_message = last_user
+        self._set_status()
+
+    @on(ConversationList.Opened)
+    def _opened(self, event: ConversationList.Opened) -> None:
+        self.open_conversation(event.conversation_id)
+
+    @work(exclusive=True, group="open")
+    async def open_conversation(self, conversation_id: str) -> None:
+        self._stop_turn()
+        store = self.tui.services.store
+        try:
+            conversation = await asyncio.to_thread(store.load, conversation_id)
+        except StoreError as error:
+            self.conversation = None
+            await self._show(None)
+            await self.chat.show_notice(f"✗ {error.message} {error.hint}".strip(), classes="notice error")
+            return
+        self.conversation = conversation
+        await self._show(conversation)
+        self.composer.focus()
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    @property
+    def turn_running(self) -> bool:
+        return self._turn is not None and self._turn.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        if self.turn_running:
+            self.notify("A reply is still coming: press Esc to stop it first.", severity="warning")
+            return
+        if self.conversation is None:
+            self.conversation = self.tui.services.chat.new_conversation()
+        self.composer.last_message = event.text
+        self.composer.clear()
+        self._turn = self.run_turn(self.conversation, event.text)
+
+    def action_retry(self) -> None:
+        if self.turn_running or self.conversation is None:
+            return
+        self.chat.spend_retries()
+        self._turn = self.run_turn(self.conversation, None)
+
+    @on(ErrorBlock.RetryRequested)
+    def _retry_requested(self) -> None:
+        self.action_retry()
+
+    def action_cancel_reply(self) -> None:
+        if self.turn_running:
+            self._stop_turn()
+        elif self.focused is not self.composer:
+            self.composer.focus()
+
+    @on(Composer.CancelRequested)
+    def _cancel_requested(self) -> None:
+        self.action_cancel_reply()
+
+    def _stop_turn(self) -> None:
+        if self._turn is not None and self.turn_running:
+            self._turn.cancel()
+
+    @work(exclusive=True, group="turn")
+    async def run_turn(self, conversation: Conversation, text: str | None) -> None:
+        """Drive one turn (``text`` None = retry the last message) and show its events as they come."""
+        chat = self.chat
+        service = self.tui.services.chat
+        stream = service.send(conversation, text) if text is not None else service.retry(conversation)
+        reply: LiveReply | None = None
+        self._set_status("waiting for the model…")
+        try:
+            async for event in stream:
+                if isinstance(event, ev.TextDelta):
+                    if reply is not None:
+                        await reply.write(event.text)
+                elif isinstance(event, ev.TurnStarted):
+                    await self._turn_started(conversation, event)
+                elif isinstance(event, ev.RoundStarted):
+                    reply = await chat.start_reply(event.assistant)
+                    self._set_status("streaming…  (Esc stops)")
+                elif isinstance(event, ev.Retrying):
+                    self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
+                elif isinstance(event, ev.ToolCallStarted):
+                    await chat.tool_started(event.call)
+                    self._inspect("call_started", event.call, event.round)
+                    self._set_status(f"running {one_line(event.call.name, 40)}…")
+                elif isinstance(event, ev.ToolCallFinished):
+                    await chat.tool_finished(event.result)
+                    self._inspect("update_call", event.result)
+                elif isinstance(event, ev.RoundFinished):
+                    if reply is not None:
+                        await chat.end_reply(reply)
+                        reply = None
+                elif isinstance(event, ev.TurnFailed):
+                    if reply is not None:
+                        await chat.end_reply(reply)
+                        reply = None
+                    await chat.show_error(event.error)
+                    self._show_banner(event.error)
+                elif isinstance(event, ev.TurnFinished):
+                    self._turn_finished(conversation, event)
+        finally:
+            if reply is not None:
+                # Cancelled mid-reply: the engine marks the message interrupted when its generator closes.
+                await stream.aclose()
+                await chat.end_reply(reply, interrupted=True)
+            else:
+                await stream.aclose()
+            self._set_status()
+            if self.conversation is conversation:
+                self._inspect("show_conversation", conversation)
+            if conversation.message_count() > 1:
+                self.sidebar.upsert(summary_of(conversation))
+
+    async def _turn_started(self, conversation: Conversation, event: ev.TurnStarted) -> None:
+        chat = self.chat
+        if event.session_started and len(conversation.sessions) > 1:
+            await chat.append_divider()
+        if event.welcome is not None:
+            await chat.append_message(event.welcome)
+        await chat.append_message(event.user_message)
+        chat.scroll_end(animate=False)
+        chat.anchor()
+        self.sidebar.upsert(summary_of(conversation))
+
+    def _turn_finished(self, conversation: Conversation, event: ev.TurnFinished) -> None:
+        if event.reason != "error":
+            self.query_one("#banner").display = False
+        if event.note:
+            self.notify(event.note, severity="warning")
+
+    def _show_banner(self, error: EngineError) -> None:
+        if error.kind not in SETUP_ERRORS:
+            return
+        banner = self.query_one("#banner", Static)
+        text = Text("No model is reachable. ", style="bold")
+        text.append(visible(f"{error.message} {error.hint}".strip()))
+        text.append("\nPress F3 (settings) to choose the model, API base and API key variable; ")
+        text.append("old conversations stay readable and exportable offline.")
+        banner.update(text)
+        banner.display = True
+
+    def _set_status(self, state: str = "") -> None:
+        model = self.tui.config.model.name
+        text = Text(one_line(model, 40), style="bold")
+        if state:
+            text.append("  ·  " + state)
+        elif self.conversation is not None and self.conversation.message_count() > 1:
+            text.append(f"  ·  {self.conversation.message_count()} messages")
+        self.query_one("#status", Static).update(text)
+
+    # -- tool calls and the inspector --------------------------------------------------------------
+
+    def action_toggle_tool_calls(self) -> None:
+        self.chat.toggle_tool_calls()
+
+    def action_toggle_inspector(self) -> None:
+        """A side panel when the terminal is wide enough, otherwise an overlay screen."""
+        if not self.has_class("-narrow"):
+            self.toggle_class("-no-inspector")
+            return
+        try:
+            from tui_chat.ui.widgets.inspector import InspectorScreen
+        except ImportError:
+            return
+        selected = getattr(self.inspector, "selected_call_id", None)
+        self.app.push_screen(InspectorScreen(self.conversation, selected))
+
+    @on(ToolCallBlock.Selected)
+    def _tool_selected(self, event: ToolCallBlock.Selected) -> None:
+        self._inspect("select_call", event.tool_call_id)
+
+    def on_inspector_panel_call_selected(self, event: object) -> None:
+        tool_call_id = getattr(event, "tool_call_id", None)
+        if tool_call_id:
+            self.chat.focus_tool_call(tool_call_id)
+
+    # -- list actions ------------------------------------------------------------------------------
+
+    async def action_new_conversation(self) -> None:
+        await self.open_new_conversation()
+        self.composer.focus()
+
+    def action_focus_list(self) -> None:
+        self.sidebar.options.focus()
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    @on(ConversationList.RenameRequested)
+    def _rename(self, event: ConversationList.RenameRequested) -> None:
+        summary = event.summary
+
+        def done(title: str | None) -> None:
+            if not title or title == summary.title:
+                return
+            try:
+                self.tui.services.store.rename(summary.id, title)
+            except StoreError as error:
+                self.notify(error.message, severity="error")
+                return
+            if self.conversation is not None and self.conversation.id == summary.id:
+                self.conversation.title = title
+                self.conversation.title_is_custom = True
+            self.sidebar.upsert(dataclasses.replace(summary, title=title))
+
+        self.app.push_screen(RenameDialog(summary.title), done)
+
+    @on(ConversationList.DeleteRequested)
+    def _delete(self, event: ConversationList.DeleteRequested) -> None:
+        summary = event.summary
+        title = one_line(summary.title or summary.id, 60)
+
+        async def done(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                self._undo_token = self.tui.services.store.delete(summary.id)
+            except StoreError as error:
+                self.notify(error.message, severity="error")
+                return
+            self.sidebar.remove(summary.id)
+            if self.conversation is not None and self.conversation.id == summary.id:
+                await self.open_new_conversation()
+            self.notify(f"Deleted “{title}”. Press u in the list to undo.", markup=False)
+
+        self.app.push_screen(ConfirmDialog(f"Delete “{title}”? It goes to the trash; u undoes it."), done)
+
+    @on(ConversationList.UndoRequested)
+    def action_undo_delete(self) -> None:
+        if self._undo_token is None:
+            self.notify("Nothing to undo.", severity="warning")
+            return
+        try:
+            restored = self.tui.services.store.restore(self._undo_token)
+        except StoreError as error:
+            self.notify(error.message, severity="error")
+            return
+        self._undo_token = None
+        self.sidebar.current_id = restored
+        self.load_list()
+        self.notify("Conversation restored.")
+
+    # -- context, copy, export ---------------------------------------------------------------------
+
+    def action_edit_context(self) -> None:
+        conversation = self.conversation
+        if conversation is None:
+            return
+        try:
+            from tui_chat.ui.screens.context_editor import ContextEditorScreen
+        except ImportError:
+            self.notify("The context editor is not available in this build.", severity="warning")
+            return
+
+        def done(context: dict | None) -> None:
+            if context is None:
+                return
+            conversation.context = context
+            if conversation.message_count() > 1:
+                self.tui.services.store.save(conversation)
+            self.notify("Context saved; the model sees it from the next message.")
+
+        self.app.push_screen(ContextEditorScreen(dict(conversation.context)), done)
+
+    def action_copy_last_reply(self) -> None:
+        if self.conversation is None:
+            return
+        for message in reversed(self.conversation.messages()):
+            if isinstance(message, AssistantMessage) and message.content:
+                self.app.copy_to_clipboard(message.content)
+                self.notify("Last reply copied to the clipboard.", timeout=2)
+                return
+        self.notify("No reply to copy yet.", severity="warning")
+
+    def action_export(self) -> None:
+        conversation = self.conversation
+        if conversation is None or conversation.message_count() <= 1:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        from tui_chat.engine.export import to_markdown
+
+        folder = self.tui.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{conversation.id}.md"
+        path.write_text(
+            to_markdown(conversation, language=self.tui.config.session.language), encoding="utf-8"
+        )
+        self.notify(f"Exported to {path}", markup=False)

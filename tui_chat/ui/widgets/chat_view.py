@@ -1,0 +1,236 @@
+"""The chat pane: a window of the newest messages as widgets, older pages mounted on scroll to top.
+
+The conversation itself stays in the engine's dataclasses; this view turns it into a flat list of
+:class:`Item` (cheap) and mounts widgets only for a window of it. A whole 1,000-message history as
+widgets is what makes other chat apps take seconds to open a conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+
+from tui_chat.engine.errors import EngineError
+from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, UserMessage
+from tui_chat.ui.widgets.message_widgets import (
+    AssistantBlock,
+    ErrorBlock,
+    LiveReply,
+    Notice,
+    SessionDivider,
+    ToolCallBlock,
+    UserBlock,
+)
+
+WINDOW = 50
+"""Items mounted when a conversation opens."""
+PAGE = 40
+"""Older items mounted each time the view reaches the top."""
+
+ItemKind = Literal["divider", "user", "assistant", "tool", "error", "notice"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """Something the chat pane shows; becomes one widget when it enters the window."""
+
+    kind: ItemKind
+    message: Message | None = None
+    call: ToolCall | None = None
+    result: ToolMessage | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ChatTexts:
+    divider: str = "new session — earlier messages are not sent to the model"
+    interrupted: str = "Reply interrupted."
+
+
+def build_items(conversation: Conversation, texts: ChatTexts) -> list[Item]:
+    """Flatten a conversation into chat items; tool results attach to the call that asked for them."""
+    items: list[Item] = []
+    for index, session in enumerate(conversation.sessions):
+        if index:
+            items.append(Item("divider", text=texts.divider))
+        results = {m.tool_call_id: m for m in session.messages if isinstance(m, ToolMessage)}
+        shown: set[str] = set()
+        for message in session.messages:
+            if isinstance(message, UserMessage):
+                items.append(Item("user", message))
+            elif isinstance(message, AssistantMessage):
+                if message.content or message.welcome or (message.interrupted and not message.tool_calls):
+                    items.append(Item("assistant", message))
+                for call in message.tool_calls:
+                    shown.add(call.id)
+                    items.append(Item("tool", message, call, results.get(call.id)))
+                if message.error:
+                    items.append(Item("error", message))
+            elif message.tool_call_id not in shown:
+                call = ToolCall(message.tool_call_id, message.name, message.arguments)
+                items.append(Item("tool", message, call, message))
+    return items
+
+
+class ChatView(VerticalScroll, can_focus=False):
+    """Vertical ``layout: stream`` scroll of message widgets, anchored to the bottom."""
+
+    def __init__(self, *, texts: ChatTexts | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.texts = texts or ChatTexts()
+        self._items: list[Item] = []
+        self._first = 0
+        self._loading = False
+        self._tool_blocks: dict[str, ToolCallBlock] = {}
+        self.tools_expanded = False
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    async def show_conversation(self, conversation: Conversation | None) -> None:
+        await self.clear()
+        if conversation is None:
+            return
+        self._items = build_items(conversation, self.texts)
+        self._first = max(0, len(self._items) - WINDOW)
+        widgets = [self._widget_for(i) for i in range(self._first, len(self._items))]
+        await self.mount_all(widgets)
+        self.scroll_end(animate=False, immediate=True)
+        self.anchor()
+
+    async def show_notice(self, text: str, *, classes: str = "notice") -> None:
+        await self.mount(Notice(text, classes=classes))
+        self.scroll_end(animate=False)
+
+    async def clear(self) -> None:
+        self._items = []
+        self._first = 0
+        self._tool_blocks = {}
+        await self.remove_children()
+
+    @property
+    def mounted_count(self) -> int:
+        return len(self.children)
+
+    @property
+    def has_older(self) -> bool:
+        return self._first > 0
+
+    def _widget_for(self, index: int) -> Widget:
+        item = self._items[index]
+        if item.kind == "user":
+            assert isinstance(item.message, UserMessage)
+            return UserBlock(item.message)
+        if item.kind == "assistant":
+            assert isinstance(item.message, AssistantMessage)
+            return AssistantBlock(item.message, interrupted_note=self.texts.interrupted)
+        if item.kind == "tool":
+            assert item.call is not None
+            block = ToolCallBlock(item.call, item.result, expanded=self.tools_expanded)
+            self._tool_blocks[item.call.id] = block
+            return block
+        if item.kind == "error":
+            assert isinstance(item.message, AssistantMessage) and item.message.error is not None
+            error = item.message.error
+            return ErrorBlock(error.kind, error.message, error.hint, retryable=index == len(self._items) - 1)
+        if item.kind == "divider":
+            return SessionDivider(item.text)
+        return Notice(item.text)
+
+    # -- older pages -----------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 1 and self._first > 0 and not self._loading and self.children:
+            self._loading = True
+            self.call_later(self.load_older)
+
+    async def load_older(self) -> None:
+        """Mount the previous page above the first widget, keeping what the user sees in place."""
+        try:
+            if self._first <= 0 or not self.children:
+                return
+            start = max(0, self._first - PAGE)
+            widgets = [self._widget_for(i) for i in range(start, self._first)]
+            before_height = self.virtual_size.height
+            before_y = self.scroll_y
+            await self.mount_all(widgets, before=self.children[0])
+            self._first = start
+
+            def keep_position() -> None:
+                grown = self.virtual_size.height - before_height
+                self.scroll_to(y=before_y + grown, animate=False, immediate=True)
+                self._loading = False
+
+            self.call_after_refresh(keep_position)
+        except Exception:
+            self._loading = False
+            raise
+
+    # -- a live turn -----------------------------------------------------------------------------
+
+    async def append_message(self, message: Message) -> None:
+        """Add a message that arrived during a turn (user message, welcome of a new session)."""
+        if any(item.message is message for item in self._items[-3:]):
+            return
+        await self._append(Item("user" if isinstance(message, UserMessage) else "assistant", message))
+
+    async def append_divider(self) -> None:
+        await self._append(Item("divider", text=self.texts.divider))
+
+    async def _append(self, item: Item) -> Widget:
+        self._items.append(item)
+        widget = self._widget_for(len(self._items) - 1)
+        await self.mount(widget)
+        return widget
+
+    async def start_reply(self, message: AssistantMessage) -> LiveReply:
+        self._items.append(Item("assistant", message))
+        reply = LiveReply(message)
+        await self.mount(reply)
+        return reply
+
+    async def end_reply(self, reply: LiveReply, *, interrupted: bool = False) -> None:
+        await reply.finish(interrupted=interrupted, note=self.texts.interrupted)
+        if not reply.message.content and not interrupted:
+            await reply.remove()
+
+    async def tool_started(self, call: ToolCall) -> None:
+        if call.id not in self._tool_blocks:
+            await self._append(Item("tool", None, call))
+
+    async def tool_finished(self, result: ToolMessage) -> None:
+        block = self._tool_blocks.get(result.tool_call_id)
+        if block is None:
+            call = ToolCall(result.tool_call_id, result.name, result.arguments)
+            await self._append(Item("tool", result, call, result))
+        else:
+            block.set_result(result)
+
+    async def show_error(self, error: EngineError, *, retryable: bool = True) -> None:
+        for block in self.query(ErrorBlock):
+            block.set_retryable(False)
+        message = AssistantMessage(error=None)
+        self._items.append(Item("notice", message, text=error.message))
+        await self.mount(ErrorBlock(error.kind, error.message, error.hint, retryable=retryable))
+        self.scroll_end(animate=False)
+
+    def spend_retries(self) -> None:
+        for block in self.query(ErrorBlock):
+            block.set_retryable(False)
+
+    # -- tool calls ------------------------------------------------------------------------------
+
+    def toggle_tool_calls(self) -> None:
+        """Expand every tool call if any is collapsed, otherwise collapse them all."""
+        blocks = list(self.query(ToolCallBlock))
+        self.tools_expanded = not blocks or any(not block.expanded for block in blocks)
+        for block in blocks:
+            block.expanded = self.tools_expanded
+
+    def focus_tool_call(self, tool_call_id: str) -> None:
+        block = self._tool_blocks.get(tool_call_id)
+        if block is not None and block.is_mounted:
+            self.scroll_to_widget(block, animate=False)

@@ -1,0 +1,231 @@
+"""The conversation list: an OptionList filled a screenful first and in batches after, with a filter box.
+
+``OptionList`` renders only visible lines; ``ListView`` (one widget per row) takes a minute for
+10,000 conversations. Prompts are pre-built ``Content`` objects: no markup parsing, so a title such as
+``[bold]`` is shown as it is, and building them is twice as fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_chat.engine.models import ConversationSummary, utcnow
+from tui_chat.ui.formatting import one_line, relative_time
+
+FIRST_BATCH = 80
+TITLE_WIDTH = 26
+"""Titles are cut to one line of the sidebar."""
+BATCH = 1000
+
+
+def summary_prompt(summary: ConversationSummary, now: datetime) -> Content:
+    """Two lines: the title, then ``3h ago · model · 2 tools`` (or the damaged marker)."""
+    title = one_line(summary.title or "(untitled)", TITLE_WIDTH)
+    if summary.damaged:
+        return Content.assemble(
+            ("⚠ ", "$text-error"),
+            (title or summary.id, "bold"),
+            "\n",
+            ("damaged file", "$text-error"),
+        )
+    details = [relative_time(summary.last_activity, now), one_line(summary.model, 30)]
+    if summary.tool_call_count:
+        count = summary.tool_call_count
+        details.append(f"{count} tool call{'s' if count != 1 else ''}")
+    return Content.assemble((title, "bold"), "\n", (" · ".join(details), "$text-muted"))
+
+
+class ConversationOptions(OptionList):
+    """The option list; letters typed here go to the filter box."""
+
+    BINDINGS = [
+        Binding("n", "app.new_conversation", "New", show=False),
+        Binding("r", "rename", "Rename"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("u", "undo", "Undo delete", show=False),
+    ]
+
+    def on_key(self, event) -> None:
+        if (
+            event.is_printable
+            and event.character not in (None, " ")
+            and event.key not in ("n", "r", "d", "u")
+        ):
+            parent = self.parent
+            if isinstance(parent, ConversationList):
+                event.stop()
+                parent.start_filter(event.character or "")
+
+    def action_rename(self) -> None:
+        self._post("rename")
+
+    def action_delete(self) -> None:
+        self._post("delete")
+
+    def action_undo(self) -> None:
+        self.post_message(ConversationList.UndoRequested())
+
+    def _post(self, what: str) -> None:
+        option = self.highlighted_option
+        parent = self.parent
+        if option is None or option.id is None or not isinstance(parent, ConversationList):
+            return
+        summary = parent.summary(option.id)
+        if summary is None:
+            return
+        message = ConversationList.RenameRequested if what == "rename" else ConversationList.DeleteRequested
+        self.post_message(message(summary))
+
+
+class ConversationList(Vertical):
+    """Filter box, list, and a detail line (the damage reason of the highlighted entry)."""
+
+    class Opened(Message):
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    class RenameRequested(Message):
+        def __init__(self, summary: ConversationSummary) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class DeleteRequested(Message):
+        def __init__(self, summary: ConversationSummary) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class UndoRequested(Message):
+        pass
+
+    def __init__(self, *, clock: Callable[[], datetime] = utcnow, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.clock = clock
+        self._summaries: list[ConversationSummary] = []
+        self._by_id: dict[str, ConversationSummary] = {}
+        self._query = ""
+        self.current_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Filter conversations…", id="filter", compact=True)
+        yield ConversationOptions(id="conversations")
+        yield Static("", id="list-detail", markup=False)
+
+    @property
+    def options(self) -> ConversationOptions:
+        return self.query_one(ConversationOptions)
+
+    def summary(self, conversation_id: str) -> ConversationSummary | None:
+        return self._by_id.get(conversation_id)
+
+    @property
+    def count(self) -> int:
+        return len(self._summaries)
+
+    # -- filling ---------------------------------------------------------------------------------
+
+    def set_summaries(self, summaries: Sequence[ConversationSummary]) -> None:
+        self._summaries = list(summaries)
+        self._by_id = {summary.id: summary for summary in self._summaries}
+        self._fill()
+
+    def upsert(self, summary: ConversationSummary) -> None:
+        """Put a changed or new conversation at the top (the list is newest first)."""
+        self._summaries = [s for s in self._summaries if s.id != summary.id]
+        self._summaries.insert(0, summary)
+        self._by_id[summary.id] = summary
+        self.current_id = summary.id
+        self._fill()
+
+    def remove(self, conversation_id: str) -> None:
+        self._summaries = [s for s in self._summaries if s.id != conversation_id]
+        self._by_id.pop(conversation_id, None)
+        options = self.options
+        if conversation_id in options._id_to_option:
+            options.remove_option(conversation_id)
+
+    def highlight(self, conversation_id: str | None) -> None:
+        self.current_id = conversation_id
+        options = self.options
+        if conversation_id is not None and conversation_id in options._id_to_option:
+            options.highlighted = options.get_option_index(conversation_id)
+
+    def _matches(self, summary: ConversationSummary) -> bool:
+        query = self._query
+        return not query or query in summary.title.casefold() or query in summary.id.casefold()
+
+    def _option(self, summary: ConversationSummary, now: datetime) -> Option:
+        return Option(summary_prompt(summary, now), id=summary.id)
+
+    def _fill(self) -> None:
+        matching = [s for s in self._summaries if self._matches(s)]
+        now = self.clock()
+        options = self.options
+        options.set_options(self._option(s, now) for s in matching[:FIRST_BATCH])
+        if self.current_id and self.current_id in options._id_to_option:
+            options.highlighted = options.get_option_index(self.current_id)
+        self._fill_rest(matching[FIRST_BATCH:], now)
+
+    @work(exclusive=True, group="list-fill")
+    async def _fill_rest(self, rest: list[ConversationSummary], now: datetime) -> None:
+        options = self.options
+        for start in range(0, len(rest), BATCH):
+            await asyncio.sleep(0)
+            options.add_options(self._option(s, now) for s in rest[start : start + BATCH])
+
+    # -- filter ----------------------------------------------------------------------------------
+
+    def start_filter(self, character: str) -> None:
+        box = self.query_one("#filter", Input)
+        box.focus()
+        box.insert_text_at_cursor(character)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value.strip().casefold()
+        self._fill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.options
+        options.focus()
+        if options.option_count and options.highlighted is None:
+            options.highlighted = 0
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.query_one("#filter", Input).has_focus:
+            event.stop()
+            self.options.focus()
+
+    # -- selection -------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#conversations")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.current_id = event.option.id
+            self.post_message(self.Opened(event.option.id))
+
+    @on(OptionList.OptionHighlighted, "#conversations")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        summary = self._by_id.get(event.option.id or "")
+        detail = self.query_one("#list-detail", Static)
+        if summary is not None and summary.damaged:
+            detail.update(Content.assemble(("⚠ " + one_line(summary.damaged, 200), "$text-error")))
+            detail.display = True
+        else:
+            detail.display = False
