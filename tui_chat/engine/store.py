@@ -1,0 +1,351 @@
+"""ConversationStore: one JSON file per conversation (the source of truth) plus a derived SQLite index.
+
+Writes are crash-safe (temp file, fsync, ``os.replace``, fsync of the folder); a damaged file is
+never overwritten, moved or deleted. The index is a cache: it is rebuilt when missing or corrupt and
+kept fresh by one ``os.scandir`` that re-reads only files whose ``(mtime_ns, size)`` changed.
+Every public method is safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
+from tui_chat.engine.models import Conversation, ConversationSummary
+from tui_chat.engine.session_file import ConversationEncoder, decode
+from tui_chat.engine.store_index import (
+    ConversationIndex,
+    IndexRow,
+    SearchHit,
+    StoreTotals,
+    ToolTotals,
+    damaged_row,
+    summarize,
+    text_rows,
+    title_row,
+)
+
+__all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
+
+SEARCH_ROLES = frozenset({"title", "user", "assistant", "tool"})
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_CACHED_CONVERSATIONS = 16
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    token: str
+    conversation_id: str
+    deleted_at: datetime
+
+
+@dataclass
+class _Saved:
+    """What this process last wrote for one conversation, so the next save only redoes what changed."""
+
+    encoder: ConversationEncoder = field(default_factory=ConversationEncoder)
+    digests: dict[str, int] = field(default_factory=dict)
+    """Message id (``""`` for the title) → digest of the text in the search index."""
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # Not supported everywhere (Windows); the rename is still atomic.
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+class ConversationStore:
+    def __init__(self, data_dir: Path):
+        self.data_dir = _private_dir(Path(data_dir))
+        self.conversations_dir = _private_dir(self.data_dir / "conversations")
+        self.trash_dir = _private_dir(self.data_dir / "trash")
+        self._lock = threading.RLock()
+        self._index = ConversationIndex(self.data_dir / "index.sqlite3")
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()
+
+    def close(self) -> None:
+        with self._lock:
+            self._index.close()
+
+    # -- ids and paths ----------------------------------------------------------------------------
+
+    def new_id(self, user_id: str) -> str:
+        """``chat-<user>-<YYYYMMDD-HHMMSS>-<4 hex>``: readable, sortable, safe in every file system."""
+        ascii_user = unicodedata.normalize("NFKD", user_id).encode("ascii", "ignore").decode()
+        user = re.sub(r"[^A-Za-z0-9_.]+", "-", ascii_user).strip("-.")[:40] or "local"
+        while True:
+            candidate = f"chat-{user}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+            if not self.path_of(candidate).exists():
+                return candidate
+
+    def path_of(self, conversation_id: str) -> Path:
+        if not _SAFE_ID.match(conversation_id):
+            raise StoreError(f"{conversation_id!r} is not a valid conversation id.")
+        return self.conversations_dir / f"{conversation_id}.json"
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def load(self, conversation_id: str) -> Conversation:
+        path = self.path_of(conversation_id)
+        with self._lock:
+            try:
+                with open(path, "rb") as file:
+                    raw = file.read()
+                    stat = os.fstat(file.fileno())
+            except FileNotFoundError:
+                raise ConversationNotFound(f"There is no conversation {conversation_id}.") from None
+            try:
+                conversation = decode(raw, conversation_id)
+            except DamagedConversation as damage:
+                row = damaged_row(conversation_id, damage.detail, *_state(stat))
+                self._index_safely(lambda: self._put(row))
+                raise
+            state = self._index.file_state(conversation_id)
+            if state is None or state[:2] != _state(stat):
+                self._index_safely(lambda: self._reindex(conversation, _state(stat)))
+            return conversation
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
+        """Newest first; damaged files are listed too, with ``damaged`` set to the reason."""
+        return self._query(lambda: self._index.summaries(query.strip()))
+
+    def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
+        """Full-text search over titles and message text (tool names, arguments and results included)."""
+        if role is not None and role not in SEARCH_ROLES:
+            raise ValueError(f"role must be one of {sorted(SEARCH_ROLES)} or None, not {role!r}")
+        if not query.strip():
+            return []
+        return self._query(lambda: self._index.search(query, role, limit))
+
+    def totals(self) -> StoreTotals:
+        return self._query(self._index.totals)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def save(self, conversation: Conversation) -> None:
+        """Write atomically, then update the index; raises ``DamagedConversation`` over a damaged file."""
+        path = self.path_of(conversation.id)
+        with self._lock:
+            self._refuse_damaged(conversation.id, path)
+            saved = self._saved_state(conversation.id)
+            encoded = saved.encoder.encode(conversation)
+            self._write(path, encoded.data)
+            stat = path.stat()
+
+            def update_index() -> bool:
+                with self._index.transaction():
+                    self._index.put(summarize(conversation, *_state(stat)))
+                    rows = [title_row(conversation), *text_rows(encoded.changed)]
+                    rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
+                    self._index.put_texts(conversation.id, rows)
+                    self._index.drop_texts(conversation.id, encoded.removed)
+                for row in rows:
+                    saved.digests[row.message_id] = row.digest
+                for message_id in encoded.removed:
+                    saved.digests.pop(message_id, None)
+                return True
+
+            if not self._index_safely(update_index):
+                self._saved.pop(conversation.id, None)
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        with self._lock:
+            conversation = self.load(conversation_id)
+            conversation.title = title
+            conversation.title_is_custom = True
+            self.save(conversation)
+
+    def delete(self, conversation_id: str) -> str:
+        """Move the file to ``trash/`` and return the token that ``restore()`` takes."""
+        path = self.path_of(conversation_id)
+        with self._lock:
+            if not path.exists():
+                raise ConversationNotFound(f"There is no conversation {conversation_id}.")
+            self._refuse_damaged(conversation_id, path)
+            token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}--{conversation_id}"
+            os.replace(path, self.trash_dir / f"{token}.json")
+            _fsync_dir(self.trash_dir)
+            _fsync_dir(self.conversations_dir)
+            self._saved.pop(conversation_id, None)
+            self._index_safely(lambda: self._drop(conversation_id))
+            return token
+
+    def restore(self, token: str) -> str:
+        """Put a deleted conversation back; returns its id."""
+        _, _, conversation_id = token.partition("--")
+        source = self.trash_dir / f"{token}.json"
+        with self._lock:
+            target = self.path_of(conversation_id)
+            if "/" in token or not source.exists():
+                raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+            if target.exists():
+                raise StoreError(f"A conversation {conversation_id} exists already; it was not replaced.")
+            os.rename(source, target)
+            _fsync_dir(self.conversations_dir)
+            self._query(lambda: None)  # index the restored file now
+            return conversation_id
+
+    def trash_entries(self) -> list[TrashEntry]:
+        """Deleted conversations, most recently deleted first."""
+        entries = []
+        for path in self.trash_dir.glob("*--*.json"):
+            stamp, _, conversation_id = path.stem.partition("--")
+            with contextlib.suppress(ValueError):
+                deleted_at = datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+                entries.append(TrashEntry(path.stem, conversation_id, deleted_at))
+        return sorted(entries, key=lambda entry: entry.token, reverse=True)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _write(self, path: Path, data: bytes) -> None:
+        temp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
+        _fsync_dir(path.parent)
+
+    def _refuse_damaged(self, conversation_id: str, path: Path) -> None:
+        """Raise if the file on disk is damaged: known from the index, or re-read when it changed."""
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return
+        state = self._index.file_state(conversation_id)
+        if state is not None and state[:2] == _state(stat):
+            if state[2] is None:
+                return
+            raise DamagedConversation(
+                f"The conversation file {path.name} is damaged ({state[2]}); it was not overwritten.",
+                hint="Fix it by hand or move it out of the conversations folder.",
+                detail=state[2],
+            )
+        self.load(conversation_id)  # raises DamagedConversation; a healthy file is simply overwritten
+        self._saved.pop(conversation_id, None)
+
+    def _saved_state(self, conversation_id: str) -> _Saved:
+        saved = self._saved.pop(conversation_id, None)
+        if saved is None:
+            saved = _Saved(digests=self._index_safely(lambda: self._index.digests(conversation_id)) or {})
+        self._saved[conversation_id] = saved
+        while len(self._saved) > _CACHED_CONVERSATIONS:
+            self._saved.popitem(last=False)
+        return saved
+
+    def _refresh(self) -> None:
+        """Bring the index in line with the folder: one scandir, re-reading only changed or new files."""
+        known = self._index.file_states()
+        seen: dict[str, tuple[int, int]] = {}
+        with os.scandir(self.conversations_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.is_file():
+                    seen[entry.name[:-5]] = _state(entry.stat())
+        changed = [cid for cid, state in seen.items() if known.get(cid) != state and _SAFE_ID.match(cid)]
+        gone = known.keys() - seen.keys()
+        for start in range(0, len(changed), 200):  # batches: one transaction per file is slow on a cold build
+            with self._index.transaction():
+                for conversation_id in changed[start : start + 200]:
+                    self._saved.pop(conversation_id, None)
+                    self._read_into_index(conversation_id)
+        if gone:
+            with self._index.transaction():
+                for conversation_id in gone:
+                    self._saved.pop(conversation_id, None)
+                    self._index.drop(conversation_id)
+
+    def _read_into_index(self, conversation_id: str) -> None:
+        try:
+            with open(self.path_of(conversation_id), "rb") as file:
+                raw = file.read()
+                state = _state(os.fstat(file.fileno()))
+        except FileNotFoundError:  # deleted since the scandir
+            self._index.drop(conversation_id)
+            return
+        try:
+            conversation = decode(raw, conversation_id)
+        except DamagedConversation as damage:
+            self._index.drop_texts(conversation_id)
+            self._index.put(damaged_row(conversation_id, damage.detail, *state))
+            return
+        self._reindex(conversation, state)
+
+    def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
+        with self._index.transaction():
+            self._index.put(summarize(conversation, *state))
+            self._index.drop_texts(conversation.id)
+            self._index.put_texts(
+                conversation.id, [title_row(conversation), *text_rows(conversation.messages())]
+            )
+
+    def _put(self, row: IndexRow) -> None:
+        with self._index.transaction():
+            self._index.drop_texts(row.summary.id)
+            self._index.put(row)
+
+    def _drop(self, conversation_id: str) -> None:
+        with self._index.transaction():
+            self._index.drop(conversation_id)
+
+    def _query(self, read: Callable[[], _T]) -> _T:
+        """Refresh the index then read it; a corrupt index is thrown away and rebuilt once."""
+        with self._lock:
+            try:
+                self._refresh()
+                return read()
+            except sqlite3.DatabaseError as error:
+                self._raise_if_busy(error)
+                self._index.reset()
+                self._saved.clear()
+                self._refresh()
+                return read()
+
+    def _index_safely(self, update: Callable[[], _T]) -> _T | None:
+        """Run an index update once the file is safe; a corrupt index is dropped (the next read rebuilds)."""
+        try:
+            return update()
+        except sqlite3.DatabaseError as error:
+            self._raise_if_busy(error)
+            self._index.reset()
+            self._saved.clear()
+            return None
+
+    @staticmethod
+    def _raise_if_busy(error: sqlite3.DatabaseError) -> None:
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            raise StoreError(
+                "The conversation index is locked by another tui-chat.", hint="Try again.", detail=str(error)
+            ) from error
+
+
+def _state(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_mtime_ns, stat.st_size

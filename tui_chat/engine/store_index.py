@@ -1,0 +1,444 @@
+"""The derived index of the conversation files: one SQLite file that is only ever a cache.
+
+It holds one row per file (summary, per-conversation aggregates, the file's ``(mtime_ns, size)`` so
+staleness is one ``os.scandir`` away), per-tool aggregates for /stats, and the searchable text of
+every message under FTS5. Deleting it loses nothing: the store rebuilds it from the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tui_chat.engine.models import (
+    AssistantMessage,
+    Conversation,
+    ConversationSummary,
+    Message,
+    ToolMessage,
+    UserMessage,
+)
+
+SCHEMA_VERSION = "1"
+MAX_INDEXED_CHARS = 64_000
+"""Text indexed per message; a 2 MB tool result is searchable by its first 64,000 characters."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_TABLES = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE conversations(
+    id TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+    title TEXT NOT NULL, title_fold TEXT NOT NULL, model TEXT NOT NULL,
+    created_at INTEGER NOT NULL, last_activity INTEGER NOT NULL,
+    message_count INTEGER NOT NULL, tool_call_count INTEGER NOT NULL, session_count INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cost REAL, damaged TEXT
+) WITHOUT ROWID;
+CREATE INDEX conversations_by_activity ON conversations(last_activity DESC, id);
+CREATE TABLE tool_stats(
+    conversation_id TEXT NOT NULL, name TEXT NOT NULL,
+    calls INTEGER NOT NULL, errors INTEGER NOT NULL, duration_ms REAL NOT NULL,
+    PRIMARY KEY (conversation_id, name)
+) WITHOUT ROWID;
+CREATE TABLE texts(
+    rowid INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    role TEXT NOT NULL, created_at INTEGER NOT NULL, digest INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE UNIQUE INDEX texts_by_message ON texts(conversation_id, message_id);
+"""
+_FTS = """
+CREATE VIRTUAL TABLE texts_fts USING fts5(
+    text, content='texts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER texts_insert AFTER INSERT ON texts BEGIN
+    INSERT INTO texts_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER texts_delete AFTER DELETE ON texts BEGIN
+    INSERT INTO texts_fts(texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class ToolStat:
+    calls: int = 0
+    errors: int = 0
+    duration_ms: float = 0.0
+    """Total; ``StoreTotals`` turns it into a mean."""
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """The searchable text of one message (or of the title, with role ``title`` and message id ``""``)."""
+
+    message_id: str
+    role: str
+    created_at: datetime
+    text: str
+    digest: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", zlib.crc32(self.text.encode("utf-8", "surrogatepass")))
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    summary: ConversationSummary
+    mtime_ns: int
+    size: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    tools: dict[str, ToolStat] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: str
+    title: str
+    message_id: str
+    """``""`` for a title hit."""
+    role: str
+    snippet: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ToolTotals:
+    calls: int
+    errors: int
+    mean_duration_ms: float
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    """What /stats shows, summed over every conversation file."""
+
+    conversations: int = 0
+    damaged: int = 0
+    sessions: int = 0
+    messages: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    tools: dict[str, ToolTotals] = field(default_factory=dict)
+
+
+def _ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _moment(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def message_text(message: Message) -> str:
+    """What a search can find in a message: its text, tool names, arguments and results."""
+    if isinstance(message, UserMessage):
+        text = message.content
+    elif isinstance(message, AssistantMessage):
+        parts = [message.content]
+        parts += [f"{call.name} {call.arguments}" for call in message.tool_calls]
+        if message.error:
+            parts.append(message.error.message)
+        text = "\n".join(part for part in parts if part)
+    else:
+        import json
+
+        result = json.dumps(message.result, ensure_ascii=False)
+        text = "\n".join(
+            part for part in (message.name, message.arguments, result, message.error or "") if part
+        )
+    return text[:MAX_INDEXED_CHARS]
+
+
+def text_rows(messages: Iterable[Message]) -> list[TextRow]:
+    return [
+        TextRow(message.id, message.role, message.created_at, message_text(message)) for message in messages
+    ]
+
+
+def title_row(conversation: Conversation) -> TextRow:
+    return TextRow("", "title", conversation.created_at, conversation.title)
+
+
+def summarize(conversation: Conversation, mtime_ns: int, size: int) -> IndexRow:
+    """The index row of a healthy conversation: one pass over its messages."""
+    prompt = completion = messages = tool_calls = 0
+    cost: float | None = None
+    tools: dict[str, list[float]] = {}
+    for session in conversation.sessions:
+        messages += len(session.messages)
+        for message in session.messages:
+            if isinstance(message, ToolMessage):
+                tool_calls += 1
+                stat = tools.setdefault(message.name, [0, 0, 0.0])
+                stat[0] += 1
+                stat[1] += message.error is not None
+                stat[2] += message.duration_ms
+            elif isinstance(message, AssistantMessage) and message.usage:
+                prompt += message.usage.prompt_tokens
+                completion += message.usage.completion_tokens
+                if message.usage.cost is not None:
+                    cost = (cost or 0.0) + message.usage.cost
+    summary = ConversationSummary(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=conversation.created_at,
+        last_activity=conversation.last_activity,
+        model=conversation.model,
+        message_count=messages,
+        tool_call_count=tool_calls,
+        session_count=len(conversation.sessions),
+    )
+    return IndexRow(
+        summary,
+        mtime_ns,
+        size,
+        prompt,
+        completion,
+        cost,
+        {
+            name: ToolStat(int(calls), int(errors), duration)
+            for name, (calls, errors, duration) in tools.items()
+        },
+    )
+
+
+def damaged_row(conversation_id: str, reason: str, mtime_ns: int, size: int) -> IndexRow:
+    moment = _EPOCH + timedelta(microseconds=mtime_ns // 1000)
+    return IndexRow(
+        ConversationSummary(conversation_id, conversation_id, moment, moment, "", damaged=reason),
+        mtime_ns,
+        size,
+    )
+
+
+def _fts_query(query: str) -> str:
+    """Each word must appear (prefix match on the last one); quotes keep FTS5 syntax out of user text."""
+    words = [word.replace('"', '""') for word in query.split()]
+    terms = [f'"{word}"' for word in words]
+    if terms:
+        terms[-1] += "*"
+    return " ".join(terms)
+
+
+class ConversationIndex:
+    """SQLite in WAL mode, one connection shared under a lock (the TUI calls from worker threads)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.RLock()
+        self.fts = True
+        self._db = self._open()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            self._remove_files()
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # A cache: losing the last commits on power loss costs a re-read of a few files.
+            db.execute("PRAGMA synchronous=NORMAL")
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" in tables:
+                row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row and row[0] == SCHEMA_VERSION:
+                    self.fts = "texts_fts" in tables
+                    return db
+            for table in tables - {"sqlite_sequence"}:
+                if not table.startswith("texts_fts_"):
+                    db.execute(f'DROP TABLE IF EXISTS "{table}"')
+            db.executescript(_TABLES)
+            try:
+                db.executescript(_FTS)
+            except sqlite3.OperationalError:  # Python built without FTS5: search falls back to LIKE.
+                self.fts = False
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            if fresh:  # SQLite gives -wal and -shm the mode of the database file.
+                self.path.chmod(0o600)
+            return db
+        except BaseException:
+            db.close()
+            raise
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{self.path}{suffix}").unlink()
+
+    def reset(self) -> None:
+        """Throw the cache away (it is corrupt): the next refresh re-reads every file."""
+        with self.lock:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._remove_files()
+            self._db = self._connect()
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.lock:
+            if self._db.in_transaction:  # nested: the outer transaction commits
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- writes (inside ``transaction()``) --------------------------------------------------------
+
+    def put(self, row: IndexRow) -> None:
+        s = row.summary
+        self._db.execute(
+            "INSERT OR REPLACE INTO conversations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                s.id, row.mtime_ns, row.size, s.title, s.title.casefold(), s.model,
+                _ms(s.created_at), _ms(s.last_activity), s.message_count, s.tool_call_count,
+                s.session_count, row.prompt_tokens, row.completion_tokens, row.cost, s.damaged,
+            ),
+        )  # fmt: skip
+        self._db.execute("DELETE FROM tool_stats WHERE conversation_id=?", (s.id,))
+        self._db.executemany(
+            "INSERT INTO tool_stats VALUES (?,?,?,?,?)",
+            [(s.id, name, t.calls, t.errors, t.duration_ms) for name, t in row.tools.items()],
+        )
+
+    def put_texts(self, conversation_id: str, rows: Iterable[TextRow]) -> None:
+        """Insert or replace the text of these messages (replacing keeps FTS in step via triggers)."""
+        rows = list(rows)
+        self._db.executemany(
+            "DELETE FROM texts WHERE conversation_id=? AND message_id=?",
+            [(conversation_id, row.message_id) for row in rows],
+        )
+        self._db.executemany(
+            "INSERT INTO texts(conversation_id, message_id, role, created_at, digest, text)"
+            " VALUES (?,?,?,?,?,?)",
+            [(conversation_id, r.message_id, r.role, _ms(r.created_at), r.digest, r.text) for r in rows],
+        )
+
+    def drop_texts(self, conversation_id: str, message_ids: Iterable[str] | None = None) -> None:
+        """Drop the text of these messages, or of the whole conversation."""
+        if message_ids is None:
+            self._db.execute("DELETE FROM texts WHERE conversation_id=?", (conversation_id,))
+        else:
+            self._db.executemany(
+                "DELETE FROM texts WHERE conversation_id=? AND message_id=?",
+                [(conversation_id, message_id) for message_id in message_ids],
+            )
+
+    def drop(self, conversation_id: str) -> None:
+        self._db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
+        self._db.execute("DELETE FROM tool_stats WHERE conversation_id=?", (conversation_id,))
+        self.drop_texts(conversation_id)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, tuple[int, int]]:
+        with self.lock:
+            return {cid: (mtime, size) for cid, mtime, size in self._db.execute(
+                "SELECT id, mtime_ns, size FROM conversations")}  # fmt: skip
+
+    def file_state(self, conversation_id: str) -> tuple[int, int, str | None] | None:
+        """``(mtime_ns, size, damaged)`` of one row, or None."""
+        with self.lock:
+            return self._db.execute(
+                "SELECT mtime_ns, size, damaged FROM conversations WHERE id=?", (conversation_id,)
+            ).fetchone()
+
+    def digests(self, conversation_id: str) -> dict[str, int]:
+        """Message id → digest of the text indexed for it, to skip re-indexing unchanged messages."""
+        with self.lock:
+            return dict(self._db.execute(
+                "SELECT message_id, digest FROM texts WHERE conversation_id=?", (conversation_id,)
+            ))  # fmt: skip
+
+    def summaries(self, query: str = "") -> list[ConversationSummary]:
+        sql = (
+            "SELECT id, title, created_at, last_activity, model, message_count, tool_call_count,"
+            " session_count, damaged FROM conversations"
+        )
+        params: tuple = ()
+        if query:
+            sql += " WHERE instr(title_fold, ?) > 0"
+            params = (query.casefold(),)
+        with self.lock:
+            rows = self._db.execute(sql + " ORDER BY last_activity DESC, id", params).fetchall()
+        return [
+            ConversationSummary(
+                cid, title, _moment(created), _moment(last), model, count, calls, sessions, damaged
+            )
+            for cid, title, created, last, model, count, calls, sessions, damaged in rows
+        ]
+
+    def search(self, query: str, role: str | None, limit: int) -> list[SearchHit]:
+        role_sql = " AND t.role = ?" if role else ""
+        if self.fts:
+            sql = (
+                "SELECT t.conversation_id, c.title, t.message_id, t.role,"
+                " snippet(texts_fts, 0, '', '', '…', 16), t.created_at"
+                " FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid"
+                " JOIN conversations c ON c.id = t.conversation_id"
+                f" WHERE texts_fts MATCH ?{role_sql} ORDER BY rank LIMIT ?"
+            )
+            pattern = _fts_query(query)
+        else:
+            sql = (
+                "SELECT t.conversation_id, c.title, t.message_id, t.role,"
+                " substr(t.text, 1, 200), t.created_at"
+                " FROM texts t JOIN conversations c ON c.id = t.conversation_id"
+                f" WHERE t.text LIKE ? ESCAPE '\\'{role_sql} ORDER BY t.created_at DESC LIMIT ?"
+            )
+            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+        params = (pattern, role, limit) if role else (pattern, limit)
+        with self.lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            SearchHit(cid, title, mid, r, snippet, _moment(at)) for cid, title, mid, r, snippet, at in rows
+        ]
+
+    def totals(self) -> StoreTotals:
+        with self.lock:
+            conversations, damaged, sessions, messages, prompt, completion, cost = self._db.execute(
+                "SELECT count(*), count(damaged), total(session_count), total(message_count),"
+                " total(prompt_tokens), total(completion_tokens), sum(cost) FROM conversations"
+            ).fetchone()
+            tools = self._db.execute(
+                "SELECT name, sum(calls), sum(errors), total(duration_ms)"
+                " FROM tool_stats GROUP BY name ORDER BY name"
+            ).fetchall()
+        return StoreTotals(
+            conversations,
+            damaged,
+            int(sessions),
+            int(messages),
+            int(prompt),
+            int(completion),
+            cost,
+            {
+                name: ToolTotals(calls, errors, duration / calls if calls else 0.0)
+                for name, calls, errors, duration in tools
+            },
+        )
