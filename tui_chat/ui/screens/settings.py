@@ -1,0 +1,281 @@
+"""Settings: model (with a picker), request parameters, system prompt, idle reset, language, theme.
+
+Every field is validated on Save with a message under the field; a valid form is written to the TOML
+config with ``save_config`` and the screen dismisses with the new Config (Esc: None, nothing written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from tui_chat.config import Config, save_config
+
+COMMON_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "anthropic/claude-3-5-haiku-latest",
+    "anthropic/claude-3-5-sonnet-latest",
+    "gemini/gemini-1.5-flash",
+    "ollama/llama3.1",
+)
+"""Offered in the picker after the configured model; any litellm model string may be typed instead."""
+
+LANGUAGES = (("English", "en"), ("Español", "es"))
+
+
+def model_suggestions(config: Config) -> list[str]:
+    """The configured model and $DEFAULT_MODEL first, then a few common ones, without repeats."""
+    names = [config.model.name, os.environ.get("DEFAULT_MODEL", ""), *COMMON_MODELS]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """The raw text of the form, as typed."""
+
+    model: str
+    api_base: str
+    temperature: str
+    max_tokens: str
+    system_prompt: str
+    idle_reset_minutes: str
+    language: str
+    theme: str
+
+
+def _number(text: str, what: str, *, low: float, high: float | None = None) -> tuple[float | None, str]:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None, f"{what} must be a number, such as {low:g}."
+    if value != value or value < low or (high is not None and value > high):
+        bounds = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
+        return None, f"{what} must be {bounds}."
+    return value, ""
+
+
+def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Config | None, dict[str, str]]:
+    """The new Config, or None and one message per invalid field (keyed by field name)."""
+    errors: dict[str, str] = {}
+    model = values.model.strip()
+    if not model:
+        errors["model"] = "Enter a model, for example gpt-4o-mini or ollama/llama3.1."
+    elif any(char.isspace() for char in model):
+        errors["model"] = "A model name has no spaces (litellm form: provider/model)."
+    api_base = values.api_base.strip()
+    if api_base and not api_base.startswith(("http://", "https://")):
+        errors["api_base"] = "The API base is a URL starting with http:// or https:// (or empty)."
+    temperature, message = _number(values.temperature, "Temperature", low=0.0, high=2.0)
+    if message:
+        errors["temperature"] = message
+    max_tokens_text = values.max_tokens.strip()
+    max_tokens = int(max_tokens_text) if max_tokens_text.isdigit() else 0
+    if max_tokens < 1:
+        errors["max_tokens"] = "Max tokens must be a whole number of 1 or more."
+    idle, message = _number(values.idle_reset_minutes, "Idle reset", low=0.0)
+    if message:
+        errors["idle_reset_minutes"] = message + " (0 turns it off)"
+    if values.language not in {code for _, code in LANGUAGES}:
+        errors["language"] = "Choose English or Español."
+    if themes and values.theme not in themes:
+        errors["theme"] = "Choose one of the listed themes."
+    if errors or temperature is None or idle is None:
+        return None, errors
+    new = dataclasses.replace(
+        config,
+        model=dataclasses.replace(
+            config.model, name=model, api_base=api_base, temperature=temperature, max_tokens=max_tokens
+        ),
+        session=dataclasses.replace(
+            config.session,
+            system_prompt=values.system_prompt.strip("\n"),
+            idle_reset_minutes=idle,
+            language=values.language,
+        ),
+        ui=dataclasses.replace(config.ui, theme=values.theme),
+    )
+    return new, {}
+
+
+class SettingsScreen(ModalScreen[Config | None]):
+    """Edit and save the settings; dismisses with the saved Config, or None on Esc."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, config: Config, *, config_path: Path | None = None) -> None:
+        super().__init__(classes="tui-modal")
+        self.config = config
+        self.config_path = config_path
+        self._theme_before = config.ui.theme
+
+    def _field(self, key: str, label: str, widget: Any, hint: str = "") -> ComposeResult:
+        with Vertical(classes="field", id=f"field-{key}"):
+            yield Label(Content(label), classes="field-label")
+            yield widget
+            if hint:
+                yield Static(Content(hint), classes="field-hint")
+            yield Static(id=f"error-{key}", classes="field-error")
+
+    def compose(self) -> ComposeResult:
+        config = self.config
+        suggestions = model_suggestions(config)
+        themes = sorted(self.app.available_themes)
+        if config.ui.theme not in themes:
+            themes.append(config.ui.theme)
+        with Vertical(classes="modal-body", id="settings-body"):
+            yield Static(Content("Settings"), classes="modal-title")
+            with VerticalScroll(id="settings-form"):
+                with Vertical(classes="field", id="field-model"):
+                    yield Label(Content("Model (any litellm model string)"), classes="field-label")
+                    with Horizontal(classes="model-row"):
+                        yield Input(
+                            config.model.name,
+                            id="model",
+                            suggester=SuggestFromList(suggestions, case_sensitive=False),
+                            placeholder="provider/model, e.g. gpt-4o-mini",
+                        )
+                        yield Select(
+                            [(Content(name), name) for name in suggestions],
+                            prompt="Pick…",
+                            id="model-picker",
+                            allow_blank=True,
+                        )
+                    yield Static(id="error-model", classes="field-error")
+                yield from self._field(
+                    "api_base",
+                    "API base URL",
+                    Input(config.model.api_base, id="api_base", placeholder="empty: the provider's default"),
+                    "For local servers such as http://localhost:11434 (Ollama).",
+                )
+                with Horizontal(classes="field-row"):
+                    yield from self._field(
+                        "temperature",
+                        "Temperature (0–2)",
+                        Input(f"{config.model.temperature:g}", id="temperature"),
+                    )
+                    yield from self._field(
+                        "max_tokens", "Max tokens", Input(str(config.model.max_tokens), id="max_tokens")
+                    )
+                    yield from self._field(
+                        "idle_reset_minutes",
+                        "Idle reset (minutes, 0 = off)",
+                        Input(f"{config.session.idle_reset_minutes:g}", id="idle_reset_minutes"),
+                    )
+                yield from self._field(
+                    "system_prompt",
+                    "System prompt",
+                    TextArea(config.session.system_prompt, id="system_prompt", soft_wrap=True),
+                    "Empty: the default instructions of the chosen language.",
+                )
+                with Horizontal(classes="field-row"):
+                    yield from self._field(
+                        "language",
+                        "Language",
+                        Select(LANGUAGES, value=config.session.language, allow_blank=False, id="language"),
+                    )
+                    yield from self._field(
+                        "theme",
+                        "Theme",
+                        Select(
+                            [(name, name) for name in themes],
+                            value=config.ui.theme,
+                            allow_blank=False,
+                            id="theme",
+                        ),
+                    )
+            yield Static(id="settings-status", classes="field-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._theme_before = self.app.theme
+        self.query_one("#model", Input).focus()
+
+    @on(Select.Changed, "#model-picker")
+    def _picked(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.query_one("#model", Input).value = event.value
+
+    @on(Select.Changed, "#theme")
+    def _preview_theme(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value in self.app.available_themes:
+            self.app.theme = event.value
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        if event.input.id:
+            self._set_error(event.input.id, "")
+
+    def _set_error(self, key: str, message: str) -> None:
+        for error in self.query(f"#error-{key}").results(Static):
+            error.update(Content(message))
+            error.set_class(bool(message), "-shown")
+
+    def form_values(self) -> FormValues:
+        def text(key: str) -> str:
+            return self.query_one(f"#{key}", Input).value
+
+        def choice(key: str) -> str:
+            value = self.query_one(f"#{key}", Select).value
+            return value if isinstance(value, str) else ""
+
+        return FormValues(
+            model=text("model"),
+            api_base=text("api_base"),
+            temperature=text("temperature"),
+            max_tokens=text("max_tokens"),
+            system_prompt=self.query_one("#system_prompt", TextArea).text,
+            idle_reset_minutes=text("idle_reset_minutes"),
+            language=choice("language"),
+            theme=choice("theme"),
+        )
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        new, errors = validate(self.form_values(), self.config, set(self.app.available_themes))
+        for key in (
+            "model",
+            "api_base",
+            "temperature",
+            "max_tokens",
+            "idle_reset_minutes",
+            "language",
+            "theme",
+        ):
+            self._set_error(key, errors.get(key, ""))
+        status = self.query_one("#settings-status", Static)
+        if new is None:
+            status.update(Content(f"Fix {len(errors)} field{'s' if len(errors) != 1 else ''} to save."))
+            self.query_one(f"#{next(iter(errors))}").focus()
+            return
+        try:
+            path = save_config(new, self.config_path or self.config.path)
+        except OSError as error:
+            status.update(Content(f"Could not write the config file: {error}"))
+            return
+        new.path = path
+        self.dismiss(new)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if self.app.theme != self._theme_before:  # undo the live preview
+            self.app.theme = self._theme_before
+        self.dismiss(None)

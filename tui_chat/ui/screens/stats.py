@@ -1,0 +1,90 @@
+"""The seed's /stats as a screen: totals over every saved conversation, and per tool."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui_chat.ui.widgets.inspector_model import format_ms, printable
+
+
+class TotalsSource(Protocol):
+    def totals(self) -> Any: ...
+
+
+def _tool_value(stats: Any, key: str) -> Any:
+    """Tool totals are ToolTotals objects; plain dicts are accepted too."""
+    return stats[key] if isinstance(stats, dict) else getattr(stats, key)
+
+
+def totals_content(totals: Any) -> Content:
+    """The figures of a StoreTotals as aligned text."""
+    prompt, completion = totals.prompt_tokens, totals.completion_tokens
+    cost = getattr(totals, "cost", None)
+    rows = [
+        ("Conversations", f"{totals.conversations:,}"),
+        ("Sessions", f"{totals.sessions:,}"),
+        ("Messages", f"{totals.messages:,}"),
+        ("Tokens", f"{prompt + completion:,} ({prompt:,} prompt, {completion:,} completion)"),
+        ("Cost", f"${cost:.4f}" if cost is not None else "not known"),
+    ]
+    damaged = getattr(totals, "damaged", 0)
+    if damaged:
+        rows.insert(1, ("Damaged files", f"{damaged:,}"))
+    lines = [Content.assemble((label.ljust(15), "bold"), value) for label, value in rows]
+    tools = dict(getattr(totals, "tools", {}) or {})
+    lines.append(Content(""))
+    if not tools:
+        lines.append(Content.styled("No function calls yet.", "$text-muted"))
+    else:
+        width = max(24, *(len(printable(name)) for name in tools))
+        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>7} {'mean':>10}"
+        lines.append(Content.styled(header, "bold $accent"))
+        for name, stats in sorted(tools.items()):
+            calls, errors = _tool_value(stats, "calls"), _tool_value(stats, "errors")
+            mean = format_ms(_tool_value(stats, "mean_duration_ms"))
+            lines.append(
+                Content.assemble(
+                    printable(name).ljust(width),
+                    f" {calls:>7,}",
+                    (f" {errors:>7,}", "$text-error" if errors else ""),
+                    f" {mean:>10}",
+                )
+            )
+    return Content("\n").join(lines)
+
+
+class StatsScreen(ModalScreen[None]):
+    """Reads ``store.totals()`` in a thread (it queries the index) and shows the figures."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+
+    def __init__(self, store: TotalsSource) -> None:
+        super().__init__(classes="tui-modal")
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body", id="stats-body"):
+            yield Static(Content("Statistics"), classes="modal-title")
+            with VerticalScroll(id="stats-table"):
+                yield Static(Content("Counting…"), id="stats-text")
+            yield Static(Content("Esc closes this screen."), classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.load_totals()
+
+    @work(thread=True, exclusive=True, group="stats")
+    def load_totals(self) -> None:
+        try:
+            content = totals_content(self.store.totals())
+        except Exception as error:  # an unreadable index must not take the app down
+            content = Content.styled(f"Could not read the statistics: {printable(str(error))}", "$text-error")
+        self.app.call_from_thread(self.query_one("#stats-text", Static).update, content)
