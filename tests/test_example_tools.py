@@ -215,38 +215,31 @@ class Hit:
     created_at: datetime
 
 
-@dataclass
-class Summary:
-    id: str
-    title: str
-    last_activity: datetime
-
-
 class FakeStore:
+    """Answers like ``ConversationStore.search``: ranked hits, optionally of one role."""
+
     def __init__(self) -> None:
         self.hits = [
-            Hit("c-1", "Lisboa", "m-1", "user", "tren a Lisboa", WHEN),
+            Hit("c-9", "Tren nocturno", "", "title", "Tren nocturno", WHEN),
             Hit("c-1", "Lisboa", "m-2", "assistant", "el tren sale", WHEN.replace(hour=13)),
             Hit("c-2", "Horarios", "m-3", "tool", '{"tren": "10:00"}', WHEN),
+            Hit("c-1", "Lisboa", "m-1", "user", "tren a Lisboa", WHEN),
         ]
-        self.summaries = [Summary("c-9", "Tren nocturno", WHEN), Summary("c-8", "Cena", WHEN)]
 
     def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[Hit]:
         return [hit for hit in self.hits if role is None or hit.role == role][:limit]
-
-    def list_conversations(self, query: str = "") -> list[Summary]:
-        return self.summaries
 
 
 @pytest.mark.parametrize(
     ("category", "expected_ids"),
     [
-        (None, ["m-1", "m-2", "m-3"]),
+        (None, [None, "m-2", "m-3", "m-1"]),
+        ("conversaciones", [None]),
         ("mensajes", ["m-2", "m-1"]),
         ("herramientas", ["m-3"]),
     ],
 )
-def test_store_search_restricts_messages_by_role(category, expected_ids):
+def test_store_search_restricts_the_store_roles_by_category(category, expected_ids):
     search = store_search(FakeStore())
 
     hits = search("tren", category=category, limit=10)
@@ -254,9 +247,30 @@ def test_store_search_restricts_messages_by_role(category, expected_ids):
     assert [hit["message_id"] for hit in hits] == expected_ids
 
 
-def test_store_search_of_conversations_matches_titles():
+def test_store_search_keeps_the_limit():
     search = store_search(FakeStore())
 
-    hits = search("tren", category="conversaciones", limit=10)
+    assert len(search("tren", category="mensajes", limit=1)) == 1
 
-    assert [(hit["conversation_id"], hit["title"]) for hit in hits] == [("c-9", "Tren nocturno")]
+
+async def test_buscar_informacion_finds_a_message_saved_in_a_real_store(tmp_path):
+    from tui_chat.engine.models import AssistantMessage, Conversation, UserMessage
+    from tui_chat.engine.store import ConversationStore
+
+    store = ConversationStore(tmp_path / "data")
+    conversation = Conversation(id=store.new_id("ana"), title="Vacaciones", user_id="ana", model="m")
+    conversation.current_session.messages += [
+        UserMessage("¿trenes a Oporto?"),
+        AssistantMessage("Hay tres al día."),
+    ]
+    store.save(conversation)
+    registry = ToolRegistry()
+    register_example_tools(registry, search=store_search(store), outbox_path=tmp_path / "outbox.jsonl")
+
+    message = await registry.execute(
+        call("buscar_informacion", {"consulta": "Oporto", "categoria": "mensajes"}), CONTEXT
+    )
+
+    (hit,) = message.result["data"]["resultados"]
+    assert (hit["conversacion_id"], hit["titulo"], hit["rol"]) == (conversation.id, "Vacaciones", "user")
+    assert "Oporto" in hit["fragmento"]

@@ -208,42 +208,34 @@ def register_example_tools(
     return [search_spec, notify_spec]
 
 
+CATEGORY_ROLES: dict[str, tuple[str, ...]] = {
+    "conversaciones": ("title",),
+    "mensajes": ("user", "assistant"),
+    "herramientas": ("tool",),
+}
+"""The ``ConversationStore.search`` roles each ``categoria`` covers."""
+
+
 def store_search(store: Any) -> SearchFunction:
     """Adapt a ``ConversationStore`` (duck-typed: not imported here) to :class:`SearchFunction`.
 
-    ``conversaciones`` searches titles through ``store.list_conversations(query)``; ``mensajes`` asks
-    ``store.search`` for user and assistant hits (newest first), ``herramientas`` for tool hits.
+    A category with one role asks the store for that role; ``mensajes`` (user and assistant) asks for
+    every role and keeps those two, over-fetching so the store's relevance order is kept.
     """
 
     def search(query: str, *, category: str | None, limit: int) -> list[dict[str, Any]]:
-        if category == "conversaciones":
-            needle = query.casefold()
-            return [
-                {
-                    "conversation_id": summary.id,
-                    "title": summary.title,
-                    "message_id": None,
-                    "role": None,
-                    "snippet": summary.title,
-                    "created_at": summary.last_activity,
-                }
-                for summary in store.list_conversations(query)
-                if needle in summary.title.casefold()
-            ][:limit]
-        if category == "herramientas":
-            hits = store.search(query, role="tool", limit=limit)
-        elif category == "mensajes":
-            hits = store.search(query, role="user", limit=limit) + store.search(
-                query, role="assistant", limit=limit
-            )
-            hits.sort(key=lambda hit: hit.created_at, reverse=True)
-        else:
+        roles = CATEGORY_ROLES.get(category or "")
+        if roles is None:
             hits = store.search(query, limit=limit)
+        elif len(roles) == 1:
+            hits = store.search(query, role=roles[0], limit=limit)
+        else:
+            hits = [hit for hit in store.search(query, limit=limit * 4) if hit.role in roles]
         return [
             {
                 "conversation_id": hit.conversation_id,
                 "title": hit.title,
-                "message_id": hit.message_id,
+                "message_id": hit.message_id or None,
                 "role": hit.role,
                 "snippet": hit.snippet,
                 "created_at": hit.created_at,
