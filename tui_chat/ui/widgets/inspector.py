@@ -132,7 +132,6 @@ class InspectorPanel(Widget):
         self._conversation: Conversation | None = None
         self._index = CallIndex()
         self._selected: str | None = None
-        self._quiet_highlight: str | None = None
         self._sections: Sections | None = None
 
     def compose(self) -> ComposeResult:
@@ -201,7 +200,6 @@ class InspectorPanel(Widget):
             return
         self._selected = tool_call_id
         if self.is_mounted:
-            self._quiet_highlight = tool_call_id
             self._calls.highlighted = self._calls.get_option_index(tool_call_id)
             self._show_details()
 
@@ -217,7 +215,6 @@ class InspectorPanel(Widget):
             Option(call_row(number, record), id=record.id) for number, record in enumerate(records, 1)
         )
         if self._selected is not None:
-            self._quiet_highlight = self._selected
             self._calls.highlighted = self._calls.get_option_index(self._selected)
         self._show_details()
 
@@ -356,19 +353,16 @@ class InspectorPanel(Widget):
 
     @on(OptionList.OptionHighlighted, "#inspector-calls")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # Programmatic moves set ``_selected`` first, so only the user's moves reach past this; a
+        # stale event (the list has moved on since) is dropped too.
         event.stop()
         call_id = event.option.id
-        if call_id is None:
-            return
-        quiet = call_id == self._quiet_highlight
-        self._quiet_highlight = None
-        if call_id == self._selected and quiet:
+        if call_id is None or call_id == self._selected or event.option_index != self._calls.highlighted:
             return
         self._selected = call_id
         self._show_details()
         self.query_one("#inspector-detail", VerticalScroll).scroll_home(animate=False)
-        if not quiet:
-            self.post_message(self.CallSelected(call_id))
+        self.post_message(self.CallSelected(call_id))
 
     @on(OptionList.OptionSelected, "#inspector-calls")
     def _selected_option(self, event: OptionList.OptionSelected) -> None:

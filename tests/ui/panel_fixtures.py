@@ -1,9 +1,15 @@
-"""A deterministic conversation with function calls, for the inspector's tests and snapshots."""
+"""Deterministic data and tiny host apps for the inspector's and the screens' tests and snapshots."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
 
 from tui_chat.engine.models import (
     AssistantMessage,
@@ -15,6 +21,8 @@ from tui_chat.engine.models import (
     Usage,
     UserMessage,
 )
+from tui_chat.ui.themes import app_variable_defaults, load_themes
+from tui_chat.ui.widgets.inspector import InspectorPanel
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 SYSTEM = "You are a helpful assistant. Use the tools when they help."
@@ -164,3 +172,52 @@ def sample_conversation(extra_calls: int = 0) -> Conversation:
         sessions=[Session(id="s-1", started_at=T0, messages=messages)],
         tool_definitions={"h-tools1": TOOLS},
     )
+
+
+class ThemedApp(App[None]):
+    """A tiny app with our themes and CSS variables registered, as the real app does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        themes, errors = load_themes(None)
+        assert not errors, errors
+        for theme in themes:
+            self.register_theme(theme)
+        self.theme = "tui-chat-dark"
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return app_variable_defaults(self.current_theme)
+
+
+class InspectorApp(ThemedApp):
+    """The inspector panel alone, showing ``conversation`` with ``selected`` selected."""
+
+    def __init__(self, conversation: Conversation | None, selected: str | None = None) -> None:
+        super().__init__()
+        self.conversation = conversation
+        self.selected = selected
+
+    def compose(self) -> ComposeResult:
+        yield InspectorPanel()
+
+    def on_mount(self) -> None:
+        panel = self.query_one(InspectorPanel)
+        panel.show_conversation(self.conversation)
+        if self.selected:
+            panel.select_call(self.selected)
+        panel.query_one("#inspector-calls").focus()
+
+
+class ScreenApp(ThemedApp):
+    """Pushes ``screen`` on mount and records what it dismisses with."""
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        super().__init__()
+        self.start_screen = screen
+        self.results: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("background"))
+
+    def on_mount(self) -> None:
+        self.push_screen(self.start_screen, self.results.append)

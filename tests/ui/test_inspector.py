@@ -1,0 +1,192 @@
+"""The function-call inspector: what it lists, what it shows for a call, copying, live updates, speed."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from panel_fixtures import MARKUP, SYSTEM, TOOLS, InspectorApp, sample_conversation
+from textual.message import Message
+from textual.widgets import OptionList, Static
+
+from tui_chat.engine.models import ToolCall, ToolMessage
+from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
+from tui_chat.ui.widgets.inspector_model import call_sections, index_calls, printable
+
+SIZE = (120, 50)
+
+
+def text_of(static: Static) -> str:
+    """What a Static shows, as plain text."""
+    return str(static.render())
+
+
+def body(panel: InspectorPanel, key: str) -> str:
+    return text_of(panel.query_one(f"#body-{key}", Static))
+
+
+def rows(panel: InspectorPanel) -> list[str]:
+    option_list = panel.query_one("#inspector-calls", OptionList)
+    return [str(option.prompt) for option in option_list.options]
+
+
+async def test_lists_every_call_in_order_with_status_duration_and_round() -> None:
+    app = InspectorApp(sample_conversation())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        assert panel.call_ids == ["call-ok", "call-bad", "call-raw"]
+        listed = rows(panel)
+        assert listed[0].startswith("✓") and "buscar_informacion" in listed[0] and "120 ms" in listed[0]
+        assert listed[0].endswith("r1")
+        assert listed[1].startswith("✗") and "enviar_notificacion" in listed[1]
+        assert listed[2].endswith("r2")
+        assert "3 · 2 failed" in text_of(panel.query_one("#inspector-title", Static))
+
+
+async def test_selected_call_shows_arguments_schema_check_error_and_traceback_literally() -> None:
+    app = InspectorApp(sample_conversation(), selected="call-bad")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        arguments = body(panel, "arguments")
+        assert '"prioridad": "alta"' in arguments
+        assert "did not match the tool's schema" in arguments
+        result = body(panel, "result")
+        assert "Invalid arguments: 'mensaje' is a required property [/]" in result
+        assert "ValueError: [red]x[/red]" in result
+        assert "round 1: first token 310 ms, reply 842 ms" in body(panel, "timing")
+        assert "chatcmpl-1" in body(panel, "raw_reply")
+
+
+async def test_arguments_that_are_not_json_are_shown_raw_with_the_error() -> None:
+    app = InspectorApp(sample_conversation(), selected="call-raw")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        arguments = body(app.query_one(InspectorPanel), "arguments")
+        assert "not valid JSON" in arguments
+        assert '{"consulta": "horario",' in arguments
+
+
+async def test_markup_and_escape_sequences_in_results_are_shown_literally() -> None:
+    app = InspectorApp(sample_conversation(), selected="call-ok")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        result = body(app.query_one(InspectorPanel), "result")
+        assert "[bold red]not bold[/] [link=http://x]link[/link]" in result
+        assert "\x1b" not in result
+        assert "\\u001b[31mescape" in result
+
+
+def test_the_request_of_a_round_is_rebuilt_from_its_record() -> None:
+    conversation = sample_conversation()
+    record = index_calls(conversation).records["call-raw"]
+    request = call_sections(conversation, record).request
+    assert request is not None
+    roles = [message["role"] for message in request["messages"]]
+    assert roles == ["system", "user", "assistant", "tool", "tool"]
+    assert request["messages"][0]["content"] == SYSTEM
+    sent_result = {"role": "tool", "tool_call_id": "call-ok", "content": '{"success": true}'}
+    assert request["messages"][3] == sent_result
+    assert request["tools"] == TOOLS
+    assert request["params"]["temperature"] == 0.0
+
+
+async def test_copying_puts_the_section_as_json_on_the_clipboard_and_confirms() -> None:
+    app = InspectorApp(sample_conversation(), selected="call-bad")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        copied = json.loads(app.clipboard)
+        assert copied["id"] == "call-bad"
+        assert copied["arguments"] == {"prioridad": "alta"}
+        assert copied["arguments_valid"] is False
+        assert copied["request"]["tools"] == TOOLS
+        assert any("Copied the whole call" in str(n.message) for n in app._notifications)
+        await pilot.click("#copy-arguments")
+        assert json.loads(app.clipboard) == {"prioridad": "alta"}
+
+
+async def test_user_navigation_posts_call_selected_but_select_call_does_not() -> None:
+    posted: list[Message] = []
+    app = InspectorApp(sample_conversation(), selected="call-ok")
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        panel.select_call("call-raw")
+        await pilot.pause()
+        assert not [m for m in posted if isinstance(m, InspectorPanel.CallSelected)]
+        await pilot.press("up")
+        # the hook sees a bubbling message once per node it reaches: count distinct messages
+        unique = {id(m): m for m in posted if isinstance(m, InspectorPanel.CallSelected)}
+        assert [m.tool_call_id for m in unique.values()] == ["call-bad"]
+        assert panel.selected_call_id == "call-bad"
+
+
+async def test_live_calls_appear_pending_then_finish_and_the_selection_follows() -> None:
+    conversation = sample_conversation()
+    app = InspectorApp(conversation, selected="call-raw")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        call = ToolCall("call-live", "enviar_notificacion", '{"mensaje": "hola"}')
+        panel.call_started(call, 3)
+        await pilot.pause()
+        assert rows(panel)[-1].startswith("…") and "running" in rows(panel)[-1]
+        assert panel.selected_call_id == "call-live"
+        assert "not checked yet" in body(panel, "arguments")
+        result: dict[str, Any] = {"success": True, "data": "sent"}
+        panel.update_call(
+            ToolMessage("call-live", call.name, call.arguments, result, "{}", duration_ms=42.0, round=3)
+        )
+        await pilot.pause()
+        assert rows(panel)[-1].startswith("✓") and "42.0 ms" in rows(panel)[-1]
+        assert '"sent"' in body(panel, "result")
+
+
+async def test_no_conversation_and_no_calls_say_so() -> None:
+    app = InspectorApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        assert text_of(panel.query_one("#inspector-summary", Static)) == "No conversation open."
+        conversation = sample_conversation()
+        conversation.sessions[0].messages = conversation.sessions[0].messages[:1]
+        panel.show_conversation(conversation)
+        await pilot.pause()
+        assert "No function calls" in text_of(panel.query_one("#inspector-summary", Static))
+        await pilot.press("c")  # nothing selected: a warning, not a crash
+
+
+async def test_hundreds_of_calls_open_quickly() -> None:
+    conversation = sample_conversation(extra_calls=600)
+    app = InspectorApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        started = time.perf_counter()
+        panel.show_conversation(conversation)
+        await pilot.pause()
+        elapsed = time.perf_counter() - started
+        assert len(panel.call_ids) == 603
+        assert elapsed < 1.5, f"showing 603 calls took {elapsed:.2f} s"
+
+
+async def test_overlay_screen_shows_the_calls_and_closes_with_escape() -> None:
+    app = InspectorApp(None)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        await app.push_screen(InspectorScreen(sample_conversation(), "call-bad"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InspectorScreen)
+        assert screen.panel.selected_call_id == "call-bad"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, InspectorScreen)
+
+
+def test_printable_makes_control_characters_visible() -> None:
+    assert printable("a\x1b[31mb\x07\tc\nd") == "a\\x1b[31mb\\x07\tc\nd"
+    assert printable(MARKUP).endswith("\\x1b[31mescape")
