@@ -1,0 +1,174 @@
+"""Settings, help, stats and context-editor screens: what they show, validate, save and return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from panel_fixtures import ScreenApp
+from textual.widgets import Input, Select, Static, TextArea
+
+from tui_chat.config import Config, load_config
+from tui_chat.engine.store_index import StoreTotals, ToolTotals
+from tui_chat.ui.screens.context_editor import ContextEditorScreen
+from tui_chat.ui.screens.help import HelpScreen
+from tui_chat.ui.screens.settings import SettingsScreen
+from tui_chat.ui.screens.stats import StatsScreen
+
+SIZE = (120, 50)
+
+
+def shown(app: ScreenApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def fill(app: ScreenApp, **values: str) -> None:
+    for key, value in values.items():
+        app.screen.query_one(f"#{key}", Input).value = value
+
+
+async def test_settings_save_writes_the_toml_and_returns_the_new_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    app = ScreenApp(SettingsScreen(Config(path=path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, model="ollama/llama3.1", temperature="0", max_tokens="256", idle_reset_minutes="0")
+        await fill(app, api_base="http://localhost:11434")
+        app.screen.query_one("#system_prompt", TextArea).text = "Line one [b]\nLine two"
+        app.screen.query_one("#language", Select).value = "es"
+        app.screen.query_one("#theme", Select).value = "tui-chat-light"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [saved] = app.results
+    assert isinstance(saved, Config)
+    assert saved.model.temperature == 0.0 and saved.model.max_tokens == 256
+    on_disk = load_config(path)
+    assert on_disk.model.name == "ollama/llama3.1"
+    assert on_disk.model.temperature == 0.0
+    assert on_disk.model.api_base == "http://localhost:11434"
+    assert on_disk.session.system_prompt == "Line one [b]\nLine two"
+    assert on_disk.session.idle_reset_minutes == 0.0
+    assert on_disk.session.language == "es"
+    assert on_disk.ui.theme == "tui-chat-light"
+
+
+async def test_settings_invalid_fields_get_inline_messages_and_nothing_is_saved(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    app = ScreenApp(SettingsScreen(Config(path=path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, model="", temperature="warm", max_tokens="-5", api_base="localhost")
+        await fill(app, idle_reset_minutes="-1")
+        await pilot.click("#save")
+        await pilot.pause()
+        assert "Enter a model" in shown(app, "#error-model")
+        assert "Temperature must be a number" in shown(app, "#error-temperature")
+        assert "whole number of 1 or more" in shown(app, "#error-max_tokens")
+        assert "http://" in shown(app, "#error-api_base")
+        assert "0 turns it off" in shown(app, "#error-idle_reset_minutes")
+        assert "Fix 5 fields" in shown(app, "#settings-status")
+        assert isinstance(app.screen, SettingsScreen)
+        await fill(app, temperature="3")
+        await pilot.click("#save")
+        await pilot.pause()
+        assert "between 0 and 2" in shown(app, "#error-temperature")
+    assert app.results == [] and not path.exists()
+
+
+async def test_settings_escape_cancels_restores_the_theme_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    app = ScreenApp(SettingsScreen(Config(path=path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#theme", Select).value = "tui-chat-high-contrast"
+        await pilot.pause()
+        assert app.theme == "tui-chat-high-contrast"  # live preview
+        app.screen.query_one("#model-picker", Select).value = "gpt-4o"
+        await pilot.pause()
+        assert app.screen.query_one("#model", Input).value == "gpt-4o"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.theme == "tui-chat-dark"
+    assert app.results == [None] and not path.exists()
+
+
+async def test_help_lists_keys_and_actions_literally() -> None:
+    app = ScreenApp(HelpScreen([("ctrl+n", "New conversation"), ("[b]", "Show [bold]this[/] literally")]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = shown(app, "#help-table")
+        assert "ctrl+n   New conversation" in table
+        assert "[b]      Show [bold]this[/] literally" in table
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+class FakeStore:
+    def __init__(self, totals: StoreTotals | Exception) -> None:
+        self._totals = totals
+
+    def totals(self) -> StoreTotals:
+        if isinstance(self._totals, Exception):
+            raise self._totals
+        return self._totals
+
+
+async def test_stats_show_totals_tokens_cost_and_per_tool_figures() -> None:
+    totals = StoreTotals(
+        conversations=12,
+        sessions=15,
+        messages=340,
+        prompt_tokens=12_000,
+        completion_tokens=3_400,
+        cost=0.0123,
+        tools={"buscar_informacion": ToolTotals(40, 2, 120.5), "[red]odd[/]": ToolTotals(3, 3, 15_000.0)},
+    )
+    app = ScreenApp(StatsScreen(FakeStore(totals)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = shown(app, "#stats-text")
+    assert "Conversations  12" in text and "Messages       340" in text
+    assert "15,400 (12,000 prompt, 3,400 completion)" in text and "$0.0123" in text
+    assert "buscar_informacion" in text and "120 ms" in text
+    assert "[red]odd[/]" in text and "15.0 s" in text
+
+
+async def test_stats_show_a_readable_error_when_the_store_fails() -> None:
+    app = ScreenApp(StatsScreen(FakeStore(OSError("index locked"))))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Could not read the statistics: index locked" in shown(app, "#stats-text")
+
+
+async def test_context_editor_returns_the_edited_object() -> None:
+    app = ScreenApp(ContextEditorScreen({"name": "Ada"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert '"name": "Ada"' in app.screen.query_one("#context-text", TextArea).text
+        app.screen.query_one("#context-text", TextArea).text = '{"name": "Grace", "city": "[b]Madrid"}'
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.results == [{"name": "Grace", "city": "[b]Madrid"}]
+
+
+async def test_context_editor_rejects_json_that_is_not_an_object_and_escape_cancels() -> None:
+    app = ScreenApp(ContextEditorScreen({}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        editor = app.screen.query_one("#context-text", TextArea)
+        editor.text = "[1, 2]"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "must be a JSON object" in shown(app, "#context-error")
+        editor.text = '{"a": '
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Not valid JSON" in shown(app, "#context-error")
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
