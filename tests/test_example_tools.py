@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from tui_chat.engine.example_tools import register_example_tools, store_search
 from tui_chat.engine.models import ToolCall
+from tui_chat.engine.store_index import SearchHit
 from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
 
 CONTEXT = ToolContext(user_id="ana", conversation_id="c-7", session_id="s-1")
@@ -205,28 +205,18 @@ async def test_an_unknown_notification_type_is_rejected_and_nothing_is_written(t
 # --- the adapter from a ConversationStore ------------------------------------------------------------
 
 
-@dataclass
-class Hit:
-    conversation_id: str
-    title: str
-    message_id: str
-    role: str
-    snippet: str
-    created_at: datetime
-
-
 class FakeStore:
     """Answers like ``ConversationStore.search``: ranked hits, optionally of one role."""
 
     def __init__(self) -> None:
         self.hits = [
-            Hit("c-9", "Tren nocturno", "", "title", "Tren nocturno", WHEN),
-            Hit("c-1", "Lisboa", "m-2", "assistant", "el tren sale", WHEN.replace(hour=13)),
-            Hit("c-2", "Horarios", "m-3", "tool", '{"tren": "10:00"}', WHEN),
-            Hit("c-1", "Lisboa", "m-1", "user", "tren a Lisboa", WHEN),
+            SearchHit("c-9", "Tren nocturno", "", "title", "Tren nocturno", WHEN),
+            SearchHit("c-1", "Lisboa", "m-2", "assistant", "el tren sale", WHEN.replace(hour=13)),
+            SearchHit("c-2", "Horarios", "m-3", "tool", '{"tren": "10:00"}', WHEN),
+            SearchHit("c-1", "Lisboa", "m-1", "user", "tren a Lisboa", WHEN),
         ]
 
-    def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[Hit]:
+    def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
         return [hit for hit in self.hits if role is None or hit.role == role][:limit]
 
 
