@@ -1,0 +1,249 @@
+"""The main flows of the TUI, driven with Pilot against the real engine and the loopback scripted server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from scripted_server import error, slow_stream, text, tool_calls
+from textual.widgets import Markdown
+
+from tests.ui.conftest import screen_text, wait_for
+from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
+from tui_chat.engine.store import ConversationStore
+from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.widgets.chat_view import ChatView
+from tui_chat.ui.widgets.composer import Composer
+from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.message_widgets import (
+    AssistantBlock,
+    ErrorBlock,
+    LiveReply,
+    SessionDivider,
+    ToolCallBlock,
+    UserBlock,
+)
+
+SIZE = (140, 40)
+
+
+def main(app) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def send(pilot, message: str) -> None:
+    composer = pilot.app.query_one(Composer)
+    composer.focus()
+    composer.load_text(message)
+    await pilot.press("enter")
+
+
+def stored(data_dir: Path) -> list[Conversation]:
+    store = ConversationStore(data_dir)
+    return [store.load(summary.id) for summary in store.list_conversations() if not summary.damaged]
+
+
+async def test_starts_with_a_new_conversation_showing_the_welcome_and_the_composer_focused(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, Composer)
+        blocks = list(app.query(AssistantBlock))
+        assert len(blocks) == 1 and blocks[0].message.welcome
+        assert "virtual assistant" in screen_text(app)
+
+
+async def test_send_streams_the_reply_and_saves_it(make_app, scripted_server, data_dir) -> None:
+    reply = "Hello **there**, here is some code:\n\n```python\nprint(1)\n```\n"
+    scripted_server.script(text(reply, delay=0.01))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hi")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert [block.message.content for block in app.query(UserBlock)] == ["hi"]
+        reply = app.query_one(LiveReply)
+        assert "print(1)" in reply.query_one(Markdown).source
+        assert app.query_one(Composer).text == ""
+        assert "hi" in screen_text(app)
+        assert app.query_one(ConversationList).count == 1
+    (conversation,) = stored(data_dir)
+    assert conversation.messages()[-1].content.startswith("Hello **there**")
+
+
+async def test_a_tool_call_is_shown_inline_and_in_the_inspector(make_app, scripted_server) -> None:
+    scripted_server.script(tool_calls([("get_time", '{"tz": "UTC"}')]), text("It is noon."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "what time is it?")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        block = app.query_one(ToolCallBlock)
+        assert block.result is not None and block.result.ok
+        assert "get_time" in screen_text(app) and "✓" in screen_text(app)
+        inspector = app.query_one("#inspector")
+        assert inspector.call_ids == ["call_001"]
+        block.focus()
+        await pilot.press("enter")
+        assert block.expanded
+        assert '"time": "12:00"' in screen_text(app)
+        await pilot.press("ctrl+o")
+        assert not block.expanded
+
+
+async def test_escape_cancels_the_reply_and_keeps_partial_text(make_app, scripted_server, data_dir) -> None:
+    scripted_server.script(slow_stream([f"word{i} " for i in range(200)], 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "talk slowly")
+        await wait_for(pilot, lambda: "word2" in "".join(r.message.content for r in app.query(LiveReply)))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        reply = app.query_one(LiveReply)
+        assert reply.has_class("interrupted")
+        assert "interrupted" in screen_text(app).lower()
+    reply_message = stored(data_dir)[0].messages()[-1]
+    assert isinstance(reply_message, AssistantMessage)
+    assert reply_message.interrupted and reply_message.content.startswith("word0 word1")
+
+
+async def test_idle_reset_shows_a_divider(make_app, scripted_server) -> None:
+    app = make_app(idle_reset_minutes=0.3 / 60)  # 0.3 s
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert not app.query(SessionDivider)
+        await asyncio.sleep(0.5)
+        await send(pilot, "second")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert len(app.query(SessionDivider)) == 1
+        assert "new session — earlier messages are not sent to the model" in screen_text(app)
+        welcomes = [block for block in app.query(AssistantBlock) if block.message.welcome]
+        assert len(welcomes) == 2
+
+
+def seed(data_dir: Path, title: str) -> Conversation:
+    store = ConversationStore(data_dir)
+    session = Session(reason="new")
+    session.messages += [AssistantMessage(content="Welcome!", welcome=True), UserMessage(content="hello")]
+    session.messages.append(AssistantMessage(content="Hi there."))
+    conversation = Conversation(id=store.new_id("local"), title=title, user_id="local", model="m")
+    conversation.sessions.append(session)
+    store.save(conversation)
+    return conversation
+
+
+async def test_delete_asks_first_and_can_be_undone(make_app, data_dir) -> None:
+    seed(data_dir, "Keep me")
+    seed(data_dir, "Delete me")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 2)
+        await pilot.press("ctrl+l")
+        listing.options.highlighted = 0
+        await pilot.press("d")
+        await pilot.pause()
+        assert "Delete “Delete me”?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: listing.count == 1)
+        assert [c.title for c in stored(data_dir)] == ["Keep me"]
+        await pilot.press("u")
+        await wait_for(pilot, lambda: listing.count == 2)
+        assert sorted(c.title for c in stored(data_dir)) == ["Delete me", "Keep me"]
+
+
+async def test_a_damaged_file_is_listed_and_opening_it_does_not_crash(make_app, data_dir) -> None:
+    seed(data_dir, "Fine")
+    damaged = data_dir / "conversations" / "chat-local-20250101-000000-dead.json"
+    damaged.write_text('{"format_version": 1, "id": ', encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 2)
+        summary = listing.summary(damaged.stem)
+        assert summary is not None and summary.damaged
+        await pilot.press("ctrl+l")
+        listing.options.highlighted = listing.options.get_option_index(damaged.stem)
+        await pilot.pause()
+        assert "damaged" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: main(app).conversation is None)
+        await pilot.pause()
+        assert "✗" in screen_text(app)
+    assert damaged.read_text(encoding="utf-8") == '{"format_version": 1, "id": '
+
+
+async def test_markup_and_escape_sequences_in_a_reply_are_shown_literally(make_app, scripted_server) -> None:
+    nasty = "[bold]x[/] [/] [link=https://e.x]y[/link] \x1b[31mred\x1b[0m [@click=app.quit]q[/]"
+    scripted_server.script(text(nasty))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "[bold]mine[/]")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        shown = screen_text(app)
+        assert "[bold]mine[/]" in shown
+        assert "[bold]x[/] [/] [link=https://e.x]y[/link]" in shown
+        assert "␛[31mred" in shown
+        # Reopened from the file: the finished message is a Rich-markdown Static, also literal.
+        conversation_id = main(app).conversation.id
+        main(app).open_conversation(conversation_id)
+        await wait_for(pilot, lambda: len(app.query(AssistantBlock)) == 2)
+        await pilot.pause()
+        assert "[bold]x[/] [/] [link=https://e.x]y[/link]" in screen_text(app)
+        assert app.is_running
+
+
+async def test_a_provider_error_is_shown_with_retry_and_the_message_is_kept(
+    make_app, scripted_server, data_dir
+) -> None:
+    scripted_server.script(error(400, message="The model does not exist."), text("Now it works."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "please answer")
+        await wait_for(pilot, lambda: app.query(ErrorBlock))
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        await pilot.pause()
+        assert "The provider rejected the request" in screen_text(app)
+        assert "does not exist." in screen_text(app)
+        assert [block.message.content for block in app.query(UserBlock)] == ["please answer"]
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.query(LiveReply))
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert "Now it works." in app.query_one(LiveReply).query_one(Markdown).source
+        assert app.query_one(ErrorBlock).has_class("-spent")
+    user_messages = [m for m in stored(data_dir)[0].messages() if isinstance(m, UserMessage)]
+    assert [m.content for m in user_messages] == ["please answer"]
+
+
+async def test_missing_credentials_raise_the_setup_banner(make_app, scripted_server, monkeypatch) -> None:
+    app = make_app()
+    app.config.model.api_key_env = "TUI_CHAT_TEST_MISSING_KEY"
+    monkeypatch.delenv("TUI_CHAT_TEST_MISSING_KEY", raising=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello?")
+        await wait_for(pilot, lambda: not main(app).turn_running and app.query(ErrorBlock))
+        await pilot.pause()
+        assert app.query_one("#banner").display
+        assert "No model is reachable" in screen_text(app) and "F3" in screen_text(app)
+
+
+async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(make_app, data_dir) -> None:
+    store = ConversationStore(data_dir)
+    session = Session(reason="new")
+    for number in range(300):
+        session.messages.append(UserMessage(content=f"question {number}"))
+        session.messages.append(AssistantMessage(content=f"answer {number}"))
+    conversation = Conversation(id=store.new_id("local"), title="Long", user_id="local", model="m")
+    conversation.sessions.append(session)
+    store.save(conversation)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main(app).open_conversation(conversation.id)
+        chat = app.query_one(ChatView)
+        await wait_for(pilot, lambda: chat.mounted_count > 0)
+        await pilot.pause()
+        assert chat.mounted_count <= 60
+        assert "answer 299" in screen_text(app)
+        chat.scroll_home(animate=False)
+        await wait_for(pilot, lambda: chat.mounted_count > 60)
