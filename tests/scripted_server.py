@@ -63,6 +63,8 @@ class Reply:
     interval: float = 0.0
     """Seconds between streamed chunks."""
     content_type: str = "application/json"
+    cut: bool = False
+    """Drop the connection after the streamed deltas, without finishing the response."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,11 @@ def text(
 
 
 def slow_stream(tokens: Iterable[str], interval: float) -> Reply:
-    """A text answer sending one token every ``interval`` seconds (for cancellation and timeouts)."""
+    """Text sent one token every ``interval`` seconds, the first at once (for cancellation, timeouts)."""
     tokens = list(tokens)
+    first = {"role": "assistant", "content": tokens[0] if tokens else ""}
     return Reply(
-        deltas=tuple([{"role": "assistant", "content": ""}] + [{"content": token} for token in tokens]),
+        deltas=tuple([first] + [{"content": token} for token in tokens[1:]]),
         message={"role": "assistant", "content": "".join(tokens)},
         interval=interval,
     )
@@ -261,6 +264,11 @@ def malformed_sse() -> Reply:
         raw_events=("{broken json",),
         body=b'{"choices": [ broken',
     )
+
+
+def broken_stream(content: str, *, chunk_size: int = 4) -> Reply:
+    """A stream that sends ``content`` and then drops the connection mid-response (no finish, no [DONE])."""
+    return dataclasses.replace(text(content, chunk_size=chunk_size), cut=True)
 
 
 def stall(seconds: float, then: Reply | None = None) -> Reply:
@@ -416,6 +424,11 @@ class _Handler(BaseHTTPRequestHandler):
             if position and reply.interval:
                 self._wait(reply.interval)
             self._event(chunk([{"index": 0, "delta": delta, "finish_reason": None}]))
+        if reply.cut:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if reply.raw_events is not None:
             for event in reply.raw_events:
                 self._event(event)

@@ -187,13 +187,15 @@ def parse_retry_after(headers: dict[str, str], *, now: float | None = None) -> f
 # --- recognising situations ---------------------------------------------------------------------------
 
 
-def _request_url(exc: BaseException) -> str:
+def _request_url(exc: BaseException, api_base: str) -> str:
+    """The URL that failed: from openai/httpx (litellm's own ``request`` is often a placeholder)."""
     for linked in _chain(exc):
-        request = getattr(linked, "request", None)
-        url = getattr(request, "url", None)
+        if type(linked).__module__.split(".")[0] not in {"openai", "httpx"}:
+            continue
+        url = getattr(getattr(linked, "request", None), "url", None)
         if url is not None:
             return str(url)
-    return ""
+    return api_base
 
 
 def _server_of(url: str) -> tuple[str, str]:
@@ -205,37 +207,42 @@ def _server_of(url: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.hostname}:{port}", parts.hostname
 
 
-def _connection_cause(exc: BaseException) -> BaseException | None:
-    """The connection failure behind ``exc`` (refused, unknown host, reset), if there is one."""
-    for linked in _chain(exc):
-        if _class_names(linked) & _TIMEOUT_CLASSES:
-            continue
-        if isinstance(linked, ConnectionError | socket.gaierror):
-            return linked
-        if _is(linked, "openai", "APIConnectionError") or _is(linked, "httpx", "ConnectError"):
-            return linked
-        if _class_names(linked) & {"ClientConnectorError", "ClientConnectorDNSError", "RemoteProtocolError"}:
-            return linked
+_DROPPED_CLASSES = {
+    "ReadError",
+    "RemoteProtocolError",
+    "ClientPayloadError",
+    "TransferEncodingError",
+    "ServerDisconnectedError",
+    "IncompleteRead",
+}
+_CONNECT_CLASSES = {"ConnectError", "ClientConnectorError", "ClientConnectorDNSError"}
+
+
+def _connection_failure(exc: BaseException) -> str | None:
+    """``"dns"``, ``"dropped"`` (closed mid-reply) or ``"connect"`` when ``exc`` is a connection failure."""
+    links = [link for link in _chain(exc) if not _class_names(link) & _TIMEOUT_CLASSES]
+    if any(
+        isinstance(link, socket.gaierror) or "ClientConnectorDNSError" in _class_names(link) for link in links
+    ):
+        return "dns"
+    if any(
+        isinstance(link, ConnectionResetError | BrokenPipeError) or _class_names(link) & _DROPPED_CLASSES
+        for link in links
+    ):
+        return "dropped"
+    if any(
+        isinstance(link, ConnectionError)
+        or _class_names(link) & _CONNECT_CLASSES
+        or _is(link, "openai", "APIConnectionError")
+        for link in links
+    ):
+        return "connect"
     text = str(exc)
-    if "Connection error." in text or "Name or service not known" in text:
-        return exc
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "dns"
+    if "Connection error." in text:
+        return "connect"
     return None
-
-
-def _is_dns_failure(exc: BaseException) -> bool:
-    for linked in _chain(exc):
-        if isinstance(linked, socket.gaierror) or "ClientConnectorDNSError" in _class_names(linked):
-            return True
-    text = " ".join(str(linked) for linked in _chain(exc))
-    return any(
-        marker in text
-        for marker in (
-            "Name or service not known",
-            "nodename nor servname",
-            "getaddrinfo failed",
-            "No address",
-        )
-    )
 
 
 def _is_json_failure(exc: BaseException) -> bool:
@@ -344,19 +351,19 @@ def map_provider_error(
             hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
             detail=detail,
         )
-    connection = _connection_cause(exc)
-    if connection is not None:
-        url = _request_url(exc) or api_base
+    failure = _connection_failure(exc)
+    if failure is not None:
+        url = _request_url(exc, api_base)
         server, host = _server_of(url) if url else ("the server", "the server")
-        if _is_dns_failure(exc):
+        if failure == "dns":
             return ConnectionFailed(
                 f"No such host: {host}.",
                 hint="Check model.api_base (or the provider's *_API_BASE variable) and your network.",
                 detail=detail,
             )
-        if "RemoteProtocolError" in _class_names(connection) or isinstance(connection, ConnectionResetError):
+        if failure == "dropped":
             return ConnectionFailed(
-                f"The connection to {server} was closed unexpectedly.",
+                f"The connection to {server} was closed in the middle of the reply.",
                 hint=_RETRY_LATER,
                 detail=detail,
             )

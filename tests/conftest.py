@@ -1,0 +1,47 @@
+"""Shared fixtures: every test runs isolated from the user's config, data, keys and network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scripted_server import ScriptedServer
+
+from tui_chat.config import ModelSettings
+from tui_chat.engine.litellm_import import OFFLINE_ENVIRONMENT
+
+CLEARED_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "OPENROUTER_BASE_URL",
+    "DEFAULT_MODEL",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
+    "OLLAMA_API_BASE",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Config and data dirs in tmp_path, no provider keys or bases, litellm offline."""
+    monkeypatch.setenv("TUI_CHAT_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("TUI_CHAT_DATA_DIR", str(tmp_path / "data"))
+    for name in CLEARED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[ScriptedServer]:
+    """A started :class:`ScriptedServer`; script replies with ``scripted_server.script(text("hi"), ...)``."""
+    with ScriptedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def model_settings(scripted_server: ScriptedServer) -> ModelSettings:
+    """Settings pointing at the scripted server: short timeout, two retries."""
+    return ModelSettings(name="openai/scripted", api_base=scripted_server.base_url, timeout=5, max_retries=2)
