@@ -95,7 +95,7 @@ class ConversationStore:
     def new_id(self, user_id: str) -> str:
         """``chat-<user>-<YYYYMMDD-HHMMSS>-<4 hex>``: readable, sortable, safe in every file system."""
         ascii_user = unicodedata.normalize("NFKD", user_id).encode("ascii", "ignore").decode()
-        user = re.sub(r"[^A-Za-z0-9_.]+", "-", ascii_user).strip("-.")[:40] or "local"
+        user = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_user).strip("-")[:40] or "local"
         while True:
             candidate = f"chat-{user}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
             if not self.path_of(candidate).exists():

@@ -48,21 +48,14 @@ CREATE TABLE tool_stats(
 ) WITHOUT ROWID;
 CREATE TABLE texts(
     rowid INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, message_id TEXT NOT NULL,
-    role TEXT NOT NULL, created_at INTEGER NOT NULL, digest INTEGER NOT NULL, text TEXT NOT NULL
+    role TEXT NOT NULL, created_at INTEGER NOT NULL, digest INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX texts_by_message ON texts(conversation_id, message_id);
 """
-_FTS = """
-CREATE VIRTUAL TABLE texts_fts USING fts5(
-    text, content='texts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER texts_insert AFTER INSERT ON texts BEGIN
-    INSERT INTO texts_fts(rowid, text) VALUES (new.rowid, new.text);
-END;
-CREATE TRIGGER texts_delete AFTER DELETE ON texts BEGIN
-    INSERT INTO texts_fts(texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-END;
-"""
+# The text lives in the FTS table itself, same rowid as ``texts``. Measured here: an FTS5 table with
+# external content fed by triggers costs ~100-190 µs a row, a plain one ~20 µs (1M messages: 3 min vs 20 s).
+_FTS = "CREATE VIRTUAL TABLE texts_fts USING fts5(text, tokenize='unicode61 remove_diacritics 2')"
+_NO_FTS = "CREATE TABLE texts_fts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL)"
 
 
 @dataclass(frozen=True)
@@ -258,16 +251,18 @@ class ConversationIndex:
             if "meta" in tables:
                 row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if row and row[0] == SCHEMA_VERSION:
-                    self.fts = "texts_fts" in tables
+                    sql = db.execute("SELECT sql FROM sqlite_master WHERE name='texts_fts'").fetchone()
+                    self.fts = "fts5" in sql[0]
                     return db
             for table in tables - {"sqlite_sequence"}:
                 if not table.startswith("texts_fts_"):
                     db.execute(f'DROP TABLE IF EXISTS "{table}"')
             db.executescript(_TABLES)
             try:
-                db.executescript(_FTS)
-            except sqlite3.OperationalError:  # Python built without FTS5: search falls back to LIKE.
+                db.execute(_FTS)
+            except sqlite3.OperationalError:  # SQLite built without FTS5: search falls back to LIKE.
                 self.fts = False
+                db.execute(_NO_FTS)
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             if fresh:  # SQLite gives -wal and -shm the mode of the database file.
                 self.path.chmod(0o600)
@@ -326,27 +321,36 @@ class ConversationIndex:
         )
 
     def put_texts(self, conversation_id: str, rows: Iterable[TextRow]) -> None:
-        """Insert or replace the text of these messages (replacing keeps FTS in step via triggers)."""
+        """Insert or replace the text of these messages."""
         rows = list(rows)
+        self.drop_texts(conversation_id, [row.message_id for row in rows])
+        first = self._db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM texts").fetchone()[0]
         self._db.executemany(
-            "DELETE FROM texts WHERE conversation_id=? AND message_id=?",
-            [(conversation_id, row.message_id) for row in rows],
+            "INSERT INTO texts VALUES (?,?,?,?,?,?)",
+            [
+                (first + n, conversation_id, row.message_id, row.role, _ms(row.created_at), row.digest)
+                for n, row in enumerate(rows)
+            ],
         )
         self._db.executemany(
-            "INSERT INTO texts(conversation_id, message_id, role, created_at, digest, text)"
-            " VALUES (?,?,?,?,?,?)",
-            [(conversation_id, r.message_id, r.role, _ms(r.created_at), r.digest, r.text) for r in rows],
+            "INSERT INTO texts_fts(rowid, text) VALUES (?,?)",
+            [(first + n, row.text) for n, row in enumerate(rows)],
         )
 
     def drop_texts(self, conversation_id: str, message_ids: Iterable[str] | None = None) -> None:
         """Drop the text of these messages, or of the whole conversation."""
         if message_ids is None:
-            self._db.execute("DELETE FROM texts WHERE conversation_id=?", (conversation_id,))
+            where, params = "conversation_id=?", [(conversation_id,)]
         else:
-            self._db.executemany(
-                "DELETE FROM texts WHERE conversation_id=? AND message_id=?",
-                [(conversation_id, message_id) for message_id in message_ids],
+            where, params = (
+                "conversation_id=? AND message_id=?",
+                [(conversation_id, mid) for mid in message_ids],
             )
+        # Row ids first: FTS5 scans its whole table for ``rowid IN (subquery)`` but seeks for ``rowid = ?``.
+        select = f"SELECT rowid FROM texts WHERE {where}"
+        rowids = [row for args in params for row in self._db.execute(select, args)]
+        self._db.executemany("DELETE FROM texts_fts WHERE rowid=?", rowids)
+        self._db.executemany("DELETE FROM texts WHERE rowid=?", rowids)
 
     def drop(self, conversation_id: str) -> None:
         self._db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
@@ -406,9 +410,10 @@ class ConversationIndex:
         else:
             sql = (
                 "SELECT t.conversation_id, c.title, t.message_id, t.role,"
-                " substr(t.text, 1, 200), t.created_at"
-                " FROM texts t JOIN conversations c ON c.id = t.conversation_id"
-                f" WHERE t.text LIKE ? ESCAPE '\\'{role_sql} ORDER BY t.created_at DESC LIMIT ?"
+                " substr(f.text, 1, 200), t.created_at"
+                " FROM texts_fts f JOIN texts t ON t.rowid = f.rowid"
+                " JOIN conversations c ON c.id = t.conversation_id"
+                f" WHERE f.text LIKE ? ESCAPE '\\'{role_sql} ORDER BY t.created_at DESC LIMIT ?"
             )
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped}%"

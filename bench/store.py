@@ -1,0 +1,278 @@
+"""Benchmark the conversation store at scale: index build, listing, opening, appending, search, totals.
+
+    python bench/store.py                 # 10,000 conversations, ~1,000,000 messages (a few minutes)
+    python bench/store.py --quick         # 500 conversations, ~25,000 messages
+    python bench/store.py --keep DIR      # generate into DIR and leave it there
+
+Files are generated with the store's own encoder (the real format) but written without fsync, then
+the index is built cold by the store, as after an upgrade or a deleted index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tui_chat.engine.models import (
+    AssistantMessage,
+    Conversation,
+    ErrorInfo,
+    RoundRecord,
+    Session,
+    ToolCall,
+    ToolMessage,
+    Usage,
+    UserMessage,
+)
+from tui_chat.engine.session_file import ConversationEncoder
+from tui_chat.engine.store import ConversationStore
+
+LIST_TARGET_MS = 100.0
+APPEND_TARGET_MS = 5.0
+VOCABULARY = """
+the of and to in is that for it as with was on be by this are from or have an they which you
+one were her all she there would their we him been has when who will more no if out so said
+información búsqueda resultado usuario consulta pedido factura envío cliente producto precio
+notificación mensaje sesión servidor respuesta función herramienta error tiempo fecha modelo
+python json tokens stream latency retry timeout request database index cache schema file
+"""
+WORDS = VOCABULARY.split()
+
+
+def words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+
+def make_turn(rng: random.Random, moment: datetime, big: bool) -> list:
+    """One user turn: a question, maybe a tool round (call + result), and the answer."""
+    user = UserMessage(words(rng, 3, 40), created_at=moment)
+    messages: list = [user]
+    usage = Usage(rng.randint(200, 4000), rng.randint(20, 800), round(rng.random() / 100, 6))
+    turn = f"t-{rng.getrandbits(32):08x}"
+    if rng.random() < 0.45:
+        call = ToolCall(
+            f"call_{rng.getrandbits(48):012x}", rng.choice(["buscar_informacion", "enviar_notificacion"]), ""
+        )
+        call = ToolCall(call.id, call.name, f'{{"consulta": "{words(rng, 1, 6)}"}}')
+        request = RoundRecord(
+            "You are helpful.", [user.id], "h1", {"model": "gpt-4o-mini", "temperature": 0.7}, moment
+        )
+        messages.append(
+            AssistantMessage("", [call], model="gpt-4o-mini", usage=usage, finish_reason="tool_calls",
+                             created_at=moment, turn_id=turn, round=1, request=request)
+        )  # fmt: skip
+        items = [words(rng, 5, 30) for _ in range(rng.randint(1, 6) * (30 if big else 1))]
+        failed = rng.random() < 0.05
+        result = (
+            {"success": False, "error": "timeout"} if failed else {"success": True, "data": {"items": items}}
+        )
+        messages.append(
+            ToolMessage(call.id, call.name, call.arguments, result, str(result)[:16000], rng.uniform(1, 900),
+                        created_at=moment, error="timeout" if failed else None, turn_id=turn, round=1)
+        )  # fmt: skip
+    answer = words(rng, 300, 1000) if big else words(rng, 8, 120)
+    error = ErrorInfo("rate_limit", "Rate limited.") if rng.random() < 0.01 else None
+    messages.append(
+        AssistantMessage(answer, model="gpt-4o-mini", usage=usage, finish_reason="stop", created_at=moment,
+                         turn_id=turn, round=2, error=error)
+    )  # fmt: skip
+    return messages
+
+
+def make_conversation(rng: random.Random, number: int, message_target: int, start: datetime) -> Conversation:
+    moment = start
+    conversation = Conversation(
+        id=f"chat-bench-{number:06d}", title=words(rng, 2, 7).capitalize(), user_id="bench",
+        model="gpt-4o-mini", created_at=moment,
+    )  # fmt: skip
+    session = Session(started_at=moment)
+    conversation.sessions.append(session)
+    count = 0
+    while count < message_target:
+        if rng.random() < 0.03:  # an idle reset
+            session = Session(started_at=moment, reason="idle_reset")
+            conversation.sessions.append(session)
+        turn = make_turn(rng, moment, big=rng.random() < 0.01)
+        session.messages.extend(turn)
+        count += len(turn)
+        moment += timedelta(seconds=rng.randint(5, 600))
+    conversation.last_activity = moment
+    return conversation
+
+
+def message_counts(rng: random.Random, conversations: int, messages: int) -> list[int]:
+    """A long tail: most conversations short, a few very large (15k, 10k, 8k messages at full size)."""
+    large = [int(messages * share) for share in (0.015, 0.010, 0.008)] if conversations > 10 else []
+    rest = conversations - len(large)
+    raw = [rng.lognormvariate(0, 1.0) for _ in range(rest)]
+    scale = (messages - sum(large)) / sum(raw)
+    return large + [max(2, int(value * scale)) for value in raw]
+
+
+def generate(directory: Path, conversations: int, messages: int, seed: int) -> tuple[int, int, list[int]]:
+    rng = random.Random(seed)
+    folder = directory / "conversations"
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    counts = message_counts(rng, conversations, messages)
+    now = datetime.now(UTC)
+    total_messages = total_bytes = 0
+    for number, count in enumerate(counts):
+        start = now - timedelta(days=rng.uniform(1, 365))
+        conversation = make_conversation(rng, number, count, start)
+        data = ConversationEncoder().encode(conversation).data
+        (folder / f"{conversation.id}.json").write_bytes(data)
+        total_messages += conversation.message_count()
+        total_bytes += len(data)
+        if number % 1000 == 999:
+            print(f"  … {number + 1} conversations", flush=True)
+    return total_messages, total_bytes, counts
+
+
+def timed(action, repeat: int = 1) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def report(label: str, times: list[float], target: float | None = None) -> None:
+    median = statistics.median(times)
+    p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
+    verdict = "" if target is None else ("  ok" if median <= target else "  OVER TARGET")
+    target_text = "" if target is None else f"  (target ≤ {target:g} ms)"
+    spread = f"  p95 {p95:8.1f} ms  max {max(times):8.1f} ms  n={len(times)}" if len(times) > 1 else ""
+    print(f"{label:<48} median {median:8.1f} ms{spread}{target_text}{verdict}")
+
+
+def disk_floor(directory: Path, size: int, rounds: int) -> list[float]:
+    """The same write + fsync + rename + fsync(dir) with no store around it: what the disk alone costs."""
+    data, target = b"x" * size, directory / "floor.json"
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        temp = directory / ".floor.tmp"
+        with open(temp, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+        fd = os.open(directory, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        times.append((time.perf_counter() - start) * 1000)
+    target.unlink()
+    return times
+
+
+def append_and_save(store: ConversationStore, conversation: Conversation, rounds: int) -> list[float]:
+    """Append one message then save, ``rounds`` times (a user message, then a reply, alternately)."""
+    times = []
+    for number in range(rounds):
+        if number % 2 == 0:
+            message = UserMessage(f"follow-up question {number} about the búsqueda")
+        else:
+            message = AssistantMessage(
+                f"answer {number} " * 40, model="gpt-4o-mini", usage=Usage(1200, 80, 0.0004)
+            )
+        conversation.current_session.messages.append(message)
+        conversation.last_activity = message.created_at
+        start = time.perf_counter()
+        store.save(conversation)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="500 conversations, 25,000 messages")
+    parser.add_argument("--appends", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+    if args.quick:
+        args.conversations, args.messages = 500, 25_000
+
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="tui-chat-bench-"))
+    try:
+        print(f"Generating {args.conversations:,} conversations (~{args.messages:,} messages) in {directory}")
+        start = time.perf_counter()
+        total_messages, total_bytes, counts = generate(
+            directory, args.conversations, args.messages, args.seed
+        )
+        print(
+            f"  generated {total_messages:,} messages, {total_bytes / 1e6:,.0f} MB of JSON"
+            f" in {time.perf_counter() - start:.1f} s; largest {max(counts):,} messages,"
+            f" median {statistics.median(counts):.0f}\n"
+        )
+
+        start = time.perf_counter()
+        store = ConversationStore(directory)
+        listed = store.list_conversations()
+        build = time.perf_counter() - start
+        index_mb = sum(p.stat().st_size for p in directory.glob("index.sqlite3*")) / 1e6
+        print(
+            f"{'cold index build (every file parsed + checked)':<48} {build:8.1f} s"
+            f"  ({index_mb:,.0f} MB index)"
+        )
+        assert len(listed) == args.conversations, len(listed)
+
+        report(
+            "list_conversations() warm, with staleness scan",
+            timed(store.list_conversations, 9),
+            LIST_TARGET_MS,
+        )
+        report("list_conversations('the') title filter", timed(lambda: store.list_conversations("the"), 9))
+        reopened = ConversationStore(directory)
+        report(
+            "new store + first list (warm index file)", timed(reopened.list_conversations, 1), LIST_TARGET_MS
+        )
+        reopened.close()
+        report("search('factura envío', limit=20)", timed(lambda: store.search("factura envío"), 5))
+        report("search('timeout', role='tool')", timed(lambda: store.search("timeout", role="tool"), 5))
+        report("totals()", timed(store.totals, 5))
+
+        by_size = sorted(listed, key=lambda summary: summary.message_count)
+        largest, typical = by_size[-1], by_size[len(by_size) // 2]
+        for label, summary in (("typical", typical), ("largest", largest)):
+            times = timed(lambda s=summary: store.load(s.id), 3)
+            report(f"load() {label} ({summary.message_count:,} messages)", times)
+            conversation = store.load(summary.id)
+            size = store.path_of(summary.id).stat().st_size
+            report(f"  disk floor: write+fsync+rename {size / 1e3:,.0f} kB", disk_floor(directory, size, 20))
+            first = append_and_save(store, conversation, 1)
+            report(f"  first save after load ({label})", first)
+            target = APPEND_TARGET_MS if label == "typical" else None
+            report(
+                f"  append 1 message + save ({label})",
+                append_and_save(store, conversation, args.appends),
+                target,
+            )
+        print(
+            "\nAppend/save includes write + fsync + os.replace + fsync(dir) + the index update."
+            "\nThe largest file is rewritten whole on each save: its time grows with its size,"
+            " not with the number of conversations."
+        )
+        store.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
