@@ -384,7 +384,9 @@ def test_search_filters_by_role(store: ConversationStore) -> None:
     assert found("21:00", "tool") == {(cid, "m-t1")}
     assert found("enviar_notificacion", "tool") == {(cid, "m-t2")}
     assert found("biblio") >= {(cid, "m-u1"), (cid, "")}  # prefix match on the last word
-    assert found('"; DROP TABLE texts; --') == set()
+    for odd in ('"; DROP TABLE texts; --', "*", "NEAR(a b", "^", '"'):
+        assert found(odd) == set()
+    assert found("biblioteca", "title") == {(cid, "")}  # the index survived them
     hit = store.search("cuento largo")[0]
     assert (hit.role, hit.title, hit.created_at) == ("user", "Horario de la biblioteca", at(40))
     with pytest.raises(ValueError):

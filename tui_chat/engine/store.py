@@ -123,7 +123,7 @@ class ConversationStore:
                 row = damaged_row(conversation_id, damage.detail, *_state(stat))
                 self._index_safely(lambda: self._put(row))
                 raise
-            state = self._index.file_state(conversation_id)
+            state = self._index_safely(lambda: self._index.file_state(conversation_id))
             if state is None or state[:2] != _state(stat):
                 self._index_safely(lambda: self._reindex(conversation, _state(stat)))
             return conversation
@@ -198,9 +198,9 @@ class ConversationStore:
         _, _, conversation_id = token.partition("--")
         source = self.trash_dir / f"{token}.json"
         with self._lock:
-            target = self.path_of(conversation_id)
-            if "/" in token or not source.exists():
+            if not _SAFE_ID.match(token) or not source.exists():
                 raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+            target = self.path_of(conversation_id)
             if target.exists():
                 raise StoreError(f"A conversation {conversation_id} exists already; it was not replaced.")
             os.rename(source, target)
@@ -241,7 +241,7 @@ class ConversationStore:
             stat = path.stat()
         except FileNotFoundError:
             return
-        state = self._index.file_state(conversation_id)
+        state = self._index_safely(lambda: self._index.file_state(conversation_id))
         if state is not None and state[:2] == _state(stat):
             if state[2] is None:
                 return
@@ -300,6 +300,7 @@ class ConversationStore:
         self._reindex(conversation, state)
 
     def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
+        self._saved.pop(conversation.id, None)
         with self._index.transaction():
             self._index.put(summarize(conversation, *state))
             self._index.drop_texts(conversation.id)
@@ -308,6 +309,7 @@ class ConversationStore:
             )
 
     def _put(self, row: IndexRow) -> None:
+        self._saved.pop(row.summary.id, None)
         with self._index.transaction():
             self._index.drop_texts(row.summary.id)
             self._index.put(row)
@@ -323,7 +325,7 @@ class ConversationStore:
                 self._refresh()
                 return read()
             except sqlite3.DatabaseError as error:
-                self._raise_if_busy(error)
+                self._raise_unless_corrupt(error)
                 self._index.reset()
                 self._saved.clear()
                 self._refresh()
@@ -334,16 +336,17 @@ class ConversationStore:
         try:
             return update()
         except sqlite3.DatabaseError as error:
-            self._raise_if_busy(error)
+            self._raise_unless_corrupt(error)
             self._index.reset()
             self._saved.clear()
             return None
 
     @staticmethod
-    def _raise_if_busy(error: sqlite3.DatabaseError) -> None:
-        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+    def _raise_unless_corrupt(error: sqlite3.DatabaseError) -> None:
+        """Only a corrupt index is thrown away; "locked", "disk I/O error" and the like are reported."""
+        if isinstance(error, sqlite3.OperationalError) and "no such" not in str(error):
             raise StoreError(
-                "The conversation index is locked by another tui-chat.", hint="Try again.", detail=str(error)
+                f"The conversation index failed: {error}.", hint="Try again.", detail=str(error)
             ) from error
 
 

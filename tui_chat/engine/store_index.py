@@ -419,7 +419,12 @@ class ConversationIndex:
             pattern = f"%{escaped}%"
         params = (pattern, role, limit) if role else (pattern, limit)
         with self.lock:
-            rows = self._db.execute(sql, params).fetchall()
+            try:
+                rows = self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                if "fts5" in str(error):  # a query FTS5 cannot parse finds nothing
+                    return []
+                raise
         return [
             SearchHit(cid, title, mid, r, snippet, _moment(at)) for cid, title, mid, r, snippet, at in rows
         ]
