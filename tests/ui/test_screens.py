@@ -32,7 +32,7 @@ async def test_settings_save_writes_the_toml_and_returns_the_new_config(tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await fill(app, model="ollama/llama3.1", temperature="0", max_tokens="256", idle_reset_minutes="0")
-        await fill(app, api_base="http://localhost:11434")
+        await fill(app, api_base="http://localhost:11434", api_key_env="MY_KEY")
         app.screen.query_one("#system_prompt", TextArea).text = "Line one [b]\nLine two"
         app.screen.query_one("#language", Select).value = "es"
         app.screen.query_one("#theme", Select).value = "tui-chat-light"
@@ -46,6 +46,7 @@ async def test_settings_save_writes_the_toml_and_returns_the_new_config(tmp_path
     assert on_disk.model.name == "ollama/llama3.1"
     assert on_disk.model.temperature == 0.0
     assert on_disk.model.api_base == "http://localhost:11434"
+    assert on_disk.model.api_key_env == "MY_KEY"
     assert on_disk.session.system_prompt == "Line one [b]\nLine two"
     assert on_disk.session.idle_reset_minutes == 0.0
     assert on_disk.session.language == "es"
@@ -58,7 +59,7 @@ async def test_settings_invalid_fields_get_inline_messages_and_nothing_is_saved(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await fill(app, model="", temperature="warm", max_tokens="-5", api_base="localhost")
-        await fill(app, idle_reset_minutes="-1")
+        await fill(app, idle_reset_minutes="-1", api_key_env="sk-123 secret")
         await pilot.click("#save")
         await pilot.pause()
         assert "Enter a model" in shown(app, "#error-model")
@@ -66,7 +67,8 @@ async def test_settings_invalid_fields_get_inline_messages_and_nothing_is_saved(
         assert "whole number of 1 or more" in shown(app, "#error-max_tokens")
         assert "http://" in shown(app, "#error-api_base")
         assert "0 turns it off" in shown(app, "#error-idle_reset_minutes")
-        assert "Fix 5 fields" in shown(app, "#settings-status")
+        assert "environment variable" in shown(app, "#error-api_key_env")
+        assert "Fix 6 fields" in shown(app, "#settings-status")
         assert isinstance(app.screen, SettingsScreen)
         await fill(app, temperature="3")
         await pilot.click("#save")

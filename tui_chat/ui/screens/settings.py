@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class FormValues:
 
     model: str
     api_base: str
+    api_key_env: str
     temperature: str
     max_tokens: str
     system_prompt: str
@@ -78,6 +80,9 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
     api_base = values.api_base.strip()
     if api_base and not api_base.startswith(("http://", "https://")):
         errors["api_base"] = "The API base is a URL starting with http:// or https:// (or empty)."
+    api_key_env = values.api_key_env.strip()
+    if api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
+        errors["api_key_env"] = "The name of an environment variable, such as OPENAI_API_KEY (or empty)."
     temperature, message = _number(values.temperature, "Temperature", low=0.0, high=2.0)
     if message:
         errors["temperature"] = message
@@ -97,7 +102,12 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
     new = dataclasses.replace(
         config,
         model=dataclasses.replace(
-            config.model, name=model, api_base=api_base, temperature=temperature, max_tokens=max_tokens
+            config.model,
+            name=model,
+            api_base=api_base,
+            api_key_env=api_key_env,
+            temperature=temperature,
+            max_tokens=max_tokens,
         ),
         session=dataclasses.replace(
             config.session,
@@ -158,12 +168,23 @@ class SettingsScreen(ModalScreen[Config | None]):
                             allow_blank=True,
                         )
                     yield Static(id="error-model", classes="field-error")
-                yield from self._field(
-                    "api_base",
-                    "API base URL",
-                    Input(config.model.api_base, id="api_base", placeholder="empty: the provider's default"),
-                    "For local servers such as http://localhost:11434 (Ollama).",
-                )
+                with Horizontal(classes="field-row"):
+                    yield from self._field(
+                        "api_base",
+                        "API base URL",
+                        Input(
+                            config.model.api_base, id="api_base", placeholder="empty: the provider's default"
+                        ),
+                        "For local servers, e.g. http://localhost:11434",
+                    )
+                    yield from self._field(
+                        "api_key_env",
+                        "API key environment variable",
+                        Input(
+                            config.model.api_key_env, id="api_key_env", placeholder="empty: litellm's default"
+                        ),
+                        "The key itself is never stored here.",
+                    )
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "temperature",
@@ -240,6 +261,7 @@ class SettingsScreen(ModalScreen[Config | None]):
         return FormValues(
             model=text("model"),
             api_base=text("api_base"),
+            api_key_env=text("api_key_env"),
             temperature=text("temperature"),
             max_tokens=text("max_tokens"),
             system_prompt=self.query_one("#system_prompt", TextArea).text,
@@ -254,6 +276,7 @@ class SettingsScreen(ModalScreen[Config | None]):
         for key in (
             "model",
             "api_base",
+            "api_key_env",
             "temperature",
             "max_tokens",
             "idle_reset_minutes",

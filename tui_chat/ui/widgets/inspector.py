@@ -11,7 +11,6 @@ route live updates to ``screen.panel`` while it is open.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,30 +25,23 @@ from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
 from tui_chat.ui.widgets.inspector_model import (
-    STATUS_ICON,
-    STATUS_WORD,
     CallIndex,
     CallRecord,
     Sections,
     call_sections,
-    format_ms,
     index_calls,
-    printable,
     to_json,
 )
+from tui_chat.ui.widgets.inspector_render import (
+    arguments_body,
+    call_row,
+    json_content,
+    request_body,
+    result_body,
+    summary,
+    timing_body,
+)
 
-HIGHLIGHT_LIMIT = 40_000
-"""JSON longer than this is shown without syntax colours: highlighting it would stall the UI."""
-
-NAME_WIDTH = 20
-"""Names are padded to this width in the list so durations line up."""
-
-_STATUS_STYLE = {
-    "ok": "$tool-call-ok",
-    "error": "$tool-call-error",
-    "running": "$tool-call-running",
-    "missing": "$text-muted",
-}
 _SECTIONS = (
     ("arguments", "Arguments"),
     ("result", "Result"),
@@ -57,26 +49,6 @@ _SECTIONS = (
     ("raw_reply", "Raw reply of the round"),
     ("request", "Request of the round (messages and tools sent)"),
 )
-
-
-def json_content(value: Any) -> Content:
-    text = to_json(value)
-    if len(text) > HIGHLIGHT_LIMIT:
-        return Content(text)
-    from textual.highlight import highlight  # pygments: imported on first use, not at start-up
-
-    return highlight(text, language="json")
-
-
-def call_row(number: int, record: CallRecord) -> Content:
-    duration = format_ms(record.result.duration_ms) if record.result else STATUS_WORD[record.status]
-    return Content.assemble(
-        (f"{STATUS_ICON[record.status]} ", _STATUS_STYLE[record.status]),
-        (f"{number:>3} ", "$text-muted"),
-        (printable(record.call.name).ljust(NAME_WIDTH), "bold"),
-        (f" {duration:>8}", "$text-muted"),
-        (f"  r{record.round}" if record.round is not None else "", "$text-muted"),
-    )
 
 
 class InspectorSection(Vertical):
@@ -253,101 +225,29 @@ class InspectorPanel(Widget):
 
     def _show_details(self) -> None:
         self._update_title()
-        summary = self.query_one("#inspector-summary", Static)
+        heading = self.query_one("#inspector-summary", Static)
         record = self._index.records.get(self._selected) if self._selected else None
         self.set_class(record is None, "-empty")
         if record is None:
             self._sections = None
             if self._conversation is None:
-                summary.update(Content("No conversation open."))
+                heading.update(Content("No conversation open."))
             else:
-                summary.update(Content("No function calls in this conversation yet."))
+                heading.update(Content("No function calls in this conversation yet."))
             return
         self._find_assistant(record)
         sections = self._sections = call_sections(self._conversation, record)
-        summary.update(self._summary(record))
-        self._section("arguments").show(self._arguments_body(record, sections))
-        self._section("result").show(self._result_body(record, sections))
-        self._section("timing").show(self._timing_body(sections))
+        heading.update(summary(record))
+        self._section("arguments").show(arguments_body(record, sections))
+        self._section("result").show(result_body(record, sections))
+        self._section("timing").show(timing_body(sections))
         self._section("raw_reply").show(
             json_content(sections.raw_reply) if sections.raw_reply is not None else Content("Not recorded.")
         )
-        self._section("request").show(self._request_body(sections))
+        self._section("request").show(request_body(sections))
 
     def _section(self, key: str) -> InspectorSection:
         return self.query_one(f"#section-{key}", InspectorSection)
-
-    def _summary(self, record: CallRecord) -> Content:
-        parts: list[tuple[str, str] | str] = [
-            (printable(record.call.name), "bold"),
-            "  ",
-            (f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", _STATUS_STYLE[record.status]),
-            ("\nid ", "$text-muted"),
-            printable(record.id),
-        ]
-        if record.round is not None:
-            parts += [("  round ", "$text-muted"), str(record.round)]
-        turn = (
-            record.result.turn_id if record.result else record.assistant.turn_id if record.assistant else None
-        )
-        if turn:
-            parts += [("  turn ", "$text-muted"), printable(turn)]
-        return Content.assemble(*parts)
-
-    def _arguments_body(self, record: CallRecord, sections: Sections) -> Content:
-        if sections.arguments_valid is None:
-            check = Content.styled("… not checked yet", "$text-muted")
-        elif sections.arguments_valid:
-            check = Content.styled("✓ matched the tool's schema", "$tool-call-ok")
-        else:
-            check = Content.styled("✗ did not match the tool's schema", "$tool-call-error")
-        if sections.arguments_error is not None:
-            raw = Content(printable(record.call.arguments) or "(empty)")
-            error = Content.styled(printable(sections.arguments_error), "$tool-call-error")
-            return Content("\n").join([error, raw, check])
-        return Content("\n").join([json_content(sections.arguments), check])
-
-    def _result_body(self, record: CallRecord, sections: Sections) -> Content:
-        result = record.result
-        if result is None or sections.result is None:
-            return Content.styled(f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", "$text-muted")
-        parts: list[Content] = []
-        if result.error is not None:
-            parts.append(Content.styled(f"✗ {printable(result.error)}", "$tool-call-error"))
-            if result.traceback:
-                parts.append(Content.styled(printable(result.traceback.rstrip()), "$text-muted"))
-        parts.append(json_content(result.result))
-        if result.truncated:
-            parts.append(
-                Content.styled(f"Truncated for the model to {len(result.content)} characters.", "italic")
-            )
-        return Content("\n").join(parts)
-
-    def _timing_body(self, sections: Sections) -> Content:
-        timing = sections.timing
-        lines = []
-        if "tool_duration_ms" in timing:
-            started = timing.get("tool_started_at") or "–"
-            lines.append(f"tool ran {format_ms(timing['tool_duration_ms'])} (started {started})")
-        if "request_started_at" in timing:
-            attempts = timing["attempts"]
-            lines.append(
-                f"round {timing['round']}: first token {format_ms(timing['first_token_ms'])}, "
-                f"reply {format_ms(timing['request_duration_ms'])}, "
-                f"{attempts} attempt{'s' if attempts != 1 else ''} (started {timing['request_started_at']})"
-            )
-        return Content("\n".join(lines) or "Not known yet.")
-
-    def _request_body(self, sections: Sections) -> Content:
-        request = sections.request
-        if request is None:
-            return Content("Not recorded (a call from an older file, or the round has not been saved).")
-        messages = request.get("messages") or []
-        tools = request.get("tools")
-        note = f"{len(messages)} messages" + (f", {len(tools)} tool definitions" if tools else ", no tools")
-        if "tools_hash" in request:
-            note += f" (definitions {request['tools_hash']} missing from the file)"
-        return Content("\n").join([Content.styled(note, "$text-muted"), json_content(request)])
 
     # -- events and actions ----------------------------------------------------------------------
 
