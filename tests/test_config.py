@@ -77,3 +77,14 @@ def test_save_then_load_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert loaded.session == config.session
     assert loaded.tools == config.tools
     assert "sk-secret-value" not in path.read_text()
+
+
+def test_out_of_range_values_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'tools\.timeout' must be at least"):
+        parse_config("[tools]\ntimeout = 0\n", tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match=r"'model\.temperature' must be between 0 and 2"):
+        parse_config("[model]\ntemperature = 3\n", tmp_path / "c.toml")
+    assert (
+        parse_config("[session]\nidle_reset_minutes = 0\n", tmp_path / "c.toml").session.idle_reset_minutes
+        == 0
+    )

@@ -150,8 +150,33 @@ def _build_section(cls: type, data: Any, where: str, source: Path) -> Any:
             raise ConfigError(
                 f"{source}: '{where}.{key}' must be {_type_name(hints[key])}, not {value!r}.",
             )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            _check_range(f"{where}.{key}", value, source)
         values[key] = float(value) if hints[key] is float else value
     return cls(**values)
+
+
+_RANGES: dict[str, tuple[float, float | None]] = {
+    "model.temperature": (0.0, 2.0),
+    "model.max_tokens": (1, None),
+    "model.timeout": (0.001, None),
+    "model.turn_deadline": (0.001, None),
+    "model.max_retries": (0, 10),
+    "session.idle_reset_minutes": (0.0, None),
+    "session.history_messages": (1, None),
+    "session.history_token_budget": (0, None),
+    "tools.timeout": (0.001, None),
+    "tools.max_result_chars": (0, None),
+    "tools.max_rounds": (1, None),
+}
+"""Numeric settings whose value must lie in [low, high] (None: no upper bound)."""
+
+
+def _check_range(key: str, value: float, source: Path) -> None:
+    low, high = _RANGES.get(key, (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        limit = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise ConfigError(f"{source}: '{key}' must be {limit}, not {value!r}.")
 
 
 _SECTIONS: dict[str, type] = {

@@ -34,7 +34,9 @@ def new_id(prefix: str) -> str:
 
 
 def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if value is not None and value != [] and value is not False}
+    return {
+        key: value for key, value in data.items() if value is not None and value != [] and value is not False
+    }
 
 
 @dataclass
@@ -55,7 +57,11 @@ class Usage:
 
     def to_dict(self) -> dict[str, Any]:
         return _drop_none(
-            {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "cost": self.cost}
+            {
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "cost": self.cost,
+            }
         )
 
     @classmethod
@@ -79,7 +85,11 @@ class ToolCall:
         return cls(data["id"], data["name"], data.get("arguments", ""))
 
     def to_openai(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,12 @@ class ErrorInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return _drop_none(
-            {"kind": self.kind, "message": self.message, "hint": self.hint or None, "detail": self.detail or None}
+            {
+                "kind": self.kind,
+                "message": self.message,
+                "hint": self.hint or None,
+                "detail": self.detail or None,
+            }
         )
 
     @classmethod
@@ -292,8 +307,9 @@ def message_from_dict(data: dict[str, Any]) -> Message:
             usage=Usage.from_dict(data["usage"]) if data.get("usage") else None,
             finish_reason=data.get("finish_reason"),
             error=ErrorInfo.from_dict(data["error"]) if data.get("error") else None,
-            interrupted=data.get("interrupted", False),
-            partial=data.get("partial", False),
+            # A reply still marked partial on disk was cut off by a crash or a kill: it is interrupted.
+            interrupted=data.get("interrupted", False) or data.get("partial", False),
+            partial=False,
             welcome=data.get("welcome", False),
             turn_id=data.get("turn_id"),
             round=data.get("round"),

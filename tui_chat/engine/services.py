@@ -1,0 +1,49 @@
+"""Build the engine from a config: the store, the tool registry (with user tools) and the chat service.
+
+The CLI and the TUI both start here, so they always see the same tools and conversations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui_chat.config import Config
+from tui_chat.engine.chat import ChatService
+from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.tool_loader import load_tool_modules
+from tui_chat.engine.tool_registry import ToolLoadError, ToolRegistry
+
+
+@dataclass
+class Services:
+    config: Config
+    data_dir: Path
+    store: ConversationStore
+    registry: ToolRegistry
+    chat: ChatService
+    load_errors: list[ToolLoadError] = field(default_factory=list)
+
+
+def build_registry(config: Config, store: ConversationStore, data_dir: Path) -> ToolRegistry:
+    registry = ToolRegistry(
+        default_timeout=config.tools.timeout, max_result_chars=config.tools.max_result_chars
+    )
+    if config.tools.examples:
+        from tui_chat.engine.example_tools import register_example_tools, store_search
+
+        register_example_tools(
+            registry,
+            search=store_search(store),
+            outbox_path=data_dir / "outbox.jsonl",
+            language=config.session.language,
+        )
+    load_tool_modules(registry, config.tools.modules)
+    return registry
+
+
+def build_services(config: Config, data_dir: Path) -> Services:
+    store = ConversationStore(data_dir)
+    registry = build_registry(config, store, data_dir)
+    chat = ChatService(config, store, registry)
+    return Services(config, data_dir, store, registry, chat, list(registry.load_errors))

@@ -1,0 +1,231 @@
+"""The multi-round function-calling loop: the seed's six-step flow, fixed.
+
+Stream the reply; when the model asks for tools, keep the assistant message with its ``tool_calls``,
+run every call concurrently, append one ``tool`` message per call, and ask the model again — up to
+``max_rounds`` times. The loop appends what it produces to the session's message list (the caller
+saves it) and yields :mod:`tui_chat.engine.events` as it goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tui_chat.engine.errors import EngineError, TurnDeadlineExceeded
+from tui_chat.engine.events import (
+    Retrying,
+    RoundFinished,
+    RoundStarted,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    UsageReported,
+)
+from tui_chat.engine.history import select_history
+from tui_chat.engine.models import (
+    AssistantMessage,
+    ErrorInfo,
+    Message,
+    RoundRecord,
+    ToolMessage,
+    Usage,
+    utcnow,
+)
+from tui_chat.engine.provider import ProviderClient, StreamResult, StreamRetry, StreamText
+from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """Everything one turn needs besides the messages."""
+
+    turn_id: str
+    system_prompt: str
+    tools: list[dict[str, Any]]
+    tools_hash: str | None
+    tool_context: ToolContext
+    max_rounds: int = 8
+    history_messages: int = 10
+    history_token_budget: int = 0
+    deadline: float = 600.0
+    max_rounds_note: str = "Stopped after {rounds} rounds of tool calls."
+
+
+def error_info(error: EngineError) -> ErrorInfo:
+    return ErrorInfo(kind=error.kind, message=error.message, hint=error.hint, detail=error.detail)
+
+
+def _deadline_error(plan: TurnPlan) -> TurnDeadlineExceeded:
+    return TurnDeadlineExceeded(
+        f"The turn took longer than its {plan.deadline:g} s deadline and was stopped.",
+        hint="Raise [model] turn_deadline, or look for a slow tool in the inspector.",
+    )
+
+
+async def run_turn(
+    provider: ProviderClient, registry: ToolRegistry, messages: list[Message], plan: TurnPlan
+) -> AsyncIterator[TurnEvent]:
+    """Run one turn over ``messages`` (the current session, ending with the user's message)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + plan.deadline
+    total = Usage()
+    added: list[Message] = []
+    for round_number in range(1, plan.max_rounds + 1):
+        history = select_history(
+            messages, max_messages=plan.history_messages, token_budget=plan.history_token_budget
+        )
+        request = RoundRecord(
+            system_prompt=plan.system_prompt,
+            message_ids=[message.id for message in history],
+            tools_hash=plan.tools_hash,
+            params=provider.request_params(),
+            started_at=utcnow(),
+        )
+        assistant = AssistantMessage(
+            partial=True,
+            turn_id=plan.turn_id,
+            round=round_number,
+            model=request.params.get("model"),
+            request=request,
+        )
+        messages.append(assistant)
+        added.append(assistant)
+        yield RoundStarted(plan.turn_id, round_number, assistant)
+
+        payload = [{"role": "system", "content": plan.system_prompt}, *(m.to_openai() for m in history)]
+        try:
+            async for event in _stream_round(
+                provider, payload, plan.tools or None, assistant, deadline, plan
+            ):
+                yield event
+        except EngineError as error:
+            assistant.partial = False
+            assistant.error = error_info(error)
+            yield TurnFailed(error, assistant)
+            yield TurnFinished(plan.turn_id, "error", tuple(added), total, note=error.message)
+            return
+        if assistant.usage:
+            total = total + assistant.usage
+            yield UsageReported(round_number, assistant.usage)
+        yield RoundFinished(round_number, assistant)
+
+        if not assistant.tool_calls:
+            reason = "length" if assistant.finish_reason == "length" else "stop"
+            yield TurnFinished(plan.turn_id, reason, tuple(added), total)
+            return
+
+        try:
+            async for event in _run_tools(registry, assistant, messages, added, deadline, plan):
+                yield event
+        except TurnDeadlineExceeded as error:
+            yield TurnFailed(error, assistant)
+            yield TurnFinished(plan.turn_id, "error", tuple(added), total, note=error.message)
+            return
+
+    note = plan.max_rounds_note.format(rounds=plan.max_rounds)
+    yield TurnFinished(plan.turn_id, "max_rounds", tuple(added), total, note=note)
+
+
+async def _stream_round(
+    provider: ProviderClient,
+    payload: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    assistant: AssistantMessage,
+    deadline: float,
+    plan: TurnPlan,
+) -> AsyncIterator[TurnEvent]:
+    """Stream one model reply into ``assistant``; the per-turn deadline bounds every wait."""
+    stream = provider.stream_completion(payload, tools)
+    round_number = assistant.round or 0
+    try:
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    item = await anext(stream)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                raise _deadline_error(plan) from None
+            if isinstance(item, StreamText):
+                assistant.content += item.text
+                yield TextDelta(round_number, item.text)
+            elif isinstance(item, StreamRetry):
+                if assistant.request:
+                    assistant.request.attempts = item.attempt + 1
+                yield Retrying(round_number, item.attempt, item.delay, item.error)
+            elif isinstance(item, StreamResult):
+                _apply_result(assistant, item)
+    finally:
+        await stream.aclose()
+
+
+def _apply_result(assistant: AssistantMessage, result: StreamResult) -> None:
+    assistant.partial = False
+    assistant.content = result.content or assistant.content
+    assistant.tool_calls = list(result.tool_calls)
+    assistant.finish_reason = result.finish_reason
+    assistant.usage = result.usage
+    assistant.model = result.model or assistant.model
+    if assistant.request:
+        assistant.request.raw_reply = result.raw
+        assistant.request.first_token_ms = result.first_token_ms
+        assistant.request.duration_ms = result.duration_ms
+        assistant.request.attempts = result.attempts
+
+
+async def _run_tools(
+    registry: ToolRegistry,
+    assistant: AssistantMessage,
+    messages: list[Message],
+    added: list[Message],
+    deadline: float,
+    plan: TurnPlan,
+) -> AsyncIterator[TurnEvent]:
+    """Run every call of the reply at once; results are stored in the order the model asked for them."""
+    round_number = assistant.round or 0
+    calls = assistant.tool_calls
+    for call in calls:
+        yield ToolCallStarted(round_number, call)
+    tasks = {
+        asyncio.create_task(registry.execute(call, plan.tool_context), name=f"tool:{call.name}"): call
+        for call in calls
+    }
+    finished: list[ToolMessage] = []
+    pending: set[asyncio.Task[ToolMessage]] = set(tasks)
+    loop = asyncio.get_running_loop()
+    try:
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                raise _deadline_error(plan)
+            for task in done:
+                result = task.result()
+                result.turn_id = plan.turn_id
+                result.round = round_number
+                finished.append(result)
+                messages.append(result)
+                added.append(result)
+                yield ToolCallFinished(round_number, result)
+    finally:
+        for task in pending:
+            task.cancel()
+        _reorder_tail(messages, finished, calls)
+        _reorder_tail(added, finished, calls)
+
+
+def _reorder_tail(messages: list[Message], finished: Sequence[ToolMessage], calls: Sequence[Any]) -> None:
+    """Put this round's tool results in call order (they were appended as they completed)."""
+    if len(finished) < 2:
+        return
+    order = {call.id: index for index, call in enumerate(calls)}
+    tail = messages[-len(finished) :]
+    if all(isinstance(message, ToolMessage) for message in tail):
+        tail.sort(key=lambda message: order.get(message.tool_call_id, len(order)))  # type: ignore[union-attr]
+        messages[-len(finished) :] = tail
