@@ -115,11 +115,10 @@ def text(
 
 
 def slow_stream(tokens: Iterable[str], interval: float) -> Reply:
-    """Text sent one token every ``interval`` seconds, the first at once (for cancellation, timeouts)."""
+    """A text answer sending one token every ``interval`` seconds (for cancellation and timeouts)."""
     tokens = list(tokens)
-    first = {"role": "assistant", "content": tokens[0] if tokens else ""}
     return Reply(
-        deltas=tuple([first] + [{"content": token} for token in tokens[1:]]),
+        deltas=tuple([{"role": "assistant", "content": ""}] + [{"content": token} for token in tokens]),
         message={"role": "assistant", "content": "".join(tokens)},
         interval=interval,
     )

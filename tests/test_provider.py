@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from scripted_server import (
+    Reply,
     ScriptedServer,
     broken_stream,
     context_window_exceeded,
@@ -508,7 +509,12 @@ async def test_inactivity_timeout_mid_stream_is_not_retried(
     scripted_server: ScriptedServer, model_settings: ModelSettings
 ) -> None:
     model_settings.timeout = 0.3
-    scripted_server.script(slow_stream(["Hel", "lo"], interval=2), text("must not be requested"))
+    first_token_then_silence = Reply(
+        deltas=({"role": "assistant", "content": "Hel"}, {"content": "lo"}),
+        message={"role": "assistant", "content": "Hello"},
+        interval=2,
+    )
+    scripted_server.script(first_token_then_silence, text("must not be requested"))
     problem, events = await fail(ProviderClient(model_settings, sleep=FakeSleep()))
     assert isinstance(problem, ProviderTimeout)
     assert [event.text for event in events] == ["Hel"]
