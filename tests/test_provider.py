@@ -49,7 +49,7 @@ from tui_chat.engine.provider import (
     StreamText,
     resolve_route,
 )
-from tui_chat.engine.provider_errors import parse_retry_after
+from tui_chat.engine.provider_errors import map_provider_error, parse_retry_after
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 TOOLS = [
@@ -581,3 +581,41 @@ async def test_closing_the_generator_early_closes_the_connection(
     assert first == StreamText("a")
     await stream.aclose()
     assert await asyncio.to_thread(scripted_server.wait_for_disconnect, 1.0)
+
+
+# --- mapping of exceptions no scripted reply produces -------------------------------------------------
+
+
+class AuthenticationError(Exception):
+    status_code = 403
+
+
+class MidStreamFallbackError(Exception):
+    status_code = 503
+
+
+class AnthropicKeyError(Exception):
+    llm_provider = "anthropic"
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected", "text"),
+    [
+        (TimeoutError(), ProviderTimeout, "in time"),
+        (AuthenticationError("forbidden"), AuthenticationFailed, "not allowed"),
+        (MidStreamFallbackError("stream broke"), ProviderOverloaded, "overloaded"),
+        (AnthropicKeyError("Missing Anthropic API Key"), MissingCredentials, "ANTHROPIC_API_KEY"),
+        (RuntimeError("boom"), ProviderError, "boom"),
+    ],
+    ids=["timeout", "403", "mid-stream", "anthropic-key", "unknown"],
+)
+def test_map_provider_error_by_class_name(exc: Exception, expected: type[ProviderError], text: str) -> None:
+    mapped = map_provider_error(exc)
+    assert type(mapped) is expected
+    assert text in str(mapped)
+    assert type(exc).__name__ in mapped.detail
+
+
+def test_engine_errors_pass_through_unchanged() -> None:
+    original = RateLimited("slow down", retry_after=3)
+    assert map_provider_error(original) is original

@@ -16,7 +16,6 @@ Classes are recognised by name and module, so this module never imports litellm.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import re
 import socket
@@ -306,7 +305,7 @@ def map_provider_error(
     model = model or str(getattr(exc, "model", "") or "")
     model_label = f"'{model}'" if model else "the model"
 
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError) or names & _TIMEOUT_CLASSES:
+    if isinstance(exc, TimeoutError) or names & _TIMEOUT_CLASSES:  # asyncio.TimeoutError too
         return ProviderTimeout(
             f"No answer from {model_label} in time.",
             hint="The server may be busy or the model slow to load; try again, or raise model.timeout.",
