@@ -142,14 +142,18 @@ class TuiChatApp(App[None]):
                 markup=False,
                 timeout=10,
             )
-        if self._warm_litellm:
-            self.call_after_refresh(self._import_litellm)
+        self.call_after_refresh(self._warm_up)
 
     @work(thread=True, group="warm-up")
-    def _import_litellm(self) -> None:
-        from tui_chat.engine.litellm_import import import_litellm
+    def _warm_up(self) -> None:
+        """After the first paint: first-use costs of rendering, then litellm (~3 s of CPU)."""
+        from tui_chat.ui.widgets.message_widgets import warm_up
 
-        import_litellm()
+        warm_up()
+        if self._warm_litellm:
+            from tui_chat.engine.litellm_import import import_litellm
+
+            import_litellm()
 
     # -- global screens ------------------------------------------------------------------------------
 

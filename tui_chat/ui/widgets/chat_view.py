@@ -143,7 +143,9 @@ class ChatView(VerticalScroll, can_focus=False):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value <= 1 and self._first > 0 and not self._loading and self.children:
+        # Only a move *up* to the top loads a page: layout settling at y=0 must not chain-load everything.
+        scrolled_up = new_value < old_value
+        if scrolled_up and new_value <= 1 and self._first > 0 and not self._loading and self.children:
             self._loading = True
             self.call_later(self.load_older)
 
@@ -193,8 +195,10 @@ class ChatView(VerticalScroll, can_focus=False):
         return reply
 
     async def end_reply(self, reply: LiveReply, *, interrupted: bool = False) -> None:
-        await reply.finish(interrupted=interrupted, note=self.texts.interrupted)
-        if not reply.message.content and not interrupted:
+        await reply.finish(interrupted=interrupted)
+        if interrupted:
+            await self.mount(Notice(f"⏸ {self.texts.interrupted}", classes="notice interrupted"), after=reply)
+        elif not reply.message.content and not reply.source:
             await reply.remove()
 
     async def tool_started(self, call: ToolCall) -> None:
