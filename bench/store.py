@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,22 +120,38 @@ def message_counts(rng: random.Random, conversations: int, messages: int) -> lis
     return large + [max(2, int(value * scale)) for value in raw]
 
 
-def generate(directory: Path, conversations: int, messages: int, seed: int) -> tuple[int, int, list[int]]:
+def generate_chunk(folder: Path, first: int, counts: list[int], seed: int) -> tuple[int, int]:
+    """Write conversations ``first …`` (one process's share); returns (messages, bytes)."""
     rng = random.Random(seed)
-    folder = directory / "conversations"
-    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
-    counts = message_counts(rng, conversations, messages)
     now = datetime.now(UTC)
     total_messages = total_bytes = 0
-    for number, count in enumerate(counts):
-        start = now - timedelta(days=rng.uniform(1, 365))
-        conversation = make_conversation(rng, number, count, start)
+    for number, count in enumerate(counts, start=first):
+        conversation = make_conversation(rng, number, count, now - timedelta(days=rng.uniform(1, 365)))
         data = ConversationEncoder().encode(conversation).data
         (folder / f"{conversation.id}.json").write_bytes(data)
         total_messages += conversation.message_count()
         total_bytes += len(data)
-        if number % 1000 == 999:
-            print(f"  … {number + 1} conversations", flush=True)
+    return total_messages, total_bytes
+
+
+def generate(directory: Path, conversations: int, messages: int, seed: int) -> tuple[int, int, list[int]]:
+    """Generate in one process per core: the data is the same whatever the number of cores."""
+    folder = directory / "conversations"
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    counts = message_counts(random.Random(seed), conversations, messages)
+    chunk = 250
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = [
+            pool.submit(generate_chunk, folder, first, counts[first : first + chunk], seed + first)
+            for first in range(0, len(counts), chunk)
+        ]
+        total_messages = total_bytes = 0
+        for done, future in enumerate(futures, start=1):
+            written_messages, written_bytes = future.result()
+            total_messages += written_messages
+            total_bytes += written_bytes
+            if done % 8 == 0:
+                print(f"  … {min(done * chunk, len(counts)):,} conversations", flush=True)
     return total_messages, total_bytes, counts
 
 

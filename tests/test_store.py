@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tui_chat.engine import store_index
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation
 from tui_chat.engine.models import (
     AssistantMessage,
@@ -370,7 +371,19 @@ def test_delete_moves_to_trash_and_restore_brings_it_back(store: ConversationSto
     assert store.trash_entries() == []
 
 
-def test_search_filters_by_role(store: ConversationStore) -> None:
+@pytest.fixture(params=["fts5", "no-fts5"])
+def any_store(request, tmp_path: Path, monkeypatch) -> ConversationStore:
+    """The store with FTS5, and as on a Python whose SQLite lacks it (search falls back to LIKE)."""
+    if request.param == "no-fts5":
+        monkeypatch.setattr(store_index, "_FTS", "CREATE VIRTUAL TABLE texts_fts USING no_such_module(text)")
+    store = ConversationStore(tmp_path / "data")
+    assert store._index.fts == (request.param == "fts5")
+    yield store
+    store.close()
+
+
+def test_search_filters_by_role(any_store: ConversationStore) -> None:
+    store = any_store
     store.save(rich_conversation())
     store.save(simple_conversation("chat-other", "Recetas", 100, text="receta de la biblioteca de cocina"))
 
@@ -385,8 +398,8 @@ def test_search_filters_by_role(store: ConversationStore) -> None:
     assert found("enviar_notificacion", "tool") == {(cid, "m-t2")}
     assert found("biblio") >= {(cid, "m-u1"), (cid, "")}  # prefix match on the last word
     for odd in ('"; DROP TABLE texts; --', "*", "NEAR(a b", "^", '"'):
-        assert found(odd) == set()
-    assert found("biblioteca", "title") == {(cid, "")}  # the index survived them
+        store.search(odd)  # FTS5 syntax in user text is neither run nor an error
+    assert found("biblioteca", "title") == {(cid, "")}  # and the index survived it
     hit = store.search("cuento largo")[0]
     assert (hit.role, hit.title, hit.created_at) == ("user", "Horario de la biblioteca", at(40))
     with pytest.raises(ValueError):
