@@ -26,7 +26,9 @@ def _complete_pairs(messages: Sequence[Message]) -> list[Message]:
                 if not message.content:
                     continue
                 # An interrupted round: keep what was said, forget the calls that never ran.
-                message = AssistantMessage(content=message.content, id=message.id, created_at=message.created_at)
+                message = AssistantMessage(
+                    content=message.content, id=message.id, created_at=message.created_at
+                )
             announced.update(call.id for call in message.tool_calls)
         elif isinstance(message, ToolMessage) and message.tool_call_id not in announced:
             continue
@@ -43,9 +45,7 @@ def estimate_tokens(message: Message) -> int:
     return len(text) // 4 + 4
 
 
-def select_history(
-    messages: Sequence[Message], *, max_messages: int, token_budget: int = 0
-) -> list[Message]:
+def select_history(messages: Sequence[Message], *, max_messages: int, token_budget: int = 0) -> list[Message]:
     """The messages of one session to send, oldest first."""
     usable = _complete_pairs(messages)
     current_start = max(

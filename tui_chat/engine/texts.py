@@ -25,7 +25,8 @@ class Texts:
 ENGLISH = Texts(
     welcome="Hello! I'm your virtual assistant. How can I help you today?",
     system_prompt=(
-        "You are an intelligent and helpful virtual assistant. Your goal is to help users as well as you can.\n"
+        "You are an intelligent and helpful virtual assistant. "
+        "Your goal is to help users as well as you can.\n"
         "\n"
         "INSTRUCTIONS:\n"
         "- Keep a friendly and professional tone\n"
