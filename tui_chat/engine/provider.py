@@ -9,7 +9,7 @@ Why this shape (measured with litellm 1.110.2, see docs/research notes on litell
 * our retry loop retries only rate limits, 5xx, timeouts and connection failures, and only before any
   text or tool-call delta arrived (retrying later would show the user a reply twice);
 * ``timeout`` is httpx's per-read timeout, i.e. an *inactivity* timeout on a stream. A deadline for a
-  whole turn is the caller's job: ``run_turn`` wraps the turn in ``asyncio.timeout(turn_deadline)``;
+  whole turn is the caller's job: ``run_turn`` bounds every wait with ``asyncio.timeout_at(deadline)``;
   cancelling the consuming task closes the HTTP connection (``aclose()`` in ``finally``);
 * tool calls are reassembled by :class:`ToolCallAccumulator`, not ``stream_chunk_builder`` (which merges
   calls from providers that send every call with index 0).
