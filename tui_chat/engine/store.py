@@ -25,17 +25,8 @@ from typing import TypeVar
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.session_file import ConversationEncoder, decode
-from tui_chat.engine.store_index import (
-    ConversationIndex,
-    IndexRow,
-    SearchHit,
-    StoreTotals,
-    ToolTotals,
-    damaged_row,
-    summarize,
-    text_rows,
-    title_row,
-)
+from tui_chat.engine.store_index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
+from tui_chat.engine.store_rows import IndexRow, damaged_row, summarize, text_rows, title_row
 
 __all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
 
@@ -282,6 +273,8 @@ class ConversationStore:
                 for conversation_id in gone:
                     self._saved.pop(conversation_id, None)
                     self._index.drop(conversation_id)
+        if len(changed) > 1000:  # a (re)build: fold the big WAL into the database now, not during a save
+            self._index.checkpoint()
 
     def _read_into_index(self, conversation_id: str) -> None:
         try:

@@ -10,24 +10,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tui_chat.engine.models import (
-    AssistantMessage,
-    Conversation,
-    ConversationSummary,
-    Message,
-    ToolMessage,
-    UserMessage,
-)
+from tui_chat.engine.models import ConversationSummary
+from tui_chat.engine.store_rows import IndexRow, TextRow
 
 SCHEMA_VERSION = "2"
-MAX_INDEXED_CHARS = 64_000
-"""Text indexed per message; a 2 MB tool result is searchable by its first 64,000 characters."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -57,39 +48,6 @@ CREATE UNIQUE INDEX texts_by_message ON texts(conversation_id, message_id);
 # ``role`` is a column of the FTS table so a role filter is an FTS term, not a join over every match.
 _FTS = "CREATE VIRTUAL TABLE texts_fts USING fts5(text, role, tokenize='unicode61 remove_diacritics 2')"
 _NO_FTS = "CREATE TABLE texts_fts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL, role TEXT NOT NULL)"
-
-
-@dataclass(frozen=True)
-class ToolStat:
-    calls: int = 0
-    errors: int = 0
-    duration_ms: float = 0.0
-    """Total; ``StoreTotals`` turns it into a mean."""
-
-
-@dataclass(frozen=True)
-class TextRow:
-    """The searchable text of one message (or of the title, with role ``title`` and message id ``""``)."""
-
-    message_id: str
-    role: str
-    created_at: datetime
-    text: str
-    digest: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", zlib.crc32(self.text.encode("utf-8", "surrogatepass")))
-
-
-@dataclass(frozen=True)
-class IndexRow:
-    summary: ConversationSummary
-    mtime_ns: int
-    size: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = None
-    tools: dict[str, ToolStat] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,88 +88,6 @@ def _ms(moment: datetime) -> int:
 
 def _moment(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)  # 3x faster than adding a timedelta; exact to the ms
-
-
-def message_text(message: Message) -> str:
-    """What a search can find in a message: its text, tool names, arguments and results."""
-    if isinstance(message, UserMessage):
-        text = message.content
-    elif isinstance(message, AssistantMessage):
-        parts = [message.content]
-        parts += [f"{call.name} {call.arguments}" for call in message.tool_calls]
-        if message.error:
-            parts.append(message.error.message)
-        text = "\n".join(part for part in parts if part)
-    else:
-        import json
-
-        result = json.dumps(message.result, ensure_ascii=False)
-        text = "\n".join(
-            part for part in (message.name, message.arguments, result, message.error or "") if part
-        )
-    return text[:MAX_INDEXED_CHARS]
-
-
-def text_rows(messages: Iterable[Message]) -> list[TextRow]:
-    return [
-        TextRow(message.id, message.role, message.created_at, message_text(message)) for message in messages
-    ]
-
-
-def title_row(conversation: Conversation) -> TextRow:
-    return TextRow("", "title", conversation.created_at, conversation.title)
-
-
-def summarize(conversation: Conversation, mtime_ns: int, size: int) -> IndexRow:
-    """The index row of a healthy conversation: one pass over its messages."""
-    prompt = completion = messages = tool_calls = 0
-    cost: float | None = None
-    tools: dict[str, list[float]] = {}
-    for session in conversation.sessions:
-        messages += len(session.messages)
-        for message in session.messages:
-            if isinstance(message, ToolMessage):
-                tool_calls += 1
-                stat = tools.setdefault(message.name, [0, 0, 0.0])
-                stat[0] += 1
-                stat[1] += message.error is not None
-                stat[2] += message.duration_ms
-            elif isinstance(message, AssistantMessage) and message.usage:
-                prompt += message.usage.prompt_tokens
-                completion += message.usage.completion_tokens
-                if message.usage.cost is not None:
-                    cost = (cost or 0.0) + message.usage.cost
-    summary = ConversationSummary(
-        id=conversation.id,
-        title=conversation.title,
-        created_at=conversation.created_at,
-        last_activity=conversation.last_activity,
-        model=conversation.model,
-        message_count=messages,
-        tool_call_count=tool_calls,
-        session_count=len(conversation.sessions),
-    )
-    return IndexRow(
-        summary,
-        mtime_ns,
-        size,
-        prompt,
-        completion,
-        cost,
-        {
-            name: ToolStat(int(calls), int(errors), duration)
-            for name, (calls, errors, duration) in tools.items()
-        },
-    )
-
-
-def damaged_row(conversation_id: str, reason: str, mtime_ns: int, size: int) -> IndexRow:
-    moment = _EPOCH + timedelta(microseconds=mtime_ns // 1000)
-    return IndexRow(
-        ConversationSummary(conversation_id, conversation_id, moment, moment, "", damaged=reason),
-        mtime_ns,
-        size,
-    )
 
 
 def _fts_query(query: str, role: str | None) -> str:
@@ -294,6 +170,10 @@ class ConversationIndex:
             self._remove_files()
             self._db = self._connect()
             self._mirror = None
+
+    def checkpoint(self) -> None:
+        with self.lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self.lock:
