@@ -159,8 +159,8 @@ class ConversationStore:
                     saved.digests.pop(message_id, None)
                 return True
 
-            if not self._index_safely(update_index):
-                self._saved.pop(conversation.id, None)
+            if not self._index_safely(update_index, after_write=True):
+                self._saved.pop(conversation.id, None)  # the stale row is re-read at the next refresh
 
     def rename(self, conversation_id: str, title: str) -> None:
         with self._lock:
@@ -181,7 +181,7 @@ class ConversationStore:
             _fsync_dir(self.trash_dir)
             _fsync_dir(self.conversations_dir)
             self._saved.pop(conversation_id, None)
-            self._index_safely(lambda: self._drop(conversation_id))
+            self._index_safely(lambda: self._drop(conversation_id), after_write=True)
             return token
 
     def restore(self, token: str) -> str:
@@ -284,6 +284,10 @@ class ConversationStore:
         except FileNotFoundError:  # deleted since the scandir
             self._index.drop(conversation_id)
             return
+        except OSError as error:  # unreadable (permissions…): listed as damaged, retried at each refresh
+            self._index.drop_texts(conversation_id)
+            self._index.put(damaged_row(conversation_id, f"cannot be read: {error.strerror}", 0, 0))
+            return
         try:
             conversation = decode(raw, conversation_id)
         except DamagedConversation as damage:
@@ -318,29 +322,37 @@ class ConversationStore:
                 self._refresh()
                 return read()
             except sqlite3.DatabaseError as error:
-                self._raise_unless_corrupt(error)
+                if not _corrupt(error):
+                    raise _index_failed(error) from error
                 self._index.reset()
                 self._saved.clear()
                 self._refresh()
                 return read()
 
-    def _index_safely(self, update: Callable[[], _T]) -> _T | None:
-        """Run an index update once the file is safe; a corrupt index is dropped (the next read rebuilds)."""
+    def _index_safely(self, update: Callable[[], _T], *, after_write: bool = False) -> _T | None:
+        """Run an index update; a corrupt index is dropped (the next read rebuilds it).
+
+        ``after_write``: the file is already safe, so no index failure (a lock, say) is reported:
+        the row keeps the old ``(mtime_ns, size)`` and the next refresh re-reads the file.
+        """
         try:
             return update()
         except sqlite3.DatabaseError as error:
-            self._raise_unless_corrupt(error)
-            self._index.reset()
-            self._saved.clear()
+            if _corrupt(error):
+                self._index.reset()
+                self._saved.clear()
+            elif not after_write:
+                raise _index_failed(error) from error
             return None
 
-    @staticmethod
-    def _raise_unless_corrupt(error: sqlite3.DatabaseError) -> None:
-        """Only a corrupt index is thrown away; "locked", "disk I/O error" and the like are reported."""
-        if isinstance(error, sqlite3.OperationalError) and "no such" not in str(error):
-            raise StoreError(
-                f"The conversation index failed: {error}.", hint="Try again.", detail=str(error)
-            ) from error
+
+def _corrupt(error: sqlite3.DatabaseError) -> bool:
+    """Only a corrupt index is thrown away; "locked", "disk I/O error" and the like are reported."""
+    return not isinstance(error, sqlite3.OperationalError) or "no such" in str(error)
+
+
+def _index_failed(error: sqlite3.DatabaseError) -> StoreError:
+    return StoreError(f"The conversation index failed: {error}.", hint="Try again.", detail=str(error))
 
 
 def _state(stat: os.stat_result) -> tuple[int, int]:
