@@ -9,9 +9,11 @@ import asyncio
 import json
 import threading
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from scripted_server import ScriptedServer, error, slow_stream, text, tool_calls
 
@@ -97,6 +99,10 @@ async def test_two_round_tool_conversation(
         "success": True,
         "data": {"city": "Madrid", "temperature": 21, "unit": "celsius"},
     }
+
+    raw = json.loads(chat.store.path_of(conversation.id).read_text())
+    schema = json.loads((resources.files("tui_chat.engine") / "session_schema.json").read_text())
+    jsonschema.validate(raw, schema)
 
     saved = chat.store.load(conversation.id)
     messages = saved.messages()

@@ -1,0 +1,82 @@
+"""Theme switching from the command palette, saved to the config; broken user themes are reported."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tests.ui.conftest import FIXED_NOW, wait_for
+from tui_chat.config import Config, ModelSettings, ToolSettings, save_config
+from tui_chat.engine.chat import ChatService
+from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.tool_registry import ToolRegistry
+from tui_chat.ui.app import TuiChatApp
+
+USER_THEME = """
+name = "my-green"
+dark = true
+primary = "#00aa55"
+background = "#001a0d"
+"""
+
+
+def make_themed_app(tmp_path: Path, model_settings: ModelSettings) -> tuple[TuiChatApp, Path]:
+    config_path = tmp_path / "config" / "config.toml"
+    themes = config_path.parent / "themes"
+    themes.mkdir(parents=True)
+    (themes / "my-green.toml").write_text(USER_THEME)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    config = Config(model=model_settings, tools=ToolSettings(examples=False))
+    save_config(config, config_path)
+    config.path = config_path
+    store = ConversationStore(tmp_path / "data")
+    chat = ChatService(config, store, ToolRegistry())
+    app = TuiChatApp(
+        config, tmp_path / "data", chat_service=chat, clock=lambda: FIXED_NOW, warm_litellm=False
+    )
+    return app, config_path
+
+
+def saved_theme(config_path: Path) -> str:
+    return tomllib.loads(config_path.read_text())["ui"]["theme"]
+
+
+async def test_switching_theme_from_the_palette_is_saved(
+    tmp_path: Path, model_settings: ModelSettings
+) -> None:
+    app, config_path = make_themed_app(tmp_path, model_settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.theme == "tui-chat-dark"
+        assert "my-green" in app.available_themes
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press(*"tui-chat-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "tui-chat-light")
+        await wait_for(pilot, lambda: saved_theme(config_path) == "tui-chat-light")
+
+
+async def test_a_broken_user_theme_is_named_in_a_notification(
+    tmp_path: Path, model_settings: ModelSettings
+) -> None:
+    app, _ = make_themed_app(tmp_path, model_settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        messages = [str(notification.message) for notification in app._notifications]
+        assert any("broken.toml" in message for message in messages), messages
+        assert app.theme == "tui-chat-dark"  # the good themes still load
+
+
+async def test_user_theme_can_be_chosen(tmp_path: Path, model_settings: ModelSettings) -> None:
+    app, config_path = make_themed_app(tmp_path, model_settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.theme = "my-green"
+        await wait_for(pilot, lambda: saved_theme(config_path) == "my-green")
+        assert app.current_theme.primary == "#00aa55"
