@@ -261,3 +261,14 @@ def test_kill_9_during_a_streaming_reply_leaves_a_valid_file(
     assert isinstance(reply, AssistantMessage)
     assert reply.interrupted and reply.content.startswith("token0 token1")
     assert not list(conversations.glob("*.tmp")) and not list(conversations.glob(".*"))
+
+
+def test_ask_context_reaches_the_system_prompt_and_is_kept(
+    config_file: Path, scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("ask", "--context", '{"name": "Ana", "plan": "pro"}', "hi") == 0
+    system = scripted_server.requests[0].body["messages"][0]["content"]
+    assert '"name": "Ana"' in system and '"plan": "pro"' in system
+    assert store().load(store().list_conversations()[0].id).context == {"name": "Ana", "plan": "pro"}
+    with pytest.raises(cli.UsageError, match="JSON object"):
+        run("ask", "--context", "[1, 2]", "hi")

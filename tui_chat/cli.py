@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--new", action="store_true", help="start a new conversation")
     ask.add_argument("--model", "-m", help="the model for this turn (any litellm model string)")
     ask.add_argument("--json", action="store_true", help="print the whole turn as JSON")
+    ask.add_argument(
+        "--context",
+        metavar="JSON",
+        help="user context (a JSON object) merged into the conversation's; sent in the system prompt",
+    )
 
     listing = commands.add_parser("list", help="list conversations, newest first")
     listing.add_argument("--json", action="store_true")
@@ -169,7 +174,9 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
     services = build_services(config, data_dir)
     for problem in services.load_errors:
         print(f"tui-chat: tools from {problem.source} not loaded: {problem.message}", file=sys.stderr)
+    context = _parse_context(args.context)
     conversation = _pick_conversation(services, args)
+    conversation.context.update(context)
     out: TextIO = sys.stdout
     failed_calls: list[str] = []
     error: EngineError | None = None
@@ -209,6 +216,18 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
         )
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _parse_context(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--context is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise UsageError('--context must be a JSON object, such as \'{"name": "Ana"}\'')
+    return value
 
 
 def _pick_conversation(services: Any, args: argparse.Namespace) -> Any:
