@@ -94,7 +94,7 @@ def test_ask_reads_stdin_and_prints_tool_calls_to_stderr(
     assert run("ask", "-") == 0
     captured = capsys.readouterr()
     assert captured.out == "5\n"
-    assert "▸ add" in captured.err and "add ✓" in captured.err
+    assert "▸ add" in captured.err and "✓ add" in captured.err
     assert scripted_server.requests[0].body["messages"][-1]["content"] == "what is 2+3?"
 
 
@@ -114,7 +114,9 @@ def test_ask_provider_error_exits_1_and_keeps_the_message(
 ) -> None:
     scripted_server.script(error(401, message="bad key"))
     assert run("ask", "are you there?") == 1
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err
     assert "tui-chat:" in err and "Traceback" not in err
     conversation = store().load(store().list_conversations()[0].id)
     assert [m.content for m in conversation.messages() if m.role == "user"] == ["are you there?"]
@@ -170,7 +172,7 @@ def test_show_unknown_conversation_is_a_clear_error(
 ) -> None:
     with pytest.raises(SystemExit) as caught:
         cli.main(["show", "chat-nobody"])
-    assert caught.value.code == 1
+    assert caught.value.code == 2
     assert "chat-nobody" in capsys.readouterr().err
 
 

@@ -321,3 +321,18 @@ async def test_events_report_tool_calls_before_results(
     assert rounds[0] < started < finished < rounds[1]
     result = events[finished].result
     assert not result.ok and "not implemented" in (result.error or "")
+
+
+async def test_a_reused_tool_call_id_is_renamed_so_each_call_has_its_own(
+    tmp_path: Path, scripted_server: ScriptedServer, model_settings: ModelSettings
+) -> None:
+    chat = make_chat(tmp_path, model_settings)
+    conversation = chat.new_conversation()
+    for city in ("Madrid", "Oslo"):  # the scripted server numbers calls call_001… in every reply
+        scripted_server.script(tool_calls([("get_weather", f'{{"city": "{city}"}}')]), text("ok"))
+        await collect(chat.send(conversation, city))
+    calls = [c.id for m in conversation.messages() if isinstance(m, AssistantMessage) for c in m.tool_calls]
+    results = [m.tool_call_id for m in conversation.messages() if isinstance(m, ToolMessage)]
+    assert len(set(calls)) == 2 and calls == results
+    last = sent_messages(scripted_server, 3)
+    assert last[-2]["tool_calls"][0]["id"] == last[-1]["tool_call_id"] == calls[1]

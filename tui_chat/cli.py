@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TextIO
 
 from tui_chat import __version__
 from tui_chat.config import Config, default_config_path, default_data_dir, load_config, save_config
-from tui_chat.engine.errors import ConfigError, EngineError, StoreError
+from tui_chat.engine.errors import ConfigError, ConversationNotFound, EngineError, StoreError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -87,9 +87,16 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
     except ConfigError as error:
         print(f"tui-chat: {error}", file=sys.stderr)
         code = EXIT_USAGE
+    except ConversationNotFound as error:
+        print(f"tui-chat: {error}", file=sys.stderr)
+        code = EXIT_USAGE
     except StoreError as error:
         print(f"tui-chat: {error}", file=sys.stderr)
         code = EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`tui-chat list | head`): not an error worth a traceback.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the final flush quiet
+        code = EXIT_OK
     except KeyboardInterrupt:
         code = 130
     sys.stdout.flush()
@@ -179,12 +186,14 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
     conversation.context.update(context)
     out: TextIO = sys.stdout
     failed_calls: list[str] = []
+    streamed = False
     error: EngineError | None = None
     finished: TurnFinished | None = None
     async for event in services.chat.send(conversation, text):
         if isinstance(event, TextDelta) and not args.json:
             out.write(event.text)
             out.flush()
+            streamed = True
         elif isinstance(event, ToolCallStarted) and not args.json:
             print(f"▸ {event.call.name}({event.call.arguments})", file=sys.stderr)
         elif isinstance(event, ToolCallFinished):
@@ -193,7 +202,7 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
                 failed_calls.append(f"{result.name}: {result.error}")
             if not args.json:
                 status = "✓" if result.ok else f"✗ {result.error}"
-                print(f"  {result.name} {status} ({result.duration_ms:.0f} ms)", file=sys.stderr)
+                print(f"  {status} {result.name} {result.duration_ms:.0f} ms", file=sys.stderr)
         elif isinstance(event, Retrying):
             print(f"tui-chat: {event.error.message} Retrying in {event.delay:g} s…", file=sys.stderr)
         elif isinstance(event, TurnFailed):
@@ -202,7 +211,7 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
             finished = event
     if args.json:
         print(json.dumps(_turn_json(conversation.id, finished, error), indent=2, ensure_ascii=False))
-    elif finished and finished.messages:
+    elif streamed:
         out.write("\n")
     if finished and finished.note and finished.reason == "max_rounds":
         print(f"tui-chat: {finished.note}", file=sys.stderr)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tui_chat.config import Config
+from tui_chat.engine.errors import EngineError
 from tui_chat.engine.events import (
     RoundFinished,
     RoundStarted,
@@ -33,7 +34,7 @@ from tui_chat.engine.models import (
     new_id,
     utcnow,
 )
-from tui_chat.engine.provider import ProviderClient
+from tui_chat.engine.provider import ProviderClient, missing_credentials
 from tui_chat.engine.store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
 from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
@@ -122,6 +123,10 @@ class ChatService:
         conversation.sessions.append(session)
         return session
 
+    def setup_problem(self) -> EngineError | None:
+        """Why no model can be reached as configured (e.g. a missing key), when that is known offline."""
+        return missing_credentials(self.config.model)
+
     def system_prompt(self, conversation: Conversation) -> str:
         template = self.config.session.system_prompt or self.texts.system_prompt
         return build_system_prompt(template, conversation.context, self.texts)
@@ -186,6 +191,12 @@ class ChatService:
             history_token_budget=config.session.history_token_budget,
             deadline=config.model.turn_deadline,
             max_rounds_note=self.texts.max_rounds_note,
+            used_call_ids={
+                call.id
+                for message in conversation.messages()
+                if isinstance(message, AssistantMessage)
+                for call in message.tool_calls
+            },
         )
         provider = self._provider_factory(config)
         streaming: AssistantMessage | None = None

@@ -21,7 +21,14 @@ class EngineError(Exception):
         self.retry_after = retry_after
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        return join_sentences(self.message, self.hint)
+
+
+def join_sentences(*parts: str) -> str:
+    """Join message parts as sentences: provider texts often lack the final full stop."""
+    kept = [part.strip() for part in parts if part and part.strip()]
+    last = len(kept) - 1
+    return " ".join(p if i == last or p[-1] in ".!?…:" else f"{p}." for i, p in enumerate(kept))
 
 
 class ConfigError(EngineError):

@@ -32,7 +32,7 @@ from tui_chat.config import ModelSettings
 from tui_chat.engine.errors import MalformedResponse, MissingCredentials, ProviderError
 from tui_chat.engine.litellm_import import import_litellm, is_imported
 from tui_chat.engine.models import ToolCall, Usage
-from tui_chat.engine.provider_errors import map_provider_error
+from tui_chat.engine.provider_errors import KEY_ENV_BY_PROVIDER, map_provider_error
 from tui_chat.engine.tool_calls import ToolCallAccumulator
 
 MAX_RETRY_AFTER = 60.0
@@ -203,6 +203,45 @@ def resolve_route(settings: ModelSettings, environ: dict[str, str] | None = None
         if base and not env.get("OPENAI_API_KEY"):
             api_key = PLACEHOLDER_KEY
     return Route(model, api_base, api_key, key_env)
+
+
+_BARE_MODEL_PROVIDERS = (
+    ("gpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("claude", "anthropic"),
+)
+
+
+def missing_credentials(
+    settings: ModelSettings, environ: dict[str, str] | None = None
+) -> MissingCredentials | None:
+    """The problem when the configured model obviously has no key, found without importing litellm.
+
+    Lets the UI say how to configure a model before the first message fails. ``None`` means "looks
+    configured" (or cannot be told without asking the provider: local servers, unknown prefixes).
+    """
+    env = os.environ if environ is None else environ
+    try:
+        route = resolve_route(settings, env)
+    except MissingCredentials as problem:
+        return problem
+    if route.api_key or route.api_base:
+        return None
+    prefix = route.model.split("/", 1)[0] if "/" in route.model else ""
+    if not prefix:
+        prefix = next((p for start, p in _BARE_MODEL_PROVIDERS if route.model.startswith(start)), "")
+    key_env = KEY_ENV_BY_PROVIDER.get(prefix)
+    if key_env is None or env.get(key_env):
+        return None
+    return MissingCredentials(
+        f"No API key for {settings.name}: {key_env} is not set.",
+        hint=(
+            f"Set {key_env} in the environment (or name another variable in [model] api_key_env), "
+            "or choose a local model such as 'ollama_chat/llama3.1' or 'openai/<name>' with [model] api_base."
+        ),
+    )
 
 
 def _usage_from(raw_usage: Any) -> dict[str, int] | None:

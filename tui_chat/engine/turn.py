@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tui_chat.engine.errors import EngineError, TurnDeadlineExceeded
@@ -32,6 +32,7 @@ from tui_chat.engine.models import (
     ErrorInfo,
     Message,
     RoundRecord,
+    ToolCall,
     ToolMessage,
     Usage,
     utcnow,
@@ -54,6 +55,9 @@ class TurnPlan:
     history_token_budget: int = 0
     deadline: float = 600.0
     max_rounds_note: str = "Stopped after {rounds} rounds of tool calls."
+    used_call_ids: set[str] = field(default_factory=set)
+    """Tool-call ids already in the conversation; a provider that reuses one (``call_001`` every turn)
+    gets it renamed, so each call has one id everywhere: history, inspector, export."""
 
 
 def error_info(error: EngineError) -> ErrorInfo:
@@ -160,8 +164,21 @@ async def _stream_round(
                 yield Retrying(round_number, item.attempt, item.delay, item.error)
             elif isinstance(item, StreamResult):
                 _apply_result(assistant, item)
+                assistant.tool_calls = _unique_ids(assistant.tool_calls, plan.used_call_ids)
     finally:
         await stream.aclose()
+
+
+def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
+    unique: list[ToolCall] = []
+    for call in calls:
+        call_id, suffix = call.id, 1
+        while call_id in used:
+            suffix += 1
+            call_id = f"{call.id}-{suffix}"
+        used.add(call_id)
+        unique.append(call if call_id == call.id else replace(call, id=call_id))
+    return unique
 
 
 def _apply_result(assistant: AssistantMessage, result: StreamResult) -> None:
