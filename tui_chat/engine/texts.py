@@ -20,6 +20,11 @@ class Texts:
     max_rounds_note: str
     interrupted_note: str
     new_session_divider: str
+    error_headlines: dict[str, str]
+    """A short headline per engine error ``kind``, shown above the (English) detail in the conversation."""
+
+    def error_headline(self, kind: str) -> str:
+        return self.error_headlines.get(kind, self.error_headlines["error"])
 
 
 ENGLISH = Texts(
@@ -42,6 +47,20 @@ ENGLISH = Texts(
     ),
     interrupted_note="Reply interrupted.",
     new_session_divider="new session — earlier messages are not sent to the model",
+    error_headlines={
+        "error": "Something went wrong.",
+        "authentication": "The provider rejected the API key.",
+        "missing_credentials": "No API key is configured for this model.",
+        "rate_limit": "The provider is rate-limiting requests.",
+        "overloaded": "The provider is overloaded or failing.",
+        "timeout": "The provider stopped answering.",
+        "connection": "The model server cannot be reached.",
+        "context_window": "The conversation is too long for this model.",
+        "bad_request": "The provider refused the request.",
+        "malformed_response": "The provider sent a reply that cannot be read.",
+        "deadline": "The turn took too long and was stopped.",
+        "provider": "The provider reported an error.",
+    },
 )
 
 SPANISH = Texts(
@@ -64,6 +83,20 @@ SPANISH = Texts(
     ),
     interrupted_note="Respuesta interrumpida.",
     new_session_divider="nueva sesión — los mensajes anteriores no se envían al modelo",
+    error_headlines={
+        "error": "Algo salió mal.",
+        "authentication": "El proveedor rechazó la clave de API.",
+        "missing_credentials": "No hay ninguna clave de API configurada para este modelo.",
+        "rate_limit": "El proveedor está limitando las peticiones.",
+        "overloaded": "El proveedor está saturado o fallando.",
+        "timeout": "El proveedor dejó de responder.",
+        "connection": "No se puede conectar con el servidor del modelo.",
+        "context_window": "La conversación es demasiado larga para este modelo.",
+        "bad_request": "El proveedor rechazó la petición.",
+        "malformed_response": "El proveedor envió una respuesta ilegible.",
+        "deadline": "El turno tardó demasiado y se detuvo.",
+        "provider": "El proveedor informó de un error.",
+    },
 )
 
 
