@@ -13,8 +13,8 @@ What is measured:
 
 - *first paint*: from ``App()`` to the first frame the compositor renders for the main screen (not
   to ``run_test``'s ready point, which comes before any layout).
-- *open*: from ``open_conversation`` (what Enter in the list runs) until the last message is on
-  screen with the view at its end.
+- *open*: once the list is shown and start-up workers are done, from ``open_conversation`` (what
+  Enter in the list runs) until the last message is on screen with the view at its end.
 - *stream*: a turn sent as the composer sends it (``Composer.Submitted``), run by the screen's turn
   worker through the real ``ChatService`` (saves included) and ``run_turn``; only the model client is
   replaced by one yielding ~4-character tokens at the given rate (no HTTP, no litellm).
@@ -202,9 +202,14 @@ async def bench_first_paint(data_dir: Path) -> dict[str, float]:
 
 async def bench_open(data_dir: Path, conversation_id: str) -> dict[str, float]:
     from tui_chat.ui.widgets.chat_view import ChatView
+    from tui_chat.ui.widgets.conversation_list import ConversationList
 
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
+        # As a user would: the list is on screen (the index is loaded) and start-up work is done.
+        listing = app.screen.query_one(ConversationList)
+        await wait_until(lambda: listing.options.option_count > 0)
+        await wait_until(lambda: all(worker.is_finished for worker in app.workers))
         await pilot.pause()
         chat = app.screen.query_one(ChatView)
         start = time.perf_counter()

@@ -244,5 +244,8 @@ async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(mak
         await pilot.pause()
         assert chat.mounted_count <= 60
         assert "answer 299" in screen_text(app)
+        # A short first window is topped up after the first paint: there must be room to scroll up.
+        await wait_for(pilot, lambda: chat.max_scroll_y >= chat.size.height)
+        assert "answer 299" in screen_text(app)
         chat.scroll_home(animate=False)
         await wait_for(pilot, lambda: chat.mounted_count > 60)

@@ -25,8 +25,10 @@ from tui_chat.ui.widgets.message_widgets import (
     UserBlock,
 )
 
-WINDOW = 50
-"""Items mounted when a conversation opens."""
+WINDOW = 24
+"""Items mounted before a conversation is first shown: at two or more rows each, a screenful."""
+TOP_UP = 16
+"""Older items mounted after the first paint, until there are two screens to scroll through."""
 PAGE = 40
 """Older items mounted each time the view reaches the top."""
 
@@ -99,6 +101,13 @@ class ChatView(VerticalScroll, can_focus=False):
         await self.mount_all(widgets)
         self.scroll_end(animate=False, immediate=True)
         self.anchor()
+        self.call_after_refresh(self._top_up)
+
+    def _top_up(self) -> None:
+        """Mount older items until the view can scroll: scrolling up is what loads the rest."""
+        if self._first > 0 and not self._loading and self.virtual_size.height < 2 * self.size.height:
+            self._loading = True
+            self.call_later(self.load_older, TOP_UP, stay_at_end=True)
 
     async def show_notice(self, text: str, *, classes: str = "notice") -> None:
         await self.mount(Notice(text, classes=classes))
@@ -149,22 +158,31 @@ class ChatView(VerticalScroll, can_focus=False):
             self._loading = True
             self.call_later(self.load_older)
 
-    async def load_older(self) -> None:
-        """Mount the previous page above the first widget, keeping what the user sees in place."""
+    async def load_older(self, count: int = PAGE, *, stay_at_end: bool = False) -> None:
+        """Mount the previous ``count`` items above the first widget, keeping what the user sees in place.
+
+        ``stay_at_end`` is for top-ups just after opening, when the layout may not have settled yet.
+        """
         try:
             if self._first <= 0 or not self.children:
+                self._loading = False
                 return
-            start = max(0, self._first - PAGE)
+            start = max(0, self._first - count)
             widgets = [self._widget_for(i) for i in range(start, self._first)]
             before_height = self.virtual_size.height
             before_y = self.scroll_y
+            at_end = stay_at_end or self.is_vertical_scroll_end
             await self.mount_all(widgets, before=self.children[0])
             self._first = start
 
             def keep_position() -> None:
-                grown = self.virtual_size.height - before_height
-                self.scroll_to(y=before_y + grown, animate=False, immediate=True)
+                if at_end:  # a top-up under the last message: stay anchored there
+                    self.scroll_end(animate=False, immediate=True)
+                else:
+                    grown = self.virtual_size.height - before_height
+                    self.scroll_to(y=before_y + grown, animate=False, immediate=True)
                 self._loading = False
+                self._top_up()
 
             self.call_after_refresh(keep_position)
         except Exception:
