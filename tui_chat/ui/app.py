@@ -16,6 +16,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker
 
 from tui_chat.config import Config, save_config
 from tui_chat.engine.models import utcnow
@@ -49,6 +50,10 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("ctrl+p", "Command palette (every action, themes)"),
     ("ctrl+q", "Quit"),
 ]
+
+
+LITELLM_WARM_UP_LATEST = 2.0
+"""Seconds after start-up when litellm is imported even if the conversation list is still loading."""
 
 
 def settle_garbage_collector() -> None:
@@ -94,6 +99,7 @@ class TuiChatApp(App[None]):
         self.data_dir = data_dir
         self.clock = clock
         self._warm_litellm = warm_litellm
+        self._litellm_started = False
         if chat_service is None:
             from tui_chat.engine.services import build_services
 
@@ -155,17 +161,35 @@ class TuiChatApp(App[None]):
                 timeout=10,
             )
         self.call_after_refresh(self._warm_up)
+        if self._warm_litellm:
+            self.set_timer(LITELLM_WARM_UP_LATEST, self._start_litellm_import)
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:
-        """After the first paint: first-use costs of rendering, then litellm (~3 s of CPU)."""
+        """After the first paint: first-use costs of rendering (the Markdown parser, pygments)."""
         from tui_chat.ui.widgets.message_widgets import warm_up
 
         warm_up()
-        if self._warm_litellm:
-            from tui_chat.engine.litellm_import import import_litellm
+        if not self._warm_litellm:
+            self.call_from_thread(settle_garbage_collector)
 
-            import_litellm()
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The list loads in a thread too: an import holding the GIL beside it (litellm's ~3 s of CPU)
+        # made it take seconds to show, so litellm waits for the list.
+        if self._warm_litellm and event.worker.group == "list" and event.worker.is_finished:
+            self._start_litellm_import()
+
+    def _start_litellm_import(self) -> None:
+        if not self._litellm_started:
+            self._litellm_started = True
+            self._import_litellm()
+
+    @work(thread=True, group="warm-up-litellm")
+    def _import_litellm(self) -> None:
+        """Import litellm before the first send needs it; then settle the collector."""
+        from tui_chat.engine.litellm_import import import_litellm
+
+        import_litellm()
         self.call_from_thread(settle_garbage_collector)
 
     # -- global screens ------------------------------------------------------------------------------
