@@ -272,6 +272,8 @@ async def bench_stream(data_dir: Path, rate: int, seconds: float) -> dict[str, f
         await probe
         reply = screen.query(LiveReply).last()
         complete = reply.source == "".join(tokens)
+        if screen.conversation is not None:  # keep a reused --data folder at its size
+            app.services.store.delete(screen.conversation.id)
     Composer._on_key = original  # type: ignore[method-assign]
     assert provider.first is not None and provider.last is not None
     latencies.sort()
