@@ -7,6 +7,7 @@ tool work. The CLI and the TUI both talk to the engine through this class.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -123,6 +124,13 @@ class ChatService:
         conversation.sessions.append(session)
         return session
 
+    async def _save(self, conversation: Conversation) -> None:
+        """Save off the event loop: an fsync can take 100 ms on a busy disk, and the UI must not stall.
+
+        The turn is suspended meanwhile, so nothing else changes the conversation while it is written.
+        """
+        await asyncio.to_thread(self.store.save, conversation)
+
     def setup_problem(self) -> EngineError | None:
         """Why no model can be reached as configured (e.g. a missing key), when that is known offline."""
         return missing_credentials(self.config.model)
@@ -150,7 +158,7 @@ class ChatService:
             conversation.title = title_from(text)
         conversation.last_activity = now
         turn_id = new_id("t")
-        self.store.save(conversation)
+        await self._save(conversation)
         yield TurnStarted(turn_id, user, session_started, welcome)
         async for event in self._turn(conversation, turn_id):
             yield event
@@ -208,17 +216,17 @@ class ChatService:
                     streaming = event.assistant
                 elif isinstance(event, TextDelta):
                     if time.monotonic() - last_save >= PARTIAL_SAVE_INTERVAL:
-                        self.store.save(conversation)
+                        await self._save(conversation)
                         last_save = time.monotonic()
                 elif isinstance(event, RoundFinished | ToolCallFinished | TurnFailed):
                     streaming = None if isinstance(event, RoundFinished | TurnFailed) else streaming
                     conversation.last_activity = self._clock()
-                    self.store.save(conversation)
+                    await self._save(conversation)
                     last_save = time.monotonic()
                 elif isinstance(event, TurnFinished):
                     finished = True
                     conversation.last_activity = self._clock()
-                    self.store.save(conversation)
+                    await self._save(conversation)
                 yield event
         finally:
             if not finished:
