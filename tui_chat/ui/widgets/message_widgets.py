@@ -12,18 +12,23 @@ import os
 from markdown_it import MarkdownIt
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.markdown import UnknownElement
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from tui_chat.engine.errors import join_sentences
 from tui_chat.engine.models import AssistantMessage, ToolCall, ToolMessage, UserMessage
+from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.ui.formatting import arguments_preview, format_duration, one_line, pretty_json, visible
 
 RESULT_PREVIEW_CHARS = 4000
@@ -36,11 +41,21 @@ def code_blocks(source: str) -> list[str]:
     return [token.content for token in tokens if token.type in ("fence", "code_block")]
 
 
-class CopyableMixin:
-    """Keys shared by blocks the user can copy from: ``c`` the message, ``y`` the next code block."""
+class MessageBlock(Widget, can_focus=True):
+    """A message the user can focus and copy from: ``c`` the message, ``y`` its next code block.
+
+    A real ``Widget`` base (not a mixin) so Textual registers the bindings and the footer shows them.
+    """
+
+    DEFAULT_CSS = """
+    MessageBlock:focus {
+        background-tint: $foreground 6%;
+        outline-left: thick $border;
+    }
+    """
 
     BINDINGS = [
-        Binding("c", "copy_message", "Copy"),
+        Binding("c", "copy_message", "Copy message"),
         Binding("y", "copy_code", "Copy code"),
     ]
     _code_index = 0
@@ -49,21 +64,21 @@ class CopyableMixin:
         raise NotImplementedError
 
     def action_copy_message(self) -> None:
-        self.app.copy_to_clipboard(self.copy_source())  # type: ignore[attr-defined]
-        self.app.notify("Message copied to the clipboard.", timeout=2)  # type: ignore[attr-defined]
+        self.app.copy_to_clipboard(self.copy_source())
+        self.notify("Message copied to the clipboard.", timeout=2)
 
     def action_copy_code(self) -> None:
         blocks = code_blocks(self.copy_source())
         if not blocks:
-            self.app.notify("This message has no code block.", severity="warning", timeout=2)  # type: ignore[attr-defined]
+            self.notify("This message has no code block.", severity="warning", timeout=2)
             return
         index = self._code_index % len(blocks)
         self._code_index = index + 1
-        self.app.copy_to_clipboard(blocks[index])  # type: ignore[attr-defined]
-        self.app.notify(f"Code block {index + 1} of {len(blocks)} copied.", timeout=2)  # type: ignore[attr-defined]
+        self.app.copy_to_clipboard(blocks[index])
+        self.notify(f"Code block {index + 1} of {len(blocks)} copied.", timeout=2)
 
 
-class UserBlock(CopyableMixin, Static, can_focus=True):
+class UserBlock(MessageBlock, Static):
     def __init__(self, message: UserMessage) -> None:
         super().__init__(Text(visible(message.content)), classes="message user")
         self.message = message
@@ -78,17 +93,22 @@ class SharedParserMarkdown(RichMarkdown):
     _parser: MarkdownIt | None = None
 
     def __init__(self, markup: str, code_theme: str = CODE_THEME) -> None:
-        if SharedParserMarkdown._parser is None:
-            SharedParserMarkdown._parser = MarkdownIt().enable("strikethrough").enable("table")
         # The attributes Rich's own __init__ sets (rich 13–15); the tests render these blocks.
         self.markup = markup
-        self.parsed = SharedParserMarkdown._parser.parse(markup)
+        self.parsed = history_parser().parse(markup)
         self.code_theme = code_theme
         self.justify = None
         self.style = "none"
         self.hyperlinks = True
         self.inline_code_lexer = None
         self.inline_code_theme = code_theme
+
+
+def history_parser() -> MarkdownIt:
+    """The one parser of finished messages; the live reply splits its blocks with it too."""
+    if SharedParserMarkdown._parser is None:
+        SharedParserMarkdown._parser = MarkdownIt().enable("strikethrough").enable("table")
+    return SharedParserMarkdown._parser
 
 
 def warm_up() -> None:
@@ -99,14 +119,18 @@ def warm_up() -> None:
     Console(file=open(os.devnull, "w"), width=80).print(SharedParserMarkdown(sample))  # noqa: SIM115
 
 
+def interrupted_marker(note: str) -> Text:
+    return Text(f"⏸ {note}", style="italic dim")
+
+
 def assistant_renderable(content: str, interrupted: bool, note: str) -> RenderableType:
     body = SharedParserMarkdown(visible(content))
     if not interrupted:
         return body
-    return Group(body, Text(f"⏸ {note}", style="italic dim"))
+    return Group(body, interrupted_marker(note))
 
 
-class AssistantBlock(CopyableMixin, Static, can_focus=True):
+class AssistantBlock(MessageBlock, Static):
     def __init__(self, message: AssistantMessage, *, interrupted_note: str = "Reply interrupted.") -> None:
         classes = "message assistant welcome" if message.welcome else "message assistant"
         super().__init__(
@@ -118,39 +142,135 @@ class AssistantBlock(CopyableMixin, Static, can_focus=True):
         return self.message.content
 
 
-_live_parser: MarkdownIt | None = None
+_FLAT_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"})
+"""Top-level blocks with no nested elements: Rich puts no blank line of their own above them."""
 
 
-def live_parser() -> MarkdownIt:
-    """One parser for all appends: ``Markdown.append`` otherwise builds a ``MarkdownIt`` (~8 ms) each time."""
-    global _live_parser
-    if _live_parser is None:
-        _live_parser = MarkdownIt("gfm-like")
-    return _live_parser
+def split_blocks(text: str) -> list[tuple[str, str]]:
+    """``(source, token type)`` of each top-level block of ``text``, leading blank lines in the first."""
+    lines = text.splitlines(keepends=True)
+    starts = [(t.map[0], t.type) for t in history_parser().parse(text) if t.level == 0 and t.map is not None]
+    blocks = []
+    for number, (start, kind) in enumerate(starts):
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
+        blocks.append(("".join(lines[0 if number == 0 else start : end]), kind))
+    return blocks
 
 
-class LiveReply(CopyableMixin, Markdown, can_focus=True):
-    """The reply being streamed: a Textual ``Markdown`` fed by a ``MarkdownStream``.
+def finished_length(text: str) -> int:
+    """How much of ``text`` is whole top-level blocks that later text can no longer change.
 
-    It is mounted straight into the chat's stream layout (no wrapping container), so each appended
-    block relayouts one widget rather than a nested tree.
+    Only complete lines count (a half-received line may look like the start of a block it is not),
+    and the last block of those may still grow; 0 when there is no finished block yet.
+    """
+    complete = text[: text.rfind("\n") + 1]
+    starts = [t.map[0] for t in history_parser().parse(complete) if t.level == 0 and t.map is not None]
+    if len(starts) < 2:
+        return 0
+    return sum(len(line) for line in complete.splitlines(keepends=True)[: starts[-1]])
+
+
+def block_renderable(source: str, kind: str, previous: str | None) -> RenderableType:
+    """One block as a history message renders it within the whole text (the blank line above it too)."""
+    body = SharedParserMarkdown(source)
+    gap = previous is not None and kind in _FLAT_BLOCKS
+    if gap and RichMarkdown.elements.get(previous, UnknownElement).new_line:
+        return Group(Text(""), body)
+    return body
+
+
+class _LiveTail(Markdown):
+    """The last, still-growing block of a live reply; it hands finished blocks to the reply."""
+
+    DEFAULT_CSS = """
+    _LiveTail { padding: 0; margin: 0; background: transparent; }
+    _LiveTail.-after { margin-top: 1; }
     """
 
-    def __init__(self, message: AssistantMessage) -> None:
-        super().__init__(classes="message assistant live", parser_factory=live_parser)
+    def __init__(self, reply: LiveReply) -> None:
+        super().__init__(parser_factory=history_parser)
+        self._reply = reply
+
+    def append(self, markdown: str) -> AwaitComplete:
+        return AwaitComplete(self._append(markdown))
+
+    async def _append(self, fragment: str) -> None:
+        reply = self._reply
+        reply._received += fragment
+        text = reply._received[reply._shown :]
+        cut = finished_length(text)
+        if not cut:
+            await super().append(fragment)
+            return
+        # One frame shows the finished blocks in their final form and the new tail.
+        with self.app.batch_update():
+            await reply.add_blocks(text[:cut])
+            self.add_class("-after")
+            await self.update(text[cut:])
+
+
+class LiveReply(MessageBlock):
+    """The reply being streamed: finished blocks rendered as the history renders them, the last one live.
+
+    Fragments go through a ``MarkdownStream`` into a Textual ``Markdown`` holding only the block still
+    growing; each block that is complete moves out to a ``Static`` with the Rich rendering a reopened
+    conversation uses. So the cost of a frame does not grow with the reply, and a reply looks the same
+    just after streaming as after reopening.
+    """
+
+    DEFAULT_CSS = """
+    LiveReply { height: auto; layout: stream; }
+    LiveReply > .reply-block { height: auto; }
+    """
+
+    def __init__(self, message: AssistantMessage, *, interrupted_note: str = "") -> None:
+        super().__init__(classes="message assistant live")
         self.message = message
+        self.interrupted_note = interrupted_note
+        self._received = ""
+        """Everything the stream has handed over so far."""
+        self._shown = 0
+        """How much of it is shown as finished blocks."""
+        self._last_kind: str | None = None
+        self._tail = _LiveTail(self)
         self._stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._tail
+
+    @property
+    def source(self) -> str:
+        """The text received so far (control characters made visible)."""
+        return self._received
 
     async def write(self, text: str) -> None:
         if self._stream is None:
-            self._stream = Markdown.get_stream(self)
+            self._stream = Markdown.get_stream(self._tail)
         await self._stream.write(visible(text))
 
+    async def add_blocks(self, text: str) -> None:
+        """Show ``text`` (whole top-level blocks) in its final form, above the live block."""
+        self._shown += len(text)
+        statics = []
+        for source, kind in split_blocks(text):
+            statics.append(Static(block_renderable(source, kind, self._last_kind), classes="reply-block"))
+            self._last_kind = kind
+        if statics:
+            await self.mount_all(statics, before=self._tail if self._tail.parent is self else None)
+
     async def finish(self, *, interrupted: bool = False) -> None:
-        """Flush what is pending; mark the block when the reply was cut short."""
+        """Flush what is pending, finish the last block; mark the reply when it was cut short."""
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
+        rest = self._received[self._shown :]
+        with self.app.batch_update():
+            if rest:
+                await self.add_blocks(rest)
+            await self._tail.remove()
+            if interrupted:
+                note = self.interrupted_note or _language_texts(self).interrupted_note
+                await self.mount(Static(interrupted_marker(note), classes="reply-block interrupted"))
         # Restyle this widget only: a class change normally restyles every block below it too
         # (~0.3 s for a long reply), and no rule below depends on these classes.
         self.remove_class("live", update=False)
@@ -159,6 +279,12 @@ class LiveReply(CopyableMixin, Markdown, can_focus=True):
 
     def copy_source(self) -> str:
         return self.message.content or self.source
+
+
+def _language_texts(widget: Widget) -> Texts:
+    """The conversation texts of the app's language (English when the app has no config)."""
+    config = getattr(widget.app, "config", None)
+    return texts_for(getattr(getattr(config, "session", None), "language", "en"))
 
 
 class ToolCallBlock(Static, can_focus=True):
@@ -245,22 +371,35 @@ def _cut(text: str, limit: int = RESULT_PREVIEW_CHARS) -> str:
 
 
 class ErrorBlock(Vertical):
-    """A provider or tool error: the message, what to do, and a retry button on the latest one."""
+    """A provider or tool error: a headline in the conversation's language, the detail, what to do,
+    and a retry button on the latest one.
+
+    ``language`` picks the headline; without it the app's configured language is used.
+    """
 
     class RetryRequested(Message):
         pass
 
-    def __init__(self, kind: str, message: str, hint: str = "", *, retryable: bool = False) -> None:
+    def __init__(
+        self, kind: str, message: str, hint: str = "", *, retryable: bool = False, language: str | None = None
+    ) -> None:
         super().__init__(classes="message error")
         self.kind = kind
         self.error_message = message
         self.hint = hint
+        self.language = language
         self._retryable = retryable
 
+    @property
+    def headline(self) -> str:
+        texts = texts_for(self.language) if self.language else _language_texts(self)
+        return texts.error_headline(self.kind)
+
     def compose(self) -> ComposeResult:
-        text = Text(f"✗ {visible(self.error_message)}")
-        if self.hint:
-            text.append("\n" + visible(self.hint), style="italic")
+        text = Text(f"✗ {self.headline}", style="bold")
+        detail = join_sentences(self.error_message, self.hint)
+        if detail:
+            text.append("\n" + visible(detail), style="not bold")
         yield Static(text, classes="error-text")
         with Horizontal(classes="error-actions"):
             yield Button("Retry (ctrl+r)", id="retry", variant="error", compact=True)
