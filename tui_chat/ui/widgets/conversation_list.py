@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -49,25 +49,49 @@ def summary_prompt(summary: ConversationSummary, now: datetime) -> Content:
 
 
 class ConversationOptions(OptionList):
-    """The option list; letters typed here go to the filter box."""
+    """The option list. Typing here edits the filter while the focus stays on the list.
+
+    Printable keys all belong to the filter (so "notes" or "debug" can be typed at any speed): the list
+    actions use keys that cannot be typed. The highlight never wraps from one end to the other.
+    """
 
     BINDINGS = [
-        Binding("n", "app.new_conversation", "New", show=False),
-        Binding("r", "rename", "Rename"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("u", "undo", "Undo delete", show=False),
+        Binding("ctrl+e", "rename", "Rename"),
+        Binding("delete,ctrl+d", "delete", "Delete"),
+        Binding("ctrl+z", "undo", "Undo delete"),
     ]
 
-    def on_key(self, event) -> None:
-        if (
-            event.is_printable
-            and event.character not in (None, " ")
-            and event.key not in ("n", "r", "d", "u")
-        ):
-            parent = self.parent
-            if isinstance(parent, ConversationList):
-                event.stop()
-                parent.start_filter(event.character or "")
+    @property
+    def conversation_list(self) -> ConversationList | None:
+        parent = self.parent
+        return parent if isinstance(parent, ConversationList) else None
+
+    def on_key(self, event: events.Key) -> None:
+        listing = self.conversation_list
+        if listing is None:
+            return
+        if event.is_printable and event.character:
+            listing.edit_filter(append=event.character)
+        elif event.key == "backspace":
+            listing.edit_filter(backspace=True)
+        elif event.key == "ctrl+u" or (event.key == "escape" and listing.filter_text):
+            listing.edit_filter(clear=True)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted is None:
+            self.action_first()
+        elif self.highlighted > 0:
+            super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None:
+            self.action_first()
+        elif self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
 
     def action_rename(self) -> None:
         self._post("rename")
@@ -80,10 +104,10 @@ class ConversationOptions(OptionList):
 
     def _post(self, what: str) -> None:
         option = self.highlighted_option
-        parent = self.parent
-        if option is None or option.id is None or not isinstance(parent, ConversationList):
+        listing = self.conversation_list
+        if option is None or option.id is None or listing is None:
             return
-        summary = parent.summary(option.id)
+        summary = listing.summary(option.id)
         if summary is None:
             return
         message = ConversationList.RenameRequested if what == "rename" else ConversationList.DeleteRequested
@@ -152,14 +176,38 @@ class ConversationList(Vertical):
         self.current_id = summary.id
         self._fill()
 
-    def remove(self, conversation_id: str) -> None:
-        self._summaries = [s for s in self._summaries if s.id != conversation_id]
-        self._by_id.pop(conversation_id, None)
+    def replace(self, summary: ConversationSummary) -> None:
+        """Show a changed title (a rename) where the conversation already is: it is not new activity."""
+        if summary.id not in self._by_id:
+            return
+        self._summaries = [summary if s.id == summary.id else s for s in self._summaries]
+        self._matching = [summary if s.id == summary.id else s for s in self._matching]
+        self._by_id[summary.id] = summary
         options = self.options
-        if conversation_id in options._id_to_option:
-            options.remove_option(conversation_id)
+        if summary.id in options._id_to_option:
+            index = options.get_option_index(summary.id)
+            options.replace_option_prompt_at_index(index, summary_prompt(summary, self.clock()))
+
+    def remove(self, conversation_id: str) -> None:
+        """Drop a row; the highlight moves to the row that took its place (or the one above the last)."""
+        self._summaries = [s for s in self._summaries if s.id != conversation_id]
+        self._matching = [s for s in self._matching if s.id != conversation_id]
+        self._by_id.pop(conversation_id, None)
+        if self.current_id == conversation_id:
+            self.current_id = None
+        options = self.options
+        if conversation_id not in options._id_to_option:
+            return
+        index = options.get_option_index(conversation_id)
+        options.remove_option(conversation_id)
+        self._shown = max(0, self._shown - 1)
+        if self._shown < len(self._matching) and options.option_count < FIRST_BATCH:
+            self.load_more()
+        if options.option_count:
+            options.highlighted = min(index, options.option_count - 1)
 
     def highlight(self, conversation_id: str | None) -> None:
+        """Mark the open conversation; None (a new, unsaved one) leaves the highlight where it is."""
         self.current_id = conversation_id
         options = self.options
         if conversation_id is not None and conversation_id in options._id_to_option:
@@ -183,8 +231,11 @@ class ConversationList(Vertical):
         now = self.clock()
         options = self.options
         options.set_options(self._option(s, now) for s in self._matching[: self._shown])
+        # A row is always highlighted, so Down / Enter / a list action act on what the user sees.
         if self.current_id and self.current_id in options._id_to_option:
             options.highlighted = options.get_option_index(self.current_id)
+        elif options.option_count:
+            options.highlighted = 0
 
     def load_more(self) -> None:
         if self._shown >= len(self._matching):
@@ -200,29 +251,57 @@ class ConversationList(Vertical):
 
     # -- filter ----------------------------------------------------------------------------------
 
-    def start_filter(self, character: str) -> None:
-        box = self.query_one("#filter", Input)
-        box.focus()
-        box.insert_text_at_cursor(character)
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    @property
+    def filter_text(self) -> str:
+        return self.filter_box.value
+
+    def edit_filter(self, *, append: str = "", backspace: bool = False, clear: bool = False) -> None:
+        """Change the filter from the list's keys, and filter now: the next key may already be Down."""
+        box = self.filter_box
+        if clear:
+            value = ""
+        elif backspace:
+            value = box.value[:-1]
+        else:
+            value = box.value + append
+        box.value = value
+        box.cursor_position = len(value)
+        self._apply_filter(value)
+
+    def _apply_filter(self, value: str) -> None:
+        query = value.strip().casefold()
+        if query != self._query:
+            self._query = query
+            self._fill()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._query = event.value.strip().casefold()
-        self._fill()
+        self._apply_filter(event.value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter box opens the highlighted (best) match."""
         event.stop()
         options = self.options
         options.focus()
-        if options.option_count and options.highlighted is None:
-            options.highlighted = 0
+        if options.highlighted is not None:
+            options.action_select()
 
-    def on_key(self, event) -> None:
-        if event.key == "down" and self.query_one("#filter", Input).has_focus:
+    def on_key(self, event: events.Key) -> None:
+        box = self.filter_box
+        if not box.has_focus:
+            return
+        if event.key in ("down", "up"):
             event.stop()
-            self.options.focus()
+            self.options.focus()  # the highlighted row stays: Enter now opens it
+        elif event.key == "escape" and box.value:
+            event.stop()
+            self.edit_filter(clear=True)
 
     # -- selection -------------------------------------------------------------------------------
 
@@ -241,7 +320,7 @@ class ConversationList(Vertical):
         summary = self._by_id.get(event.option.id or "")
         detail = self.query_one("#list-detail", Static)
         if summary is not None and summary.damaged:
-            detail.update(Content.assemble(("⚠ " + one_line(summary.damaged, 200), "$text-error")))
+            detail.update(Content.assemble(("⚠ " + one_line(summary.damaged, 400), "$text-error")))
             detail.display = True
         else:
             detail.display = False
