@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
-from scripted_server import error, slow_stream, text, tool_calls
+from scripted_server import error, slow_stream, stall, text, tool_calls
 
 from tests.ui.conftest import screen_text, wait_for
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
 from tui_chat.engine.store import ConversationStore
+from tui_chat.ui.screens import main as main_module
+from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.widgets.chat_view import ChatView
 from tui_chat.ui.widgets.composer import Composer
@@ -18,6 +21,7 @@ from tui_chat.ui.widgets.message_widgets import (
     AssistantBlock,
     ErrorBlock,
     LiveReply,
+    Notice,
     SessionDivider,
     ToolCallBlock,
     UserBlock,
@@ -141,13 +145,13 @@ async def test_delete_asks_first_and_can_be_undone(make_app, data_dir) -> None:
         await wait_for(pilot, lambda: listing.count == 2)
         await pilot.press("ctrl+l")
         listing.options.highlighted = 0
-        await pilot.press("d")
+        await pilot.press("delete")
         await pilot.pause()
         assert "Delete “Delete me”?" in screen_text(app)
         await pilot.press("y")
         await wait_for(pilot, lambda: listing.count == 1)
         assert [c.title for c in stored(data_dir)] == ["Keep me"]
-        await pilot.press("u")
+        await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: listing.count == 2)
         assert sorted(c.title for c in stored(data_dir)) == ["Delete me", "Keep me"]
 
@@ -224,7 +228,7 @@ async def test_missing_credentials_raise_the_setup_banner(make_app, scripted_ser
         await wait_for(pilot, lambda: not main(app).turn_running and app.query(ErrorBlock))
         await pilot.pause()
         assert app.query_one("#banner").display
-        assert "No model is reachable" in screen_text(app) and "F3" in screen_text(app)
+        assert "No model is configured" in screen_text(app) and "F3" in screen_text(app)
 
 
 async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(make_app, data_dir) -> None:
@@ -249,3 +253,323 @@ async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(mak
         assert "answer 299" in screen_text(app)
         chat.scroll_home(animate=False)
         await wait_for(pilot, lambda: chat.mounted_count > 60)
+
+
+# -- races between a turn and what the chat pane shows -------------------------------------------------
+
+
+def notified(app) -> str:
+    """The texts of the notifications shown so far."""
+    return "\n".join(notification.message for notification in app._notifications)
+
+
+def user_texts(app) -> list[str]:
+    return [block.message.content for block in app.query(UserBlock)]
+
+
+async def test_a_message_sent_while_a_conversation_is_opening_is_shown_in_it(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    """The turn used to run on the conversation being replaced, and its user block vanished with it."""
+    opened = seed(data_dir, "Slow to open")
+    load = ConversationStore.load
+
+    def slow_load(self, conversation_id: str):
+        time.sleep(0.4)
+        return load(self, conversation_id)
+
+    monkeypatch.setattr(ConversationStore, "load", slow_load)
+    scripted_server.script(text("Answer."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 1)
+        await pilot.press("ctrl+l", "enter")
+        await send(pilot, "zebra question")
+        await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
+        await pilot.pause()
+        assert main(app).conversation.id == opened.id
+        assert user_texts(app) == ["hello", "zebra question"]
+        assert "zebra question" in screen_text(app)
+    (conversation,) = stored(data_dir)
+    assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)][-1] == "zebra question"
+
+
+async def test_the_first_message_and_one_after_an_idle_reset_are_always_shown(
+    make_app, scripted_server
+) -> None:
+    app = make_app(idle_reset_minutes=0.3 / 60)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first at once")  # no pause: start-up work may still be running
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert user_texts(app) == ["first at once"]
+        await asyncio.sleep(0.5)
+        await send(pilot, "after the reset")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        await pilot.pause()
+        assert user_texts(app) == ["first at once", "after the reset"]
+        assert "after the reset" in screen_text(app)
+
+
+async def test_a_new_conversation_during_a_reply_leaves_the_interrupted_note_with_the_old_one(
+    make_app, scripted_server, data_dir
+) -> None:
+    scripted_server.script(slow_stream([f"word{i} " for i in range(200)], 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "talk slowly")
+        await wait_for(pilot, lambda: "word2" in "".join(r.message.content for r in app.query(LiveReply)))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        await pilot.pause(0.2)
+        assert not app.query(Notice)
+        assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
+        assert "interrupted" not in screen_text(app).lower()
+    (old,) = stored(data_dir)
+    assert old.messages()[-1].interrupted
+
+
+# -- the conversation list ----------------------------------------------------------------------------
+
+
+async def list_of(pilot, data_dir: Path, titles: list[str]) -> ConversationList:
+    """Seed ``titles`` (the first is the newest) and wait until the list shows them."""
+    for title in reversed(titles):
+        seed(data_dir, title)
+        await asyncio.sleep(0.002)  # distinct last_activity: the list order is the seed order
+    listing = pilot.app.query_one(ConversationList)
+    main(pilot.app).load_list()
+    await wait_for(pilot, lambda: listing.count == len(titles))
+    return listing
+
+
+def highlighted_title(listing: ConversationList) -> str | None:
+    option = listing.options.highlighted_option
+    return None if option is None else listing.summary(option.id).title
+
+
+async def test_typing_in_the_list_filters_with_every_letter_and_never_triggers_an_action(
+    make_app, data_dir
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await list_of(pilot, data_dir, ["debug notes", "ted talk", "groceries"])
+        await pilot.press("ctrl+l", *"notes")
+        assert listing.filter_text == "notes"
+        assert isinstance(app.screen, MainScreen) and listing.count == 3  # no dialog, no new conversation
+        assert listing.options.option_count == 1 and highlighted_title(listing) == "debug notes"
+        await pilot.press("backspace")
+        assert listing.filter_text == "note"
+        await pilot.press("ctrl+u", *"ted")
+        assert listing.filter_text == "ted"
+        assert listing.options.has_focus and highlighted_title(listing) == "ted talk"
+        await pilot.press("escape")
+        assert listing.filter_text == "" and listing.options.option_count == 3
+        await pilot.press(*"debug")
+        assert isinstance(app.screen, MainScreen) and listing.filter_text == "debug"
+
+
+async def test_after_filtering_in_the_box_down_then_enter_opens_the_first_match(make_app, data_dir) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await list_of(pilot, data_dir, ["alpha", "ted talk", "ted again"])
+        await pilot.click("#filter")
+        await pilot.press(*"ted", "down", "enter")
+        await wait_for(pilot, lambda: main(app).conversation is not None and main(app).conversation.title)
+        assert main(app).conversation.title == "ted talk"
+        # Typed in the list itself, Enter opens the highlighted best match too.
+        await pilot.press("ctrl+l", "ctrl+u", *"again", "enter")
+        await wait_for(pilot, lambda: main(app).conversation.title == "ted again")
+        assert highlighted_title(listing) == "ted again"
+
+
+async def test_after_a_delete_the_neighbour_is_highlighted_and_every_delete_can_be_undone(
+    make_app, data_dir
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await list_of(pilot, data_dir, ["one", "two", "three", "four"])
+        await pilot.press("ctrl+l", "down")
+        assert highlighted_title(listing) == "two"
+        await pilot.press("delete")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: listing.count == 3)
+        assert highlighted_title(listing) == "three"  # the row that took its place, not the last one
+        await pilot.press("up", "up")
+        assert highlighted_title(listing) == "one"  # the highlight stops at the top instead of wrapping
+        await pilot.press("ctrl+d", "y")
+        await wait_for(pilot, lambda: listing.count == 2)
+        assert highlighted_title(listing) == "three"
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: listing.count == 3)
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: listing.count == 4)
+        assert sorted(c.title for c in stored(data_dir)) == ["four", "one", "three", "two"]
+
+
+async def test_renaming_keeps_the_conversation_in_its_place(make_app, data_dir) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await list_of(pilot, data_dir, ["one", "two", "three"])
+        await pilot.press("ctrl+l", "down", "down", "ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, RenameDialog)
+        await pilot.press("ctrl+u", *"renamed", "enter")
+        await wait_for(
+            pilot, lambda: listing.summary(listing.options.highlighted_option.id).title == "renamed"
+        )
+        titles = [listing.summary(option.id).title for option in listing.options.options]
+        assert titles == ["one", "two", "renamed"]
+
+
+# -- damaged files ------------------------------------------------------------------------------------
+
+
+def damaged_file(data_dir: Path) -> Path:
+    seed(data_dir, "Fine")
+    path = data_dir / "conversations" / "chat-local-20250101-000000-dead.json"
+    path.write_text('{"format_version": 1, "id": ', encoding="utf-8")
+    return path
+
+
+async def open_damaged(pilot, path: Path) -> ConversationList:
+    listing = pilot.app.query_one(ConversationList)
+    await wait_for(pilot, lambda: listing.count == 2)
+    await pilot.press("ctrl+l")
+    listing.options.highlighted = listing.options.get_option_index(path.stem)
+    return listing
+
+
+async def test_sending_while_a_damaged_file_is_shown_opens_a_new_conversation_with_its_welcome(
+    make_app, scripted_server, data_dir
+) -> None:
+    path = damaged_file(data_dir)
+    scripted_server.script(text("Fresh start."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_damaged(pilot, path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: main(app).conversation is None and app.query(Notice))
+        await send(pilot, "new words")
+        await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
+        await pilot.pause()
+        assert not app.query(Notice)  # the damaged file's error is gone with it
+        assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
+        assert user_texts(app) == ["new words"]
+        assert "starts a new conversation" in notified(app)
+    assert path.read_text(encoding="utf-8") == '{"format_version": 1, "id": '
+
+
+async def test_delete_on_a_damaged_file_says_at_once_that_it_cannot_be_deleted(make_app, data_dir) -> None:
+    path = damaged_file(data_dir)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_damaged(pilot, path)
+        await pilot.press("delete")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)  # no "Delete …?" question that ends in a refusal
+        assert "cannot delete it" in notified(app)
+    assert path.exists()
+
+
+# -- the setup banner and the status line ---------------------------------------------------------------
+
+
+def banner_shown(app) -> bool:
+    return bool(app.query_one("#banner").display)
+
+
+async def test_a_missing_key_is_shown_from_the_start_and_settings_re_check_it(make_app, monkeypatch) -> None:
+    monkeypatch.delenv("TUI_CHAT_TEST_MISSING_KEY", raising=False)
+    app = make_app()
+    app.config.model.api_key_env = "TUI_CHAT_TEST_MISSING_KEY"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert banner_shown(app)
+        assert "No model is configured" in screen_text(app) and "TUI_CHAT_TEST_MISSING_KEY" in screen_text(
+            app
+        )
+        monkeypatch.setenv("TUI_CHAT_TEST_MISSING_KEY", "sk-test")
+        app.apply_config(app.config)
+        await pilot.pause()
+        assert not banner_shown(app)
+
+
+async def test_the_banner_goes_once_the_model_answers_and_on_another_conversation(
+    make_app, scripted_server
+) -> None:
+    scripted_server.script(
+        error(401), slow_stream([f"word{i} " for i in range(100)], 0.05), error(401), error(400)
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "one")
+        await wait_for(pilot, lambda: not main(app).turn_running and banner_shown(app))
+        await send(pilot, "two")  # a reply that streams, then is cancelled
+        await wait_for(pilot, lambda: "word1" in "".join(r.message.content for r in app.query(LiveReply)))
+        assert not banner_shown(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        await send(pilot, "three")
+        await wait_for(pilot, lambda: not main(app).turn_running and banner_shown(app))
+        await send(pilot, "four")  # a 400: the provider was reached, it refused this request
+        await wait_for(pilot, lambda: not main(app).turn_running and len(app.query(ErrorBlock)) == 3)
+        assert not banner_shown(app)
+    scripted_server.script(error(401))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "one")
+        await wait_for(pilot, lambda: not main(app).turn_running and banner_shown(app))
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not banner_shown(app)
+
+
+async def test_the_status_says_the_model_client_is_loading_until_it_is(
+    make_app, scripted_server, monkeypatch
+) -> None:
+    loaded = False
+    monkeypatch.setattr(main_module, "is_imported", lambda: loaded)
+    scripted_server.script(stall(1.0, text("Late.")))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello")
+        await wait_for(pilot, lambda: "loading the model client" in screen_text(app))
+        loaded = True
+        await wait_for(pilot, lambda: "waiting for the reply" in screen_text(app))
+        assert "streaming" not in screen_text(app)
+        await wait_for(pilot, lambda: not main(app).turn_running)
+
+
+async def test_the_composer_hint_is_not_cut_off(make_app) -> None:
+    for size in (SIZE, (90, 30), (200, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            composer = app.query_one(Composer)
+            assert len(composer.placeholder) < composer.content_size.width
+            assert composer.placeholder in screen_text(app)
+
+
+async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conversation(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    path = damaged_file(data_dir)
+    load = ConversationStore.load
+
+    def slow_load(self, conversation_id: str):
+        time.sleep(0.4)
+        return load(self, conversation_id)
+
+    monkeypatch.setattr(ConversationStore, "load", slow_load)
+    scripted_server.script(text("Fresh start."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_damaged(pilot, path)
+        await pilot.press("enter")
+        await send(pilot, "early words")
+        await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
+        assert user_texts(app) == ["early words"]
+        assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]

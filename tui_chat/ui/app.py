@@ -34,9 +34,12 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("escape", "Stop the reply (the partial reply is kept, marked)"),
     ("ctrl+r", "Retry after an error"),
     ("ctrl+n", "New conversation"),
-    ("ctrl+l", "Go to the conversation list (type to filter)"),
-    ("enter (list)", "Open the conversation"),
-    ("r / d / u (list)", "Rename / delete / undo the delete"),
+    ("ctrl+l", "Go to the conversation list; typing there filters it"),
+    ("enter (list)", "Open the highlighted conversation"),
+    ("backspace / ctrl+u / esc (list)", "Edit / clear the filter"),
+    ("ctrl+e (list)", "Rename the conversation"),
+    ("delete / ctrl+d (list)", "Delete the conversation (to the trash)"),
+    ("ctrl+z (list)", "Undo a delete (again for each earlier delete)"),
     ("ctrl+o", "Expand or collapse every tool call"),
     ("enter (tool call)", "Expand one tool call and select it in the inspector"),
     ("c / y (message)", "Copy the message / the next code block"),
@@ -223,6 +226,9 @@ class TuiChatApp(App[None]):
         self.services.chat.config = config
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
             self.theme = config.ui.theme
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.config_changed()
         self.notify("Settings saved.", timeout=3)
 
     def action_stats(self) -> None:
@@ -254,7 +260,7 @@ class TuiChatApp(App[None]):
                 ("Edit context", "The user context of this conversation", screen.action_edit_context),
                 ("Copy last reply", "Copy the last reply to the clipboard", screen.action_copy_last_reply),
                 ("Export as Markdown", "Write this conversation to the exports folder", screen.action_export),
-                ("Undo delete", "Restore the last deleted conversation", screen.action_undo_delete),
+                ("Undo delete", "Restore the latest deleted conversation", screen.action_undo_delete),
                 ("Conversation list", "Focus the list of conversations", screen.action_focus_list),
             ]
             for title, help_text, callback in commands:

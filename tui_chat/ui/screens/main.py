@@ -8,6 +8,7 @@ that worker is how Esc stops a reply (the engine then marks the partial reply in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_chat.engine import events as ev
 from tui_chat.engine.errors import EngineError, StoreError
+from tui_chat.engine.litellm_import import is_imported
 from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
 from tui_chat.ui.formatting import one_line, visible
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
@@ -78,7 +80,14 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.conversation: Conversation | None = None
         self._turn: Worker[None] | None = None
-        self._undo_token: str | None = None
+        self._opening: Worker[None] | None = None
+        self._pending_send: str | None = None
+        """A message sent while a conversation was still opening: it goes there once it is shown."""
+        self._undo_stack: list[tuple[str, str]] = []
+        """(trash token, title) of every delete of this session, the latest last."""
+        self._reach_error: EngineError | None = None
+        """The last "cannot reach the model" error, until a request succeeds or the user moves on."""
+        self._status_state = ""
 
     @property
     def tui(self) -> TuiChatApp:
@@ -129,7 +138,6 @@ class MainScreen(Screen[None]):
     # -- start-up ----------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        self.query_one("#banner").display = False
         self.set_class(not self.tui.config.ui.show_inspector, "-no-inspector")
         self.composer.focus()
         await self.open_new_conversation()
@@ -146,7 +154,13 @@ class MainScreen(Screen[None]):
     # -- opening -----------------------------------------------------------------------------------
 
     async def open_new_conversation(self) -> None:
-        self._stop_turn()
+        if self.opening:
+            assert self._opening is not None
+            self._opening.cancel()  # a conversation still loading must not replace this one later
+            if self._pending_send is not None:  # it was meant for that one: give it back
+                self.composer.load_text(self._pending_send)
+                self._pending_send = None
+        await self._end_turn()
         self.conversation = self.tui.services.chat.new_conversation()
         await self._show(self.conversation)
         self.sidebar.highlight(None)
@@ -161,26 +175,40 @@ class MainScreen(Screen[None]):
                     last_user = message.content
                     break
         self.composer.last_message = last_user
+        self._reach_error = None  # it was about another conversation's request
+        self._refresh_banner()
         self._set_status()
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
         self.open_conversation(event.conversation_id)
 
+    @property
+    def opening(self) -> bool:
+        return self._opening is not None and self._opening.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def open_conversation(self, conversation_id: str) -> Worker[None]:
+        self._opening = self._open_conversation(conversation_id)
+        return self._opening
+
     @work(exclusive=True, group="open")
-    async def open_conversation(self, conversation_id: str) -> None:
-        self._stop_turn()
+    async def _open_conversation(self, conversation_id: str) -> None:
+        await self._end_turn()
         store = self.tui.services.store
         try:
             conversation = await asyncio.to_thread(store.load, conversation_id)
         except StoreError as error:
             self.conversation = None
             await self._show(None)
-            await self.chat.show_notice(f"✗ {error.message} {error.hint}".strip(), classes="notice error")
-            return
-        self.conversation = conversation
-        await self._show(conversation)
+            await self.chat.show_notice(f"✗ {error}", classes="notice error")
+        else:
+            self.conversation = conversation
+            await self._show(conversation)
         self.composer.focus()
+        self._opening = None
+        if self._pending_send is not None:
+            text, self._pending_send = self._pending_send, None
+            await self._send(text)
 
     # -- sending -----------------------------------------------------------------------------------
 
@@ -189,15 +217,30 @@ class MainScreen(Screen[None]):
         return self._turn is not None and self._turn.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     @on(Composer.Submitted)
-    def _submitted(self, event: Composer.Submitted) -> None:
+    async def _submitted(self, event: Composer.Submitted) -> None:
         if self.turn_running:
             self.notify("A reply is still coming: press Esc to stop it first.", severity="warning")
             return
-        if self.conversation is None:
-            self.conversation = self.tui.services.chat.new_conversation()
         self.composer.last_message = event.text
         self.composer.clear()
-        self._turn = self.run_turn(self.conversation, event.text)
+        if self.opening:
+            # Sent now, the turn would run on the conversation being replaced and vanish from view.
+            self._pending_send = event.text
+            return
+        await self._send(event.text)
+
+    async def _send(self, text: str) -> None:
+        if self.conversation is None:
+            # A damaged file is shown: it cannot take a message, so a new conversation opens, visibly.
+            await self.open_new_conversation()
+            self.notify(
+                "That conversation's file is damaged and cannot be continued: "
+                "your message starts a new conversation.",
+                severity="warning",
+                timeout=6,
+            )
+        assert self.conversation is not None
+        self._turn = self.run_turn(self.conversation, text)
 
     def action_retry(self) -> None:
         if self.turn_running or self.conversation is None:
@@ -223,6 +266,16 @@ class MainScreen(Screen[None]):
         if self._turn is not None and self.turn_running:
             self._turn.cancel()
 
+    async def _end_turn(self) -> None:
+        """Stop the turn and let it finish: its last widgets (the ⏸ note) belong to its own conversation."""
+        worker = self._turn
+        if worker is None or not self.turn_running:
+            return
+        worker.cancel()
+        if worker.state == WorkerState.RUNNING:
+            with contextlib.suppress(Exception):
+                await worker.wait()
+
     @work(exclusive=True, group="turn")
     async def run_turn(self, conversation: Conversation, text: str | None) -> None:
         """Drive one turn (``text`` None = retry the last message) and show its events as they come."""
@@ -235,12 +288,15 @@ class MainScreen(Screen[None]):
             async for event in stream:
                 if isinstance(event, ev.TextDelta):
                     if reply is not None:
+                        if not reply.source:
+                            self._set_status("streaming…  (Esc stops)")
+                            self._model_reached()
                         await reply.write(event.text)
                 elif isinstance(event, ev.TurnStarted):
-                    await self._turn_started(conversation, event)
+                    await self._turn_started(conversation, event, retry=text is None)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
-                    self._set_status("streaming…  (Esc stops)")
+                    self._waiting_status()
                 elif isinstance(event, ev.Retrying):
                     self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
                 elif isinstance(event, ev.ToolCallStarted):
@@ -251,6 +307,7 @@ class MainScreen(Screen[None]):
                     await chat.tool_finished(event.result)
                     self._inspect("update_call", event.result)
                 elif isinstance(event, ev.RoundFinished):
+                    self._model_reached()
                     if reply is not None:
                         await chat.end_reply(reply)
                         reply = None
@@ -259,51 +316,80 @@ class MainScreen(Screen[None]):
                         await chat.end_reply(reply)
                         reply = None
                     await chat.show_error(event.error)
-                    self._show_banner(event.error)
+                    self._reach_error = event.error if event.error.kind in SETUP_ERRORS else None
+                    self._refresh_banner()
                 elif isinstance(event, ev.TurnFinished):
                     self._turn_finished(conversation, event)
         finally:
-            if reply is not None:
-                # Cancelled mid-reply: the engine marks the message interrupted when its generator closes.
-                await stream.aclose()
+            # Cancelled mid-reply: the engine marks the message interrupted when its generator closes.
+            await stream.aclose()
+            if reply is not None and reply.is_attached and self.conversation is conversation:
                 await chat.end_reply(reply, interrupted=True)
-            else:
-                await stream.aclose()
             self._set_status()
             if self.conversation is conversation:
                 self._inspect("show_conversation", conversation)
             if conversation.message_count() > 1:
                 self.sidebar.upsert(summary_of(conversation))
 
-    async def _turn_started(self, conversation: Conversation, event: ev.TurnStarted) -> None:
+    async def _turn_started(self, conversation: Conversation, event: ev.TurnStarted, *, retry: bool) -> None:
         chat = self.chat
         if event.session_started and len(conversation.sessions) > 1:
             await chat.append_divider()
         if event.welcome is not None:
             await chat.append_message(event.welcome)
-        await chat.append_message(event.user_message)
+        if not retry:  # a retry sends the message already shown above its error
+            await chat.append_message(event.user_message)
         chat.scroll_end(animate=False)
         chat.anchor()
         self.sidebar.upsert(summary_of(conversation))
 
     def _turn_finished(self, conversation: Conversation, event: ev.TurnFinished) -> None:
-        if event.reason != "error":
-            self.query_one("#banner").display = False
         if event.note:
             self.notify(event.note, severity="warning")
 
-    def _show_banner(self, error: EngineError) -> None:
-        if error.kind not in SETUP_ERRORS:
-            return
+    def _model_reached(self) -> None:
+        """A request got through: whatever the banner said about reaching the model is over."""
+        if self._reach_error is not None:
+            self._reach_error = None
+            self._refresh_banner()
+
+    def config_changed(self) -> None:
+        """Settings were saved: the model may be configured now (or no longer)."""
+        self._reach_error = None
+        self._refresh_banner()
+        self._set_status()
+
+    def _refresh_banner(self) -> None:
+        """The one place that says how to configure a model: shown only while it applies."""
+        problem = self._reach_error or self.tui.services.chat.setup_problem()
         banner = self.query_one("#banner", Static)
-        text = Text("No model is reachable. ", style="bold")
-        text.append(visible(f"{error.message} {error.hint}".strip()))
+        banner.display = problem is not None
+        if problem is None:
+            return
+        configured = problem.kind != "missing_credentials"
+        text = Text("No model is reachable. " if configured else "No model is configured. ", style="bold")
+        text.append(visible(str(problem)))
         text.append("\nPress F3 (settings) to choose the model, API base and API key variable; ")
         text.append("old conversations stay readable and exportable offline.")
         banner.update(text)
-        banner.display = True
+
+    def _waiting_status(self) -> None:
+        """Before the first token: say so while litellm is still being imported (seconds, once)."""
+        if is_imported():
+            self._set_status("waiting for the reply…  (Esc stops)")
+            return
+        self._set_status("loading the model client…  (Esc stops)")
+
+        def check() -> None:
+            if is_imported() or not self.turn_running:
+                timer.stop()
+                if self.turn_running and self._status_state.startswith("loading the model client"):
+                    self._set_status("waiting for the reply…  (Esc stops)")
+
+        timer = self.set_interval(0.2, check)
 
     def _set_status(self, state: str = "") -> None:
+        self._status_state = state
         model = self.tui.config.model.name
         text = Text(one_line(model, 40), style="bold")
         if state:
@@ -365,7 +451,7 @@ class MainScreen(Screen[None]):
             if self.conversation is not None and self.conversation.id == summary.id:
                 self.conversation.title = title
                 self.conversation.title_is_custom = True
-            self.sidebar.upsert(dataclasses.replace(summary, title=title))
+            self.sidebar.replace(dataclasses.replace(summary, title=title))
 
         self.app.push_screen(RenameDialog(summary.title), done)
 
@@ -373,36 +459,54 @@ class MainScreen(Screen[None]):
     def _delete(self, event: ConversationList.DeleteRequested) -> None:
         summary = event.summary
         title = one_line(summary.title or summary.id, 60)
+        if summary.damaged:
+            # The store never moves or overwrites a damaged file: say so before asking anything.
+            path = self.tui.services.store.path_of(summary.id)
+            self.notify(
+                f"“{title}” is damaged, so tui-chat leaves its file alone and cannot delete it. "
+                f"Repair or remove it by hand: {path}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
 
         async def done(confirmed: bool | None) -> None:
             if not confirmed:
                 return
             try:
-                self._undo_token = self.tui.services.store.delete(summary.id)
+                token = self.tui.services.store.delete(summary.id)
             except StoreError as error:
-                self.notify(error.message, severity="error")
+                self.notify(str(error), severity="error", markup=False)
                 return
+            self._undo_stack.append((token, title))
             self.sidebar.remove(summary.id)
             if self.conversation is not None and self.conversation.id == summary.id:
                 await self.open_new_conversation()
-            self.notify(f"Deleted “{title}”. Press u in the list to undo.", markup=False)
+            self.notify(f"Deleted “{title}”. ctrl+z in the list brings it back.", markup=False)
 
-        self.app.push_screen(ConfirmDialog(f"Delete “{title}”? It goes to the trash; u undoes it."), done)
+        self.app.push_screen(
+            ConfirmDialog(f"Delete “{title}”? It goes to the trash; ctrl+z in the list undoes it."), done
+        )
 
     @on(ConversationList.UndoRequested)
     def action_undo_delete(self) -> None:
-        if self._undo_token is None:
-            self.notify("Nothing to undo.", severity="warning")
+        """Restore the latest delete not yet undone: every delete of this session can be undone in turn."""
+        if not self._undo_stack:
+            self.notify("Nothing left to undo in this session.", severity="warning")
             return
+        token, title = self._undo_stack[-1]
         try:
-            restored = self.tui.services.store.restore(self._undo_token)
+            restored = self.tui.services.store.restore(token)
         except StoreError as error:
-            self.notify(error.message, severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
-        self._undo_token = None
+        self._undo_stack.pop()
         self.sidebar.current_id = restored
         self.load_list()
-        self.notify("Conversation restored.")
+        more = len(self._undo_stack)
+        rest = f" ctrl+z again restores {more} more." if more else ""
+        self.notify(f"Restored “{title}”.{rest}", markup=False)
 
     # -- context, copy, export ---------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class ChatView(VerticalScroll, can_focus=False):
         self._items: list[Item] = []
         self._first = 0
         self._loading = False
+        self._generation = 0
+        """Bumped when the view is cleared: a page still being mounted for the old contents is dropped."""
         self._tool_blocks: dict[str, ToolCallBlock] = {}
         self.tools_expanded = False
 
@@ -116,6 +118,8 @@ class ChatView(VerticalScroll, can_focus=False):
     async def clear(self) -> None:
         self._items = []
         self._first = 0
+        self._loading = False
+        self._generation += 1
         self._tool_blocks = {}
         await self.remove_children()
 
@@ -163,6 +167,7 @@ class ChatView(VerticalScroll, can_focus=False):
 
         ``stay_at_end`` is for top-ups just after opening, when the layout may not have settled yet.
         """
+        generation = self._generation
         try:
             if self._first <= 0 or not self.children:
                 self._loading = False
@@ -173,9 +178,13 @@ class ChatView(VerticalScroll, can_focus=False):
             before_y = self.scroll_y
             at_end = stay_at_end or self.is_vertical_scroll_end
             await self.mount_all(widgets, before=self.children[0])
+            if generation != self._generation:
+                return  # another conversation is shown now; clear() has reset the window
             self._first = start
 
             def keep_position() -> None:
+                if generation != self._generation:
+                    return
                 if at_end:  # a top-up under the last message: stay anchored there
                     self.scroll_end(animate=False, immediate=True)
                 else:
@@ -193,8 +202,6 @@ class ChatView(VerticalScroll, can_focus=False):
 
     async def append_message(self, message: Message) -> None:
         """Add a message that arrived during a turn (user message, welcome of a new session)."""
-        if any(item.message is message for item in self._items[-3:]):
-            return
         await self._append(Item("user" if isinstance(message, UserMessage) else "assistant", message))
 
     async def append_divider(self) -> None:
