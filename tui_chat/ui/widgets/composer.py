@@ -9,6 +9,19 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 
+def placeholders_for(newline_keys: list[str]) -> list[str]:
+    """Placeholder texts from the most to the least complete."""
+    both = " / ".join(newline_keys[:2]) or "no key"
+    first = newline_keys[0] if newline_keys else "no key"
+    return [
+        f"Message… (Enter sends, {both} adds a line, Esc stops a reply)",
+        f"Message… (Enter sends, {both} adds a line)",
+        f"Message… (Enter sends, {first} new line)",
+        "Message… (Enter sends)",
+        "Message…",
+    ]
+
+
 class Composer(TextArea):
     """Posts :class:`Composer.Submitted` on Enter and :class:`Composer.CancelRequested` on Esc."""
 
@@ -28,19 +41,25 @@ class Composer(TextArea):
         id: str | None = None,
     ) -> None:
         keys = list(newline_keys)
-        hint = " / ".join(keys[:2]) or "no key"
+        self.placeholders = placeholders_for(keys)
         super().__init__(
             "",
             soft_wrap=True,
             show_line_numbers=False,
             tab_behavior="focus",
-            placeholder=f"Message… (Enter sends, {hint} adds a line, Esc stops a reply)",
+            placeholder=self.placeholders[-1],
             compact=True,
             id=id,
         )
         self.newline_keys = frozenset(keys)
         self.last_message = ""
         """What Up recalls in an empty composer: set by the screen to the last user message."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The longest hint that fits on one line: a cut-off hint reads as a broken one."""
+        width = self.content_size.width
+        fitting = (text for text in self.placeholders if len(text) < width)
+        self.placeholder = next(fitting, self.placeholders[-1])
 
     def _is_newline_key(self, event: events.Key) -> bool:
         return event.key in self.newline_keys or any(alias in self.newline_keys for alias in event.aliases)
