@@ -8,11 +8,12 @@ from typing import Any
 
 from panel_fixtures import MARKUP, SYSTEM, TOOLS, InspectorApp, sample_conversation
 from textual.message import Message
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 
 from tui_chat.engine.models import ToolCall, ToolMessage
 from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
 from tui_chat.ui.widgets.inspector_model import call_sections, index_calls, printable
+from tui_chat.ui.widgets.inspector_render import arguments_body
 
 SIZE = (120, 50)
 
@@ -65,8 +66,17 @@ async def test_arguments_that_are_not_json_are_shown_raw_with_the_error() -> Non
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         arguments = body(app.query_one(InspectorPanel), "arguments")
-        assert "not valid JSON" in arguments
+        assert arguments.startswith("✗ not valid JSON")
+        assert "schema" not in arguments  # the schema was never checked
         assert '{"consulta": "horario",' in arguments
+
+
+async def test_json_arguments_that_are_not_an_object_say_so() -> None:
+    conversation = sample_conversation()
+    record = index_calls(conversation).records["call-bad"]
+    record.call = ToolCall("call-bad", "enviar_notificacion", "[1, 2]")
+    sections = call_sections(conversation, record)
+    assert "not a JSON object" in str(arguments_body(record, sections))
 
 
 async def test_markup_and_escape_sequences_in_results_are_shown_literally() -> None:
@@ -145,6 +155,30 @@ async def test_live_calls_appear_pending_then_finish_and_the_selection_follows()
         assert '"sent"' in body(panel, "result")
 
 
+async def test_the_title_names_the_calls_still_running_not_the_last_one_started() -> None:
+    app = InspectorApp(sample_conversation())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(InspectorPanel)
+        hang = ToolCall("call-hang", "hang", "{}")
+        weather = ToolCall("call-weather", "get_weather", '{"city": "Oslo"}')
+        panel.call_started(hang, 3)
+        panel.call_started(weather, 3)
+        await pilot.pause()
+        assert panel.running_calls == ["hang", "get_weather"]
+        assert "running hang, get_weather…" in text_of(panel.query_one("#inspector-title", Static))
+        panel.update_call(
+            ToolMessage("call-weather", weather.name, weather.arguments, {}, "{}", 5.0, round=3)
+        )
+        await pilot.pause()
+        title = text_of(panel.query_one("#inspector-title", Static))
+        assert panel.running_calls == ["hang"]
+        assert title.endswith("running hang…") and "get_weather" not in title
+        panel.update_call(ToolMessage("call-hang", hang.name, hang.arguments, {}, "{}", 9.0, round=3))
+        await pilot.pause()
+        assert "running" not in text_of(panel.query_one("#inspector-title", Static))
+
+
 async def test_no_conversation_and_no_calls_say_so() -> None:
     app = InspectorApp(None)
     async with app.run_test(size=SIZE) as pilot:
@@ -182,7 +216,17 @@ async def test_overlay_screen_shows_the_calls_and_closes_with_escape() -> None:
         screen = app.screen
         assert isinstance(screen, InspectorScreen)
         assert screen.panel.selected_call_id == "call-bad"
+        footer = screen.query_one(Footer)
+        assert footer.region.bottom == 30 and footer.region.height == 1  # on screen, at the bottom
+        keys = {
+            b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
+        }
+        assert keys["escape"] == "Close inspector"
         await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, InspectorScreen)
+        await app.push_screen(InspectorScreen(sample_conversation()))
+        await pilot.press("f2")  # the key that opens it closes it too
         await pilot.pause()
         assert not isinstance(app.screen, InspectorScreen)
 

@@ -70,3 +70,11 @@ def format_duration(milliseconds: float | None) -> str:
     if milliseconds < 1000:
         return f"{milliseconds:.0f} ms"
     return f"{milliseconds / 1000:.1f} s"
+
+
+def running_status(names: list[str], limit: int = 60) -> str:
+    """``running hang…`` for the calls still running (names repeated once), ``""`` when none are."""
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return ""
+    return f"running {one_line(', '.join(unique), limit)}…"

@@ -20,16 +20,18 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, OptionList, Static
+from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
+from tui_chat.ui.formatting import running_status
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
     CallRecord,
     Sections,
     call_sections,
     index_calls,
+    printable,
     to_json,
 )
 from tui_chat.ui.widgets.inspector_render import (
@@ -131,6 +133,11 @@ class InspectorPanel(Widget):
     def call_ids(self) -> list[str]:
         return list(self._index.records)
 
+    @property
+    def running_calls(self) -> list[str]:
+        """Names of the calls started and not finished yet, in the order they started."""
+        return [record.call.name for record in self._index.records.values() if record.status == "running"]
+
     def show_conversation(self, conversation: Conversation | None) -> None:
         """Show the calls of ``conversation`` (None: nothing open); keeps the selection if it still exists."""
         self._conversation = conversation
@@ -196,7 +203,10 @@ class InspectorPanel(Widget):
         self._calls.styles.height = max(count, 1)
         failed = sum(1 for record in self._index.records.values() if record.status == "error")
         text = f"Function calls · {count}" + (f" · {failed} failed" if failed else "")
-        self.query_one("#inspector-title", Static).update(Content(text))
+        running = self.running_calls
+        if running:
+            text += " · " + running_status(running)
+        self.query_one("#inspector-title", Static).update(Content(printable(text)))
 
     def _update_row(self, record: CallRecord) -> None:
         if not self.is_mounted:
@@ -299,13 +309,17 @@ class InspectorPanel(Widget):
 
 
 class InspectorScreen(ModalScreen[None]):
-    """The inspector as an overlay, for terminals too narrow for the side panel."""
+    """The inspector as an overlay, for terminals too narrow for the side panel; its footer says
+    how to close it (Esc or F2, the key that opened it)."""
 
     DEFAULT_CSS = """
     InspectorScreen { align: right middle; }
-    InspectorScreen > InspectorPanel { width: 100%; height: 100%; background: $surface; }
+    InspectorScreen > InspectorPanel { width: 100%; height: 1fr; background: $surface; }
     """
-    BINDINGS = [Binding("escape", "dismiss", "Close inspector")]
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close inspector"),
+        Binding("f2", "dismiss", "Close inspector", show=False),
+    ]
 
     def __init__(self, conversation: Conversation | None, selected: str | None = None) -> None:
         super().__init__()
@@ -314,6 +328,7 @@ class InspectorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield InspectorPanel(id="inspector-overlay")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.panel.show_conversation(self._conversation)

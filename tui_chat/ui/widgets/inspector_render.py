@@ -70,16 +70,18 @@ def summary(record: CallRecord) -> Content:
 
 
 def arguments_body(record: CallRecord, sections: Sections) -> Content:
+    if sections.arguments_error is not None:
+        # Not JSON at all: the schema was never checked, and the tool was not run.
+        error = Content.styled(f"✗ {printable(sections.arguments_error)}", "$tool-call-error")
+        return Content("\n").join([error, Content(printable(record.call.arguments) or "(empty)")])
     if sections.arguments_valid is None:
         check = Content.styled("… not checked yet", "$text-muted")
     elif sections.arguments_valid:
         check = Content.styled("✓ matched the tool's schema", "$tool-call-ok")
+    elif not isinstance(sections.arguments, dict):
+        check = Content.styled("✗ not a JSON object: the tool takes named arguments", "$tool-call-error")
     else:
         check = Content.styled("✗ did not match the tool's schema", "$tool-call-error")
-    if sections.arguments_error is not None:
-        raw = Content(printable(record.call.arguments) or "(empty)")
-        error = Content.styled(printable(sections.arguments_error), "$tool-call-error")
-        return Content("\n").join([error, raw, check])
     return Content("\n").join([json_content(sections.arguments), check])
 
 
