@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from panel_fixtures import ScreenApp
-from textual.widgets import Input, Select, Static, TextArea
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from tui_chat.config import Config, load_config
 from tui_chat.engine.store_index import StoreTotals, ToolTotals
@@ -172,5 +175,49 @@ async def test_context_editor_rejects_json_that_is_not_an_object_and_escape_canc
         await pilot.pause()
         assert "Not valid JSON" in shown(app, "#context-error")
         await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+class AppWithKeys(ScreenApp):
+    """A host with app-wide keys and its own footer, like the real app's main screen."""
+
+    BINDINGS = [Binding("f1", "bell", "Help"), Binding("f3", "bell", "Settings")]
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Footer()
+
+
+@pytest.mark.parametrize(
+    ("make_screen", "keys"),
+    [
+        (lambda path: SettingsScreen(Config(path=path)), ["esc Cancel", "^s Save"]),
+        (lambda path: ContextEditorScreen({}), ["esc Cancel", "^s Save"]),
+        (lambda path: HelpScreen([("f1", "Help")]), ["esc Close"]),
+        (lambda path: StatsScreen(FakeStore(OSError("x"))), ["esc Close"]),
+    ],
+    ids=["settings", "context", "help", "stats"],
+)
+async def test_modal_screens_show_their_own_keys_in_the_footer(tmp_path: Path, make_screen, keys) -> None:
+    app = AppWithKeys(make_screen(tmp_path / "config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        update = app.screen._compositor.render_full_update(simplify=True)
+        bottom = "".join(strip.text for strip in update.strips[-1])
+    for key in keys:
+        assert key in bottom
+    assert "Help" not in bottom and "Settings" not in bottom  # the app's keys are not this screen's
+
+
+async def test_settings_at_40_rows_show_language_and_theme_without_scrolling(tmp_path: Path) -> None:
+    app = ScreenApp(SettingsScreen(Config(path=tmp_path / "config.toml")))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        form = app.screen.query_one("#settings-form")
+        assert form.scroll_y == 0
+        for selector in ("#language", "#theme", "#model", "#temperature"):
+            assert form.region.contains_region(app.screen.query_one(selector).region), selector
+        await pilot.press("f3")  # the key that opens the settings closes them
         await pilot.pause()
     assert app.results == [None]

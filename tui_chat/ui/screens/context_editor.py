@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
+
+from tui_chat.ui.screens.modal import TuiModal
 
 
 def parse_context(text: str) -> tuple[dict[str, Any] | None, str]:
@@ -27,17 +28,16 @@ def parse_context(text: str) -> tuple[dict[str, Any] | None, str]:
     return value, ""
 
 
-class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
+class ContextEditorScreen(TuiModal[dict[str, Any] | None]):
     """Dismisses with the new context dict on Save, or None on Esc."""
 
-    CSS_PATH = "modals.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, context: dict[str, Any]) -> None:
-        super().__init__(classes="tui-modal")
+        super().__init__()
         self.context = context
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         text = json.dumps(self.context, indent=2, ensure_ascii=False)
         with Vertical(classes="modal-body", id="context-body"):
             yield Static(Content("User context"), classes="modal-title")

@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui_chat.ui.screens.modal import TuiModal
 from tui_chat.ui.widgets.inspector_model import printable
 
 
@@ -20,10 +20,9 @@ def keys_table(bindings: list[tuple[str, str]]) -> Content:
     return Content("\n").join(lines) if lines else Content("No key bindings.")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TuiModal[None]):
     """Lists ``(key, action)`` pairs; Esc, q or F1 closes it."""
 
-    CSS_PATH = "modals.tcss"
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("q", "dismiss", "Close", show=False),
@@ -31,10 +30,10 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
-        super().__init__(classes="tui-modal")
+        super().__init__()
         self.bindings = bindings
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="help-body"):
             yield Static(Content("Keys"), classes="modal-title")
             with VerticalScroll(id="help-keys"):

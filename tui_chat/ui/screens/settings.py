@@ -1,4 +1,4 @@
-"""Settings: model (with a picker), request parameters, system prompt, idle reset, language, theme.
+"""Settings: model (with a picker), request parameters, idle reset, language, theme, system prompt.
 
 Every field is validated on Save with a message under the field; a valid form is written to the TOML
 config with ``save_config`` and the screen dismisses with the new Config (Esc: None, nothing written).
@@ -18,11 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui_chat.config import Config, save_config
+from tui_chat.ui.screens.modal import TuiModal
 
 COMMON_MODELS = (
     "gpt-4o-mini",
@@ -120,17 +120,17 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
     return new, {}
 
 
-class SettingsScreen(ModalScreen[Config | None]):
+class SettingsScreen(TuiModal[Config | None]):
     """Edit and save the settings; dismisses with the saved Config, or None on Esc."""
 
-    CSS_PATH = "modals.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("f3", "cancel", "Cancel", show=False),
     ]
 
     def __init__(self, config: Config, *, config_path: Path | None = None) -> None:
-        super().__init__(classes="tui-modal")
+        super().__init__()
         self.config = config
         self.config_path = config_path
         self._theme_before = config.ui.theme
@@ -143,7 +143,7 @@ class SettingsScreen(ModalScreen[Config | None]):
                 yield Static(Content(hint), classes="field-hint")
             yield Static(id=f"error-{key}", classes="field-error")
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         config = self.config
         suggestions = model_suggestions(config)
         themes = sorted(self.app.available_themes)
@@ -199,12 +199,6 @@ class SettingsScreen(ModalScreen[Config | None]):
                         "Idle reset (minutes, 0 = off)",
                         Input(f"{config.session.idle_reset_minutes:g}", id="idle_reset_minutes"),
                     )
-                yield from self._field(
-                    "system_prompt",
-                    "System prompt",
-                    TextArea(config.session.system_prompt, id="system_prompt", soft_wrap=True),
-                    "Empty: the default instructions of the chosen language.",
-                )
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "language",
@@ -221,10 +215,16 @@ class SettingsScreen(ModalScreen[Config | None]):
                             id="theme",
                         ),
                     )
+                yield from self._field(
+                    "system_prompt",
+                    "System prompt",
+                    TextArea(config.session.system_prompt, id="system_prompt", soft_wrap=True),
+                    "Empty: the default instructions of the chosen language.",
+                )
             yield Static(id="settings-status", classes="field-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self._theme_before = self.app.theme

@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui_chat.ui.screens.modal import TuiModal
 from tui_chat.ui.widgets.inspector_model import format_ms, printable
 
 
@@ -61,17 +61,20 @@ def totals_content(totals: Any) -> Content:
     return Content("\n").join(lines)
 
 
-class StatsScreen(ModalScreen[None]):
+class StatsScreen(TuiModal[None]):
     """Reads ``store.totals()`` in a thread (it queries the index) and shows the figures."""
 
-    CSS_PATH = "modals.tcss"
-    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("q", "dismiss", "Close", show=False),
+        Binding("f9", "dismiss", "Close", show=False),
+    ]
 
     def __init__(self, store: TotalsSource) -> None:
-        super().__init__(classes="tui-modal")
+        super().__init__()
         self.store = store
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="stats-body"):
             yield Static(Content("Statistics"), classes="modal-title")
             with VerticalScroll(id="stats-table"):
