@@ -49,8 +49,8 @@ class MessageBlock(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     MessageBlock:focus {
-        background-tint: $foreground 6%;
-        outline-left: thick $border;
+        background-tint: $foreground 8%;
+        outline-left: thick $accent;
     }
     """
 
