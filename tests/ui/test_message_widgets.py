@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from panel_fixtures import ThemedApp
@@ -208,6 +209,20 @@ async def test_only_the_growing_block_is_a_live_markdown_widget() -> None:
         assert len(live_blocks) <= 3
         assert len(reply.query(".reply-block")) == 39
         assert reply.source == text + "The end is still"
+
+
+async def test_appends_that_overlap_are_applied_in_order_once() -> None:
+    # A cancelled MarkdownStream leaves its shielded append running while it flushes the rest.
+    reply = LiveReply(AssistantMessage(content=""))
+    app = ChatHost(reply)
+    async with app.run_test(size=(70, 20)) as pilot:
+        tail = reply.query_one(Markdown)
+        await asyncio.gather(tail.append("alpha\n\nbe"), tail.append("ta\n\ngam"))
+        await pilot.pause()
+        shown = [line.strip(" █") for line in lines_of(app, reply)]
+        assert [line for line in shown if line] == ["alpha", "beta", "gam"]
+        await reply.finish()
+        assert reply.source == "alpha\n\nbeta\n\ngam"
 
 
 async def test_a_cancelled_reply_keeps_its_text_and_is_marked_as_when_reopened() -> None:

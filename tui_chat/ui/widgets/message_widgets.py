@@ -1,12 +1,14 @@
 """One widget per chat item: user / assistant / welcome / error blocks, tool calls, session dividers.
 
 Finished messages are ``Static`` widgets holding Rich renderables (a Rich ``Markdown`` costs ~2 ms,
-a Textual ``Markdown`` widget ~15 ms); only the reply being streamed is a Textual ``Markdown`` widget.
+a Textual ``Markdown`` widget ~15 ms); only the last, growing block of the reply being streamed is a
+Textual ``Markdown`` widget.
 Model text never goes through the markup parser, and control characters are made visible first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from markdown_it import MarkdownIt
@@ -192,21 +194,12 @@ class _LiveTail(Markdown):
         self._reply = reply
 
     def append(self, markdown: str) -> AwaitComplete:
-        return AwaitComplete(self._append(markdown))
+        """What the ``MarkdownStream`` calls: the reply decides what stays live."""
+        return AwaitComplete(self._reply._append(markdown))
 
-    async def _append(self, fragment: str) -> None:
-        reply = self._reply
-        reply._received += fragment
-        text = reply._received[reply._shown :]
-        cut = finished_length(text)
-        if not cut:
-            await super().append(fragment)
-            return
-        # One frame shows the finished blocks in their final form and the new tail.
-        with self.app.batch_update():
-            await reply.add_blocks(text[:cut])
-            self.add_class("-after")
-            await self.update(text[cut:])
+    def grow(self, markdown: str) -> AwaitComplete:
+        """``Markdown.append``: only the last block is parsed again."""
+        return super().append(markdown)
 
 
 class LiveReply(MessageBlock):
@@ -234,6 +227,8 @@ class LiveReply(MessageBlock):
         self._last_kind: str | None = None
         self._tail = _LiveTail(self)
         self._stream: MarkdownStream | None = None
+        # A cancelled stream can leave a shielded append running while it flushes the rest.
+        self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield self._tail
@@ -247,6 +242,20 @@ class LiveReply(MessageBlock):
         if self._stream is None:
             self._stream = Markdown.get_stream(self._tail)
         await self._stream.write(visible(text))
+
+    async def _append(self, fragment: str) -> None:
+        async with self._lock:
+            self._received += fragment
+            text = self._received[self._shown :]
+            cut = finished_length(text)
+            if not cut:
+                await self._tail.grow(fragment)
+                return
+            # One frame shows the finished blocks in their final form and the new tail.
+            with self.app.batch_update():
+                await self.add_blocks(text[:cut])
+                self._tail.add_class("-after")
+                await self._tail.update(text[cut:])
 
     async def add_blocks(self, text: str) -> None:
         """Show ``text`` (whole top-level blocks) in its final form, above the live block."""
@@ -263,14 +272,15 @@ class LiveReply(MessageBlock):
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        rest = self._received[self._shown :]
-        with self.app.batch_update():
-            if rest:
-                await self.add_blocks(rest)
-            await self._tail.remove()
-            if interrupted:
-                note = self.interrupted_note or _language_texts(self).interrupted_note
-                await self.mount(Static(interrupted_marker(note), classes="reply-block interrupted"))
+        async with self._lock:
+            rest = self._received[self._shown :]
+            with self.app.batch_update():
+                if rest:
+                    await self.add_blocks(rest)
+                await self._tail.remove()
+                if interrupted:
+                    note = self.interrupted_note or _language_texts(self).interrupted_note
+                    await self.mount(Static(interrupted_marker(note), classes="reply-block interrupted"))
         # Restyle this widget only: a class change normally restyles every block below it too
         # (~0.3 s for a long reply), and no rule below depends on these classes.
         self.remove_class("live", update=False)
