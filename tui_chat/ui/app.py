@@ -20,7 +20,11 @@ from textual.worker import Worker
 
 from tui_chat.config import Config, save_config
 from tui_chat.engine.models import utcnow
+from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.screens.settings import SettingsScreen
+from tui_chat.ui.screens.stats import StatsScreen
+from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
@@ -115,10 +119,6 @@ class TuiChatApp(App[None]):
     # -- themes --------------------------------------------------------------------------------------
 
     def _register_themes(self) -> list[str]:
-        try:
-            from tui_chat.ui.themes import DEFAULT_THEME, load_themes, user_themes_dir
-        except ImportError:
-            return []
         themes, errors = load_themes(user_themes_dir(self.config.path))
         for theme in themes:
             self.register_theme(theme)
@@ -132,10 +132,6 @@ class TuiChatApp(App[None]):
         return errors
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        try:
-            from tui_chat.ui.themes import app_variable_defaults
-        except ImportError:
-            return {}
         return app_variable_defaults(self.current_theme if self._registered_themes else None)
 
     def watch_theme(self, theme: str) -> None:
@@ -198,19 +194,9 @@ class TuiChatApp(App[None]):
     # -- global screens ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        try:
-            from tui_chat.ui.screens.help import HelpScreen
-        except ImportError:
-            self.notify("\n".join(f"{key}: {what}" for key, what in HELP_KEYS), markup=False, timeout=15)
-            return
         self.push_screen(HelpScreen(HELP_KEYS))
 
     def action_settings(self) -> None:
-        try:
-            from tui_chat.ui.screens.settings import SettingsScreen
-        except ImportError:
-            self.notify("Settings are not available in this build.", severity="warning")
-            return
 
         def done(config: Config | None) -> None:
             if config is None:
@@ -232,11 +218,6 @@ class TuiChatApp(App[None]):
         self.notify("Settings saved.", timeout=3)
 
     def action_stats(self) -> None:
-        try:
-            from tui_chat.ui.screens.stats import StatsScreen
-        except ImportError:
-            self.notify("Statistics are not available in this build.", severity="warning")
-            return
         self.push_screen(StatsScreen(self.services.store))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

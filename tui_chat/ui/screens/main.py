@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -27,10 +26,12 @@ from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.litellm_import import is_imported
 from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
 from tui_chat.ui.formatting import one_line, visible
+from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
 from tui_chat.ui.widgets.message_widgets import ErrorBlock, LiveReply, ToolCallBlock
 
 if TYPE_CHECKING:
@@ -53,14 +54,6 @@ def summary_of(conversation: Conversation) -> ConversationSummary:
         tool_call_count=conversation.tool_call_count(),
         session_count=len(conversation.sessions),
     )
-
-
-def _make_inspector() -> Widget:
-    try:
-        from tui_chat.ui.widgets.inspector import InspectorPanel
-    except ImportError:
-        return Static("The inspector is not available in this build.", id="inspector")
-    return InspectorPanel(id="inspector")
 
 
 class MainScreen(Screen[None]):
@@ -103,7 +96,7 @@ class MainScreen(Screen[None]):
                 yield ChatView(texts=chat_texts, id="chat")
                 yield Static("", id="status")
                 yield Composer(newline_keys=self.tui.config.ui.newline_keys, id="composer")
-            yield _make_inspector()
+            yield InspectorPanel(id="inspector")
         yield Footer()
 
     # -- widgets -----------------------------------------------------------------------------------
@@ -121,19 +114,15 @@ class MainScreen(Screen[None]):
         return self.query_one("#sidebar", ConversationList)
 
     @property
-    def inspector(self) -> Widget:
-        return self.query_one("#inspector")
+    def inspector(self) -> InspectorPanel:
+        return self.query_one("#inspector", InspectorPanel)
 
-    def _inspect(self, method: str, *args: object) -> None:
-        """Call the inspector panel, and the overlay's panel too while the overlay is open."""
-        targets = [self.inspector]
+    def _inspectors(self) -> list[InspectorPanel]:
+        """The inspector panel, and the overlay's panel too while the overlay is open."""
         overlay = self.app.screen
-        if overlay is not self and hasattr(overlay, "panel"):
-            targets.append(overlay.panel)
-        for panel in targets:
-            target = getattr(panel, method, None)
-            if callable(target):
-                target(*args)
+        if isinstance(overlay, InspectorScreen):
+            return [self.inspector, overlay.panel]
+        return [self.inspector]
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -167,7 +156,8 @@ class MainScreen(Screen[None]):
 
     async def _show(self, conversation: Conversation | None) -> None:
         await self.chat.show_conversation(conversation)
-        self._inspect("show_conversation", conversation)
+        for panel in self._inspectors():
+            panel.show_conversation(conversation)
         last_user = ""
         if conversation is not None:
             for message in reversed(conversation.messages()):
@@ -301,11 +291,13 @@ class MainScreen(Screen[None]):
                     self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
                 elif isinstance(event, ev.ToolCallStarted):
                     await chat.tool_started(event.call)
-                    self._inspect("call_started", event.call, event.round)
+                    for panel in self._inspectors():
+                        panel.call_started(event.call, event.round)
                     self._set_status(f"running {one_line(event.call.name, 40)}…")
                 elif isinstance(event, ev.ToolCallFinished):
                     await chat.tool_finished(event.result)
-                    self._inspect("update_call", event.result)
+                    for panel in self._inspectors():
+                        panel.update_call(event.result)
                 elif isinstance(event, ev.RoundFinished):
                     self._model_reached()
                     if reply is not None:
@@ -327,7 +319,8 @@ class MainScreen(Screen[None]):
                 await chat.end_reply(reply, interrupted=True)
             self._set_status()
             if self.conversation is conversation:
-                self._inspect("show_conversation", conversation)
+                for panel in self._inspectors():
+                    panel.show_conversation(conversation)
             if conversation.message_count() > 1:
                 self.sidebar.upsert(summary_of(conversation))
 
@@ -408,21 +401,16 @@ class MainScreen(Screen[None]):
         if not self.has_class("-narrow"):
             self.toggle_class("-no-inspector")
             return
-        try:
-            from tui_chat.ui.widgets.inspector import InspectorScreen
-        except ImportError:
-            return
-        selected = getattr(self.inspector, "selected_call_id", None)
-        self.app.push_screen(InspectorScreen(self.conversation, selected))
+        self.app.push_screen(InspectorScreen(self.conversation, self.inspector.selected_call_id))
 
     @on(ToolCallBlock.Selected)
     def _tool_selected(self, event: ToolCallBlock.Selected) -> None:
-        self._inspect("select_call", event.tool_call_id)
+        for panel in self._inspectors():
+            panel.select_call(event.tool_call_id)
 
-    def on_inspector_panel_call_selected(self, event: object) -> None:
-        tool_call_id = getattr(event, "tool_call_id", None)
-        if tool_call_id:
-            self.chat.focus_tool_call(tool_call_id)
+    @on(InspectorPanel.CallSelected)
+    def _inspector_selected(self, event: InspectorPanel.CallSelected) -> None:
+        self.chat.focus_tool_call(event.tool_call_id)
 
     # -- list actions ------------------------------------------------------------------------------
 
@@ -513,11 +501,6 @@ class MainScreen(Screen[None]):
     def action_edit_context(self) -> None:
         conversation = self.conversation
         if conversation is None:
-            return
-        try:
-            from tui_chat.ui.screens.context_editor import ContextEditorScreen
-        except ImportError:
-            self.notify("The context editor is not available in this build.", severity="warning")
             return
 
         def done(context: dict | None) -> None:
