@@ -25,7 +25,7 @@ from tui_chat.engine import events as ev
 from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.litellm_import import is_imported
 from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
-from tui_chat.ui.formatting import one_line, visible
+from tui_chat.ui.formatting import one_line, running_status, visible
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
@@ -273,6 +273,7 @@ class MainScreen(Screen[None]):
         service = self.tui.services.chat
         stream = service.send(conversation, text) if text is not None else service.retry(conversation)
         reply: LiveReply | None = None
+        running: dict[str, str] = {}  # call id → name, for the status line
         self._set_status("waiting for the model…")
         try:
             async for event in stream:
@@ -293,11 +294,14 @@ class MainScreen(Screen[None]):
                     await chat.tool_started(event.call)
                     for panel in self._inspectors():
                         panel.call_started(event.call, event.round)
-                    self._set_status(f"running {one_line(event.call.name, 40)}…")
+                    running[event.call.id] = event.call.name
+                    self._set_status(running_status(list(running.values())))
                 elif isinstance(event, ev.ToolCallFinished):
                     await chat.tool_finished(event.result)
                     for panel in self._inspectors():
                         panel.update_call(event.result)
+                    running.pop(event.result.tool_call_id, None)
+                    self._set_status(running_status(list(running.values())) or "waiting for the model…")
                 elif isinstance(event, ev.RoundFinished):
                     self._model_reached()
                     if reply is not None:

@@ -215,15 +215,13 @@ class ChatView(VerticalScroll, can_focus=False):
 
     async def start_reply(self, message: AssistantMessage) -> LiveReply:
         self._items.append(Item("assistant", message))
-        reply = LiveReply(message)
+        reply = LiveReply(message, interrupted_note=self.texts.interrupted)
         await self.mount(reply)
         return reply
 
     async def end_reply(self, reply: LiveReply, *, interrupted: bool = False) -> None:
         await reply.finish(interrupted=interrupted)
-        if interrupted:
-            await self.mount(Notice(f"⏸ {self.texts.interrupted}", classes="notice interrupted"), after=reply)
-        elif not reply.message.content and not reply.source:
+        if not interrupted and not reply.message.content and not reply.source:
             await reply.remove()
 
     async def tool_started(self, call: ToolCall) -> None:
