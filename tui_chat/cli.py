@@ -81,18 +81,13 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
     args = parser.parse_args(argv)
     try:
         code = run(args)
-    except UsageError as error:
+    except (UsageError, ConfigError, ConversationNotFound, StoreError) as error:
         print(f"tui-chat: {error}", file=sys.stderr)
-        code = EXIT_USAGE
-    except ConfigError as error:
-        print(f"tui-chat: {error}", file=sys.stderr)
-        code = EXIT_USAGE
-    except ConversationNotFound as error:
-        print(f"tui-chat: {error}", file=sys.stderr)
-        code = EXIT_USAGE
-    except StoreError as error:
-        print(f"tui-chat: {error}", file=sys.stderr)
-        code = EXIT_ERROR
+        code = (
+            EXIT_ERROR
+            if isinstance(error, StoreError) and not isinstance(error, ConversationNotFound)
+            else EXIT_USAGE
+        )
     except BrokenPipeError:
         # The reader went away (`tui-chat list | head`): not an error worth a traceback.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the final flush quiet
