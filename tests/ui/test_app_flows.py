@@ -209,6 +209,7 @@ async def test_a_provider_error_is_shown_with_retry_and_the_message_is_kept(
         await pilot.pause()
         assert "The provider rejected the request" in screen_text(app)
         assert "does not exist." in screen_text(app)
+        assert not app._notifications, "the error has its block; no second copy as a notification"
         assert [block.message.content for block in app.query(UserBlock)] == ["please answer"]
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.query(LiveReply))
@@ -327,6 +328,26 @@ async def test_a_new_conversation_during_a_reply_leaves_the_interrupted_note_wit
         assert "interrupted" not in screen_text(app).lower()
     (old,) = stored(data_dir)
     assert old.messages()[-1].interrupted
+
+
+async def test_opening_another_conversation_during_a_reply_keeps_it_highlighted(
+    make_app, scripted_server, data_dir
+) -> None:
+    older = seed(data_dir, "older conversation")
+    scripted_server.script(slow_stream([f"word{i} " for i in range(200)], 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 1)
+        await send(pilot, "talk slowly")
+        await wait_for(pilot, lambda: "word2" in "".join(r.message.content for r in app.query(LiveReply)))
+        main(app).open_conversation(older.id)
+        await wait_for(pilot, lambda: not main(app).turn_running and main(app).conversation is not None)
+        await wait_for(pilot, lambda: listing.count == 2)
+        await pilot.pause(0.2)
+        assert main(app).conversation.id == older.id
+        assert listing.current_id == older.id
+        assert highlighted_title(listing) == "older conversation"
 
 
 # -- the conversation list ----------------------------------------------------------------------------

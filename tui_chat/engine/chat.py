@@ -224,9 +224,7 @@ class ChatService:
                     await self._save(conversation)
                     last_save = time.monotonic()
                 elif isinstance(event, TurnFinished):
-                    finished = True
-                    conversation.last_activity = self._clock()
-                    await self._save(conversation)
+                    finished = True  # the event before it (round, failure or last tool call) saved
                 yield event
         finally:
             if not finished:

@@ -81,7 +81,7 @@ class TurnFailed:
 @dataclass(frozen=True)
 class TurnFinished:
     turn_id: str
-    reason: Literal["stop", "max_rounds", "cancelled", "error", "length"]
+    reason: Literal["stop", "max_rounds", "error", "length"]
     messages: tuple[Message, ...]
     """Every message this turn added, in order (user, assistant, tool, …)."""
     usage: Usage

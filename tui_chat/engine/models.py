@@ -45,10 +45,6 @@ class Usage:
     completion_tokens: int = 0
     cost: float | None = None
 
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
     def __add__(self, other: Usage) -> Usage:
         cost = None if self.cost is None and other.cost is None else (self.cost or 0.0) + (other.cost or 0.0)
         return Usage(
@@ -395,12 +391,6 @@ class Conversation:
             1 for session in self.sessions for message in session.messages if isinstance(message, ToolMessage)
         )
 
-    def find_message(self, message_id: str) -> Message | None:
-        for message in self.messages():
-            if message.id == message_id:
-                return message
-        return None
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version,
@@ -446,3 +436,16 @@ class ConversationSummary:
     tool_call_count: int = 0
     session_count: int = 0
     damaged: str | None = None
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ConversationSummary:
+        return cls(
+            id=conversation.id,
+            title=conversation.title,
+            created_at=conversation.created_at,
+            last_activity=conversation.last_activity,
+            model=conversation.model,
+            message_count=conversation.message_count(),
+            tool_call_count=conversation.tool_call_count(),
+            session_count=len(conversation.sessions),
+        )

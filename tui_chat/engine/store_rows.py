@@ -88,15 +88,13 @@ def title_row(conversation: Conversation) -> TextRow:
 
 
 def summarize(conversation: Conversation, mtime_ns: int, size: int) -> IndexRow:
-    """The index row of a healthy conversation: one pass over its messages."""
-    prompt = completion = messages = tool_calls = 0
+    """The index row of a healthy conversation."""
+    prompt = completion = 0
     cost: float | None = None
     tools: dict[str, list[float]] = {}
     for session in conversation.sessions:
-        messages += len(session.messages)
         for message in session.messages:
             if isinstance(message, ToolMessage):
-                tool_calls += 1
                 stat = tools.setdefault(message.name, [0, 0, 0.0])
                 stat[0] += 1
                 stat[1] += message.error is not None
@@ -106,18 +104,8 @@ def summarize(conversation: Conversation, mtime_ns: int, size: int) -> IndexRow:
                 completion += message.usage.completion_tokens
                 if message.usage.cost is not None:
                     cost = (cost or 0.0) + message.usage.cost
-    summary = ConversationSummary(
-        id=conversation.id,
-        title=conversation.title,
-        created_at=conversation.created_at,
-        last_activity=conversation.last_activity,
-        model=conversation.model,
-        message_count=messages,
-        tool_call_count=tool_calls,
-        session_count=len(conversation.sessions),
-    )
     return IndexRow(
-        summary,
+        ConversationSummary.of(conversation),
         mtime_ns,
         size,
         prompt,

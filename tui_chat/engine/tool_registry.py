@@ -314,21 +314,11 @@ class ToolRegistry:
         self._specs[spec.name] = spec
         return spec
 
-    def remove(self, name: str) -> ToolSpec | None:
-        """Forget a tool (for reloading a module); returns what was removed."""
-        self._validators.pop(name, None)
-        return self._specs.pop(name, None)
-
-    # --- reading ----------------------------------------------------------------------------------
-
     def get(self, name: str) -> ToolSpec | None:
         return self._specs.get(name)
 
     def specs(self) -> list[ToolSpec]:
         return list(self._specs.values())
-
-    def names(self) -> list[str]:
-        return list(self._specs)
 
     def definitions(self) -> list[dict[str, Any]]:
         """The OpenAI ``tools`` list, in registration order (copies: safe to keep or change)."""

@@ -43,19 +43,6 @@ NARROW_WIDTH = 100
 """Below this many columns the inspector is an overlay instead of a side panel."""
 
 
-def summary_of(conversation: Conversation) -> ConversationSummary:
-    return ConversationSummary(
-        id=conversation.id,
-        title=conversation.title,
-        created_at=conversation.created_at,
-        last_activity=conversation.last_activity,
-        model=conversation.model,
-        message_count=conversation.message_count(),
-        tool_call_count=conversation.tool_call_count(),
-        session_count=len(conversation.sessions),
-    )
-
-
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+n", "new_conversation", "New"),
@@ -194,6 +181,7 @@ class MainScreen(Screen[None]):
         else:
             self.conversation = conversation
             await self._show(conversation)
+            self.sidebar.highlight(conversation.id)
         self.composer.focus()
         self._opening = None
         if self._pending_send is not None:
@@ -273,7 +261,6 @@ class MainScreen(Screen[None]):
         service = self.tui.services.chat
         stream = service.send(conversation, text) if text is not None else service.retry(conversation)
         reply: LiveReply | None = None
-        running: dict[str, str] = {}  # call id → name, for the status line
         self._set_status("waiting for the model…")
         try:
             async for event in stream:
@@ -294,14 +281,12 @@ class MainScreen(Screen[None]):
                     await chat.tool_started(event.call)
                     for panel in self._inspectors():
                         panel.call_started(event.call, event.round)
-                    running[event.call.id] = event.call.name
-                    self._set_status(running_status(list(running.values())))
+                    self._set_status(running_status(self.inspector.running_calls))
                 elif isinstance(event, ev.ToolCallFinished):
                     await chat.tool_finished(event.result)
                     for panel in self._inspectors():
                         panel.update_call(event.result)
-                    running.pop(event.result.tool_call_id, None)
-                    self._set_status(running_status(list(running.values())) or "waiting for the model…")
+                    self._set_status(running_status(self.inspector.running_calls) or "waiting for the model…")
                 elif isinstance(event, ev.RoundFinished):
                     self._model_reached()
                     if reply is not None:
@@ -314,8 +299,8 @@ class MainScreen(Screen[None]):
                     await chat.show_error(event.error)
                     self._reach_error = event.error if event.error.kind in SETUP_ERRORS else None
                     self._refresh_banner()
-                elif isinstance(event, ev.TurnFinished):
-                    self._turn_finished(conversation, event)
+                elif isinstance(event, ev.TurnFinished) and event.reason == "max_rounds":
+                    self.notify(event.note, severity="warning")  # errors already have their block
         finally:
             # Cancelled mid-reply: the engine marks the message interrupted when its generator closes.
             await stream.aclose()
@@ -326,7 +311,9 @@ class MainScreen(Screen[None]):
                 for panel in self._inspectors():
                     panel.show_conversation(conversation)
             if conversation.message_count() > 1:
-                self.sidebar.upsert(summary_of(conversation))
+                self.sidebar.upsert(ConversationSummary.of(conversation))
+                if self.conversation is not None:
+                    self.sidebar.highlight(self.conversation.id)
 
     async def _turn_started(self, conversation: Conversation, event: ev.TurnStarted, *, retry: bool) -> None:
         chat = self.chat
@@ -338,11 +325,9 @@ class MainScreen(Screen[None]):
             await chat.append_message(event.user_message)
         chat.scroll_end(animate=False)
         chat.anchor()
-        self.sidebar.upsert(summary_of(conversation))
-
-    def _turn_finished(self, conversation: Conversation, event: ev.TurnFinished) -> None:
-        if event.note:
-            self.notify(event.note, severity="warning")
+        self.sidebar.upsert(ConversationSummary.of(conversation))
+        if self.conversation is conversation:
+            self.sidebar.highlight(conversation.id)
 
     def _model_reached(self) -> None:
         """A request got through: whatever the banner said about reaching the model is over."""

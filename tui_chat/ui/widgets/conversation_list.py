@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui_chat.engine.models import ConversationSummary, utcnow
 from tui_chat.ui.formatting import one_line, relative_time
@@ -173,7 +173,6 @@ class ConversationList(Vertical):
         self._summaries = [s for s in self._summaries if s.id != summary.id]
         self._summaries.insert(0, summary)
         self._by_id[summary.id] = summary
-        self.current_id = summary.id
         self._fill()
 
     def replace(self, summary: ConversationSummary) -> None:
@@ -184,7 +183,7 @@ class ConversationList(Vertical):
         self._matching = [summary if s.id == summary.id else s for s in self._matching]
         self._by_id[summary.id] = summary
         options = self.options
-        if summary.id in options._id_to_option:
+        if self._shows(summary.id):
             index = options.get_option_index(summary.id)
             options.replace_option_prompt_at_index(index, summary_prompt(summary, self.clock()))
 
@@ -196,7 +195,7 @@ class ConversationList(Vertical):
         if self.current_id == conversation_id:
             self.current_id = None
         options = self.options
-        if conversation_id not in options._id_to_option:
+        if not self._shows(conversation_id):
             return
         index = options.get_option_index(conversation_id)
         options.remove_option(conversation_id)
@@ -206,11 +205,18 @@ class ConversationList(Vertical):
         if options.option_count:
             options.highlighted = min(index, options.option_count - 1)
 
+    def _shows(self, conversation_id: str) -> bool:
+        try:
+            self.options.get_option_index(conversation_id)
+        except OptionDoesNotExist:
+            return False
+        return True
+
     def highlight(self, conversation_id: str | None) -> None:
         """Mark the open conversation; None (a new, unsaved one) leaves the highlight where it is."""
         self.current_id = conversation_id
         options = self.options
-        if conversation_id is not None and conversation_id in options._id_to_option:
+        if conversation_id is not None and self._shows(conversation_id):
             options.highlighted = options.get_option_index(conversation_id)
 
     def _matches(self, summary: ConversationSummary) -> bool:
@@ -232,7 +238,7 @@ class ConversationList(Vertical):
         options = self.options
         options.set_options(self._option(s, now) for s in self._matching[: self._shown])
         # A row is always highlighted, so Down / Enter / a list action act on what the user sees.
-        if self.current_id and self.current_id in options._id_to_option:
+        if self.current_id and self._shows(self.current_id):
             options.highlighted = options.get_option_index(self.current_id)
         elif options.option_count:
             options.highlighted = 0
@@ -244,10 +250,6 @@ class ConversationList(Vertical):
         batch = self._matching[self._shown : self._shown + BATCH]
         self._shown += len(batch)
         self.options.add_options(self._option(s, now) for s in batch)
-
-    @property
-    def shown_count(self) -> int:
-        return self._shown
 
     # -- filter ----------------------------------------------------------------------------------
 
