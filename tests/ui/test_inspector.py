@@ -11,9 +11,10 @@ from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 
 from tui_chat.engine.models import ToolCall, ToolMessage
+from tui_chat.ui.formatting import visible
 from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
-from tui_chat.ui.widgets.inspector_model import call_sections, index_calls, printable
-from tui_chat.ui.widgets.inspector_render import arguments_body
+from tui_chat.ui.widgets.inspector_model import CallRecord, call_sections, index_calls
+from tui_chat.ui.widgets.inspector_render import arguments_body, summary
 
 SIZE = (120, 50)
 
@@ -231,6 +232,8 @@ async def test_overlay_screen_shows_the_calls_and_closes_with_escape() -> None:
         assert not isinstance(app.screen, InspectorScreen)
 
 
-def test_printable_makes_control_characters_visible() -> None:
-    assert printable("a\x1b[31mb\x07\tc\nd") == "a\\x1b[31mb\\x07\tc\nd"
-    assert printable(MARKUP).endswith("\\x1b[31mescape")
+def test_control_characters_are_shown_as_symbols_not_acted_upon() -> None:
+    assert visible("a\x1b[31mb\x07\tc\nd") == "a\u241b[31mb\u2407\tc\nd"
+    assert visible(MARKUP).endswith("\u241b[31mescape")
+    record = CallRecord(ToolCall("call-1", "bad\x1b[31mname", "{}"), round=1)
+    assert "bad\u241b[31mname" in summary(record).plain

@@ -11,8 +11,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
-from tui_chat.ui.widgets.inspector_model import format_ms, printable
+from tui_chat.ui.widgets.inspector_model import format_ms
 
 
 class TotalsSource(Protocol):
@@ -44,7 +45,7 @@ def totals_content(totals: Any) -> Content:
     if not tools:
         lines.append(Content.styled("No function calls yet.", "$text-muted"))
     else:
-        width = max(24, *(len(printable(name)) for name in tools))
+        width = max(24, *(len(visible(name)) for name in tools))
         header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>7} {'mean':>10}"
         lines.append(Content.styled(header, "bold $accent"))
         for name, stats in sorted(tools.items()):
@@ -52,7 +53,7 @@ def totals_content(totals: Any) -> Content:
             mean = format_ms(_tool_value(stats, "mean_duration_ms"))
             lines.append(
                 Content.assemble(
-                    printable(name).ljust(width),
+                    visible(name).ljust(width),
                     f" {calls:>7,}",
                     (f" {errors:>7,}", "$text-error" if errors else ""),
                     f" {mean:>10}",
@@ -89,5 +90,5 @@ class StatsScreen(TuiModal[None]):
         try:
             content = totals_content(self.store.totals())
         except Exception as error:  # an unreadable index must not take the app down
-            content = Content.styled(f"Could not read the statistics: {printable(str(error))}", "$text-error")
+            content = Content.styled(f"Could not read the statistics: {visible(str(error))}", "$text-error")
         self.app.call_from_thread(self.query_one("#stats-text", Static).update, content)

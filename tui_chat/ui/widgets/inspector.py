@@ -2,7 +2,7 @@
 
 The list is an OptionList of pre-built ``Content`` rows (a Line-API view, so hundreds of calls cost
 nothing); only the selected call's details are rendered. Text from models and tools goes through
-``Content`` (never markup) and ``printable`` (control characters made visible).
+``Content`` (never markup) and ``visible`` (control characters made visible).
 
 Narrow terminals: push ``InspectorScreen(conversation, selected)`` instead of showing the side panel;
 route live updates to ``screen.panel`` while it is open.
@@ -24,14 +24,13 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
-from tui_chat.ui.formatting import running_status
+from tui_chat.ui.formatting import running_status, visible
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
     CallRecord,
     Sections,
     call_sections,
     index_calls,
-    printable,
     to_json,
 )
 from tui_chat.ui.widgets.inspector_render import (
@@ -206,7 +205,7 @@ class InspectorPanel(Widget):
         running = self.running_calls
         if running:
             text += " · " + running_status(running)
-        self.query_one("#inspector-title", Static).update(Content(printable(text)))
+        self.query_one("#inspector-title", Static).update(Content(visible(text)))
 
     def _update_row(self, record: CallRecord) -> None:
         if not self.is_mounted:

@@ -9,25 +9,19 @@ RoundRecord (system prompt + the referenced messages + the tool definitions by h
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
+from tui_chat.ui.formatting import visible
 
 Status = Literal["running", "ok", "error", "missing"]
 
 STATUS_ICON: dict[str, str] = {"running": "…", "ok": "✓", "error": "✗", "missing": "?"}
 STATUS_WORD: dict[str, str] = {"running": "running", "ok": "ok", "error": "error", "missing": "no result"}
 
-# C0 controls except tab and newline, DEL and C1 controls: shown as \xNN so escape sequences from a
-# model or a tool can never reach the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with terminal control characters made visible (``\\x1b``) instead of interpreted."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+# help.py (not part of this change) still imports the old name; the one rule is formatting.visible.
+printable = visible
 
 
 def to_json(value: Any) -> str:

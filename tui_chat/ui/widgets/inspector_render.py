@@ -1,6 +1,6 @@
 """How the inspector renders a call: rows of the list and the bodies of the detail sections.
 
-Everything from a model or a tool goes through ``Content`` (never markup) and ``printable``.
+Everything from a model or a tool goes through ``Content`` (never markup) and ``visible``.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import Any
 
 from textual.content import Content
 
+from tui_chat.ui.formatting import visible
 from tui_chat.ui.widgets.inspector_model import (
     STATUS_ICON,
     STATUS_WORD,
     CallRecord,
     Sections,
     format_ms,
-    printable,
     to_json,
 )
 
@@ -47,7 +47,7 @@ def call_row(number: int, record: CallRecord) -> Content:
     return Content.assemble(
         (f"{STATUS_ICON[record.status]} ", STATUS_STYLE[record.status]),
         (f"{number:>3} ", "$text-muted"),
-        (printable(record.call.name).ljust(NAME_WIDTH), "bold"),
+        (visible(record.call.name).ljust(NAME_WIDTH), "bold"),
         (f" {duration:>8}", "$text-muted"),
         (f"  r{record.round}" if record.round is not None else "", "$text-muted"),
     )
@@ -55,25 +55,25 @@ def call_row(number: int, record: CallRecord) -> Content:
 
 def summary(record: CallRecord) -> Content:
     parts: list[tuple[str, str] | str] = [
-        (printable(record.call.name), "bold"),
+        (visible(record.call.name), "bold"),
         "  ",
         (f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", STATUS_STYLE[record.status]),
         ("\nid ", "$text-muted"),
-        printable(record.id),
+        visible(record.id),
     ]
     if record.round is not None:
         parts += [("  round ", "$text-muted"), str(record.round)]
     turn = record.result.turn_id if record.result else record.assistant.turn_id if record.assistant else None
     if turn:
-        parts += [("  turn ", "$text-muted"), printable(turn)]
+        parts += [("  turn ", "$text-muted"), visible(turn)]
     return Content.assemble(*parts)
 
 
 def arguments_body(record: CallRecord, sections: Sections) -> Content:
     if sections.arguments_error is not None:
         # Not JSON at all: the schema was never checked, and the tool was not run.
-        error = Content.styled(f"✗ {printable(sections.arguments_error)}", "$tool-call-error")
-        return Content("\n").join([error, Content(printable(record.call.arguments) or "(empty)")])
+        error = Content.styled(f"✗ {visible(sections.arguments_error)}", "$tool-call-error")
+        return Content("\n").join([error, Content(visible(record.call.arguments) or "(empty)")])
     if sections.arguments_valid is None:
         check = Content.styled("… not checked yet", "$text-muted")
     elif sections.arguments_valid:
@@ -91,9 +91,9 @@ def result_body(record: CallRecord, sections: Sections) -> Content:
         return Content.styled(f"{STATUS_ICON[record.status]} {STATUS_WORD[record.status]}", "$text-muted")
     parts: list[Content] = []
     if result.error is not None:
-        parts.append(Content.styled(f"✗ {printable(result.error)}", "$tool-call-error"))
+        parts.append(Content.styled(f"✗ {visible(result.error)}", "$tool-call-error"))
         if result.traceback:
-            parts.append(Content.styled(printable(result.traceback.rstrip()), "$text-muted"))
+            parts.append(Content.styled(visible(result.traceback.rstrip()), "$text-muted"))
     parts.append(json_content(result.result))
     if result.truncated:
         parts.append(
