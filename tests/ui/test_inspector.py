@@ -152,7 +152,7 @@ async def test_live_calls_appear_pending_then_finish_and_the_selection_follows()
             ToolMessage("call-live", call.name, call.arguments, result, "{}", duration_ms=42.0, round=3)
         )
         await pilot.pause()
-        assert rows(panel)[-1].startswith("✓") and "42.0 ms" in rows(panel)[-1]
+        assert rows(panel)[-1].startswith("✓") and "42 ms" in rows(panel)[-1]
         assert '"sent"' in body(panel, "result")
 
 

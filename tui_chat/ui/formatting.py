@@ -65,8 +65,9 @@ def pretty_json(text_or_value: object) -> str:
 
 
 def format_duration(milliseconds: float | None) -> str:
+    """``842 ms`` under a second, ``1.2 s`` from one; ``–`` when not known."""
     if milliseconds is None:
-        return ""
+        return "–"
     if milliseconds < 1000:
         return f"{milliseconds:.0f} ms"
     return f"{milliseconds / 1000:.1f} s"

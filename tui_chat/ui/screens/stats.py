@@ -11,9 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui_chat.ui.formatting import visible
+from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.screens.modal import TuiModal
-from tui_chat.ui.widgets.inspector_model import format_ms
 
 
 class TotalsSource(Protocol):
@@ -50,7 +49,7 @@ def totals_content(totals: Any) -> Content:
         lines.append(Content.styled(header, "bold $accent"))
         for name, stats in sorted(tools.items()):
             calls, errors = _tool_value(stats, "calls"), _tool_value(stats, "errors")
-            mean = format_ms(_tool_value(stats, "mean_duration_ms"))
+            mean = format_duration(_tool_value(stats, "mean_duration_ms"))
             lines.append(
                 Content.assemble(
                     visible(name).ljust(width),

@@ -110,16 +110,6 @@ def round_messages(conversation: Conversation, assistant: AssistantMessage) -> l
     return messages
 
 
-def format_ms(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 10_000:
-        return f"{value / 1000:.1f} s"
-    if value >= 100:
-        return f"{value:.0f} ms"
-    return f"{value:.1f} ms"
-
-
 @dataclass
 class Sections:
     """The JSON-able pieces of one call, each copied as-is; ``None`` means not known."""

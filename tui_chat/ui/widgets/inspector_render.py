@@ -9,13 +9,12 @@ from typing import Any
 
 from textual.content import Content
 
-from tui_chat.ui.formatting import visible
+from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_model import (
     STATUS_ICON,
     STATUS_WORD,
     CallRecord,
     Sections,
-    format_ms,
     to_json,
 )
 
@@ -43,7 +42,7 @@ def json_content(value: Any) -> Content:
 
 
 def call_row(number: int, record: CallRecord) -> Content:
-    duration = format_ms(record.result.duration_ms) if record.result else STATUS_WORD[record.status]
+    duration = format_duration(record.result.duration_ms) if record.result else STATUS_WORD[record.status]
     return Content.assemble(
         (f"{STATUS_ICON[record.status]} ", STATUS_STYLE[record.status]),
         (f"{number:>3} ", "$text-muted"),
@@ -107,12 +106,12 @@ def timing_body(sections: Sections) -> Content:
     lines = []
     if "tool_duration_ms" in timing:
         started = timing.get("tool_started_at") or "–"
-        lines.append(f"tool ran {format_ms(timing['tool_duration_ms'])} (started {started})")
+        lines.append(f"tool ran {format_duration(timing['tool_duration_ms'])} (started {started})")
     if "request_started_at" in timing:
         attempts = timing["attempts"]
         lines.append(
-            f"round {timing['round']}: first token {format_ms(timing['first_token_ms'])}, "
-            f"reply {format_ms(timing['request_duration_ms'])}, "
+            f"round {timing['round']}: first token {format_duration(timing['first_token_ms'])}, "
+            f"reply {format_duration(timing['request_duration_ms'])}, "
             f"{attempts} attempt{'s' if attempts != 1 else ''} (started {timing['request_started_at']})"
         )
     return Content("\n".join(lines) or "Not known yet.")
