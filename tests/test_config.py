@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config import Config, load_config, parse_config, save_config
+from tui_chat.config import Config, load_config, parse_config, range_of, save_config
 from tui_chat.engine.errors import ConfigError
 
 
@@ -88,3 +88,10 @@ def test_out_of_range_values_are_refused(tmp_path: Path) -> None:
         parse_config("[session]\nidle_reset_minutes = 0\n", tmp_path / "c.toml").session.idle_reset_minutes
         == 0
     )
+
+
+def test_range_of_gives_the_limits_a_setting_is_checked_against() -> None:
+    assert range_of("model.temperature") == (0.0, 2.0)
+    assert range_of("model.max_tokens") == (1, None)
+    with pytest.raises(KeyError):
+        range_of("model.name")

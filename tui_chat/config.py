@@ -172,6 +172,11 @@ _RANGES: dict[str, tuple[float, float | None]] = {
 """Numeric settings whose value must lie in [low, high] (None: no upper bound)."""
 
 
+def range_of(key: str) -> tuple[float, float | None]:
+    """The ``(low, high)`` a numeric setting (``"model.temperature"``) must lie in; high None: unbounded."""
+    return _RANGES[key]
+
+
 def _check_range(key: str, value: float, source: Path) -> None:
     low, high = _RANGES.get(key, (None, None))
     if (low is not None and value < low) or (high is not None and value > high):

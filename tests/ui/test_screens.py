@@ -67,7 +67,7 @@ async def test_settings_invalid_fields_get_inline_messages_and_nothing_is_saved(
         await pilot.pause()
         assert "Enter a model" in shown(app, "#error-model")
         assert "Temperature must be a number" in shown(app, "#error-temperature")
-        assert "whole number of 1 or more" in shown(app, "#error-max_tokens")
+        assert "whole number, 1 or more" in shown(app, "#error-max_tokens")
         assert "http://" in shown(app, "#error-api_base")
         assert "0 turns it off" in shown(app, "#error-idle_reset_minutes")
         assert "environment variable" in shown(app, "#error-api_key_env")

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from tui_chat.config import Config, save_config
+from tui_chat.config import Config, range_of, save_config
 from tui_chat.ui.screens.modal import TuiModal
 
 COMMON_MODELS = (
@@ -58,14 +58,23 @@ class FormValues:
     theme: str
 
 
-def _number(text: str, what: str, *, low: float, high: float | None = None) -> tuple[float | None, str]:
+def _bounds(low: float, high: float | None) -> str:
+    return f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
+
+
+def _in_range(value: float, low: float, high: float | None) -> bool:
+    return low <= value and (high is None or value <= high)
+
+
+def _number(text: str, what: str, key: str) -> tuple[float | None, str]:
+    """The value typed for the setting ``key``, or None and a message; the limits are the config's."""
+    low, high = range_of(key)
     try:
         value = float(text.strip())
     except ValueError:
         return None, f"{what} must be a number, such as {low:g}."
-    if value != value or value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
-        return None, f"{what} must be {bounds}."
+    if value != value or not _in_range(value, low, high):
+        return None, f"{what} must be {_bounds(low, high)}."
     return value, ""
 
 
@@ -83,14 +92,15 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
     api_key_env = values.api_key_env.strip()
     if api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
         errors["api_key_env"] = "The name of an environment variable, such as OPENAI_API_KEY (or empty)."
-    temperature, message = _number(values.temperature, "Temperature", low=0.0, high=2.0)
+    temperature, message = _number(values.temperature, "Temperature", "model.temperature")
     if message:
         errors["temperature"] = message
     max_tokens_text = values.max_tokens.strip()
-    max_tokens = int(max_tokens_text) if max_tokens_text.isdigit() else 0
-    if max_tokens < 1:
-        errors["max_tokens"] = "Max tokens must be a whole number of 1 or more."
-    idle, message = _number(values.idle_reset_minutes, "Idle reset", low=0.0)
+    max_tokens = int(max_tokens_text) if max_tokens_text.isdigit() else -1
+    low, high = range_of("model.max_tokens")
+    if not _in_range(max_tokens, low, high):
+        errors["max_tokens"] = f"Max tokens must be a whole number, {_bounds(low, high)}."
+    idle, message = _number(values.idle_reset_minutes, "Idle reset", "session.idle_reset_minutes")
     if message:
         errors["idle_reset_minutes"] = message + " (0 turns it off)"
     if values.language not in {code for _, code in LANGUAGES}:
@@ -188,7 +198,7 @@ class SettingsScreen(TuiModal[Config | None]):
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "temperature",
-                        "Temperature (0–2)",
+                        "Temperature ({:g}–{:g})".format(*range_of("model.temperature")),
                         Input(f"{config.model.temperature:g}", id="temperature"),
                     )
                     yield from self._field(
