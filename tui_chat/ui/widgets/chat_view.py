@@ -236,12 +236,11 @@ class ChatView(VerticalScroll, can_focus=False):
         else:
             block.set_result(result)
 
-    async def show_error(self, error: EngineError, *, retryable: bool = True) -> None:
-        for block in self.query(ErrorBlock):
-            block.set_retryable(False)
-        message = AssistantMessage(error=None)
-        self._items.append(Item("notice", message, text=error.message))
-        await self.mount(ErrorBlock(error.kind, error.message, error.hint, retryable=retryable))
+    async def show_error(self, error: EngineError) -> None:
+        """Show a turn's error; only the newest one offers a retry."""
+        self.spend_retries()
+        self._items.append(Item("notice", text=error.message))
+        await self.mount(ErrorBlock(error.kind, error.message, error.hint, retryable=True))
         self.scroll_end(animate=False)
 
     def spend_retries(self) -> None:
