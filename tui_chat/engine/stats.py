@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_chat.engine.store_index import StoreTotals
+from tui_chat.engine.store_index import StoreTotals, ToolTotals
 
 
 def stats_dict(totals: StoreTotals) -> dict[str, Any]:
@@ -23,19 +23,35 @@ def stats_dict(totals: StoreTotals) -> dict[str, Any]:
     }
 
 
-def format_stats(totals: StoreTotals) -> str:
-    lines = [
-        f"conversations  {totals.conversations}"
-        + (f"  ({totals.damaged} damaged)" if totals.damaged else ""),
-        f"sessions       {totals.sessions}",
-        f"messages       {totals.messages}",
-        f"tokens         {totals.prompt_tokens} prompt + {totals.completion_tokens} completion",
+def stats_rows(totals: StoreTotals) -> list[tuple[str, str]]:
+    """The figures as (label, value) rows, in the order the CLI and the TUI's stats screen show them."""
+    prompt, completion = totals.prompt_tokens, totals.completion_tokens
+    rows = [("Conversations", f"{totals.conversations:,}")]
+    if totals.damaged:
+        rows.append(("Damaged files", f"{totals.damaged:,}"))
+    rows += [
+        ("Sessions", f"{totals.sessions:,}"),
+        ("Messages", f"{totals.messages:,}"),
+        ("Tokens", f"{prompt + completion:,} ({prompt:,} prompt, {completion:,} completion)"),
+        ("Cost", f"${totals.cost:.4f}" if totals.cost is not None else "not known"),
     ]
-    if totals.cost is not None:
-        lines.append(f"cost           ${totals.cost:.4f}")
-    if totals.tools:
-        width = max(len(name) for name in totals.tools)
-        lines += ["", f"{'tool':<{width}}  calls  errors  mean ms"]
-        for name, t in sorted(totals.tools.items()):
-            lines.append(f"{name:<{width}}  {t.calls:>5}  {t.errors:>6}  {t.mean_duration_ms:>7.1f}")
+    return rows
+
+
+def tool_rows(totals: StoreTotals) -> list[tuple[str, ToolTotals]]:
+    """Each tool's calls, errors and mean duration, by name."""
+    return sorted(totals.tools.items())
+
+
+def format_stats(totals: StoreTotals) -> str:
+    """The plain-text ``tui-chat stats``: the rows of the stats screen, then one line per tool."""
+    rows = stats_rows(totals)
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{label.ljust(width)}  {value}" for label, value in rows]
+    tools = tool_rows(totals)
+    if tools:
+        name_width = max(len("tool"), *(len(name) for name, _ in tools))
+        lines += ["", f"{'tool':<{name_width}}  calls  errors  mean ms"]
+        for name, t in tools:
+            lines.append(f"{name:<{name_width}}  {t.calls:>5}  {t.errors:>6}  {t.mean_duration_ms:>7.1f}")
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,51 +11,34 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.engine.stats import stats_rows, tool_rows
+from tui_chat.engine.store_index import StoreTotals
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.screens.modal import TuiModal
 
 
 class TotalsSource(Protocol):
-    def totals(self) -> Any: ...
+    def totals(self) -> StoreTotals: ...
 
 
-def _tool_value(stats: Any, key: str) -> Any:
-    """Tool totals are ToolTotals objects; plain dicts are accepted too."""
-    return stats[key] if isinstance(stats, dict) else getattr(stats, key)
-
-
-def totals_content(totals: Any) -> Content:
-    """The figures of a StoreTotals as aligned text."""
-    prompt, completion = totals.prompt_tokens, totals.completion_tokens
-    cost = getattr(totals, "cost", None)
-    rows = [
-        ("Conversations", f"{totals.conversations:,}"),
-        ("Sessions", f"{totals.sessions:,}"),
-        ("Messages", f"{totals.messages:,}"),
-        ("Tokens", f"{prompt + completion:,} ({prompt:,} prompt, {completion:,} completion)"),
-        ("Cost", f"${cost:.4f}" if cost is not None else "not known"),
-    ]
-    damaged = getattr(totals, "damaged", 0)
-    if damaged:
-        rows.insert(1, ("Damaged files", f"{damaged:,}"))
-    lines = [Content.assemble((label.ljust(15), "bold"), value) for label, value in rows]
-    tools = dict(getattr(totals, "tools", {}) or {})
+def totals_content(totals: StoreTotals) -> Content:
+    """The figures as aligned text: the CLI's rows (engine.stats), with the TUI's styles."""
+    lines = [Content.assemble((label.ljust(15), "bold"), value) for label, value in stats_rows(totals)]
+    tools = tool_rows(totals)
     lines.append(Content(""))
     if not tools:
         lines.append(Content.styled("No function calls yet.", "$text-muted"))
     else:
-        width = max(24, *(len(visible(name)) for name in tools))
+        width = max(24, *(len(visible(name)) for name, _ in tools))
         header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>7} {'mean':>10}"
         lines.append(Content.styled(header, "bold $accent"))
-        for name, stats in sorted(tools.items()):
-            calls, errors = _tool_value(stats, "calls"), _tool_value(stats, "errors")
-            mean = format_duration(_tool_value(stats, "mean_duration_ms"))
+        for name, stats in tools:
             lines.append(
                 Content.assemble(
                     visible(name).ljust(width),
-                    f" {calls:>7,}",
-                    (f" {errors:>7,}", "$text-error" if errors else ""),
-                    f" {mean:>10}",
+                    f" {stats.calls:>7,}",
+                    (f" {stats.errors:>7,}", "$text-error" if stats.errors else ""),
+                    f" {format_duration(stats.mean_duration_ms):>10}",
                 )
             )
     return Content("\n").join(lines)
