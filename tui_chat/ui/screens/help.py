@@ -8,13 +8,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
-from tui_chat.ui.widgets.inspector_model import printable
 
 
 def keys_table(bindings: list[tuple[str, str]]) -> Content:
     """Two aligned columns: the key (bold) and its action; duplicates of a pair are dropped."""
-    rows = list(dict.fromkeys((printable(key), printable(action)) for key, action in bindings))
+    rows = list(dict.fromkeys((visible(key), visible(action)) for key, action in bindings))
     width = max((len(key) for key, _ in rows), default=0)
     lines = [Content.assemble((key.ljust(width), "bold $accent"), "   ", action) for key, action in rows]
     return Content("\n").join(lines) if lines else Content("No key bindings.")

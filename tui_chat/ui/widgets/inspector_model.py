@@ -13,15 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
-from tui_chat.ui.formatting import visible
 
 Status = Literal["running", "ok", "error", "missing"]
 
 STATUS_ICON: dict[str, str] = {"running": "…", "ok": "✓", "error": "✗", "missing": "?"}
 STATUS_WORD: dict[str, str] = {"running": "running", "ok": "ok", "error": "error", "missing": "no result"}
-
-# help.py (not part of this change) still imports the old name; the one rule is formatting.visible.
-printable = visible
 
 
 def to_json(value: Any) -> str:
