@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from scripted_server import error, slow_stream, stall, text, tool_calls
 
 from tests.ui.conftest import screen_text, wait_for
@@ -268,18 +269,23 @@ def user_texts(app) -> list[str]:
     return [block.message.content for block in app.query(UserBlock)]
 
 
-async def test_a_message_sent_while_a_conversation_is_opening_is_shown_in_it(
-    make_app, scripted_server, data_dir, monkeypatch
-) -> None:
-    """The turn used to run on the conversation being replaced, and its user block vanished with it."""
-    opened = seed(data_dir, "Slow to open")
+@pytest.fixture
+def slow_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a conversation takes 0.4 s, so the user can act while it is still loading."""
     load = ConversationStore.load
 
-    def slow_load(self, conversation_id: str):
+    def slow(self: ConversationStore, conversation_id: str):
         time.sleep(0.4)
         return load(self, conversation_id)
 
-    monkeypatch.setattr(ConversationStore, "load", slow_load)
+    monkeypatch.setattr(ConversationStore, "load", slow)
+
+
+async def test_a_message_sent_while_a_conversation_is_opening_is_shown_in_it(
+    make_app, scripted_server, data_dir, slow_load
+) -> None:
+    """The turn used to run on the conversation being replaced, and its user block vanished with it."""
+    opened = seed(data_dir, "Slow to open")
     scripted_server.script(text("Answer."))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -575,16 +581,9 @@ async def test_the_composer_hint_is_not_cut_off(make_app) -> None:
 
 
 async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conversation(
-    make_app, scripted_server, data_dir, monkeypatch
+    make_app, scripted_server, data_dir, slow_load
 ) -> None:
     path = damaged_file(data_dir)
-    load = ConversationStore.load
-
-    def slow_load(self, conversation_id: str):
-        time.sleep(0.4)
-        return load(self, conversation_id)
-
-    monkeypatch.setattr(ConversationStore, "load", slow_load)
     scripted_server.script(text("Fresh start."))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
