@@ -36,8 +36,8 @@ from tui_chat.engine.models import (
     Usage,
     UserMessage,
 )
-from tui_chat.engine.session_file import ConversationEncoder
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.store.session_file import ConversationEncoder
 
 LIST_TARGET_MS = 100.0
 APPEND_TARGET_MS = 5.0

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tui_chat.config import Config, SessionSettings, ToolSettings
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store.conversation_store import ConversationStore
 
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 SIZE = (140, 40)
@@ -129,7 +129,7 @@ class PacedProvider:
         return {"model": "bench/paced"}
 
     async def stream_completion(self, messages: list[dict], tools: list[dict] | None) -> AsyncIterator[Any]:
-        from tui_chat.engine.provider import StreamResult, StreamText
+        from tui_chat.engine.provider.client import StreamResult, StreamText
 
         start = self.first = time.perf_counter()
         for index, token in enumerate(self.tokens):
@@ -144,7 +144,7 @@ class PacedProvider:
 
 def make_app(data_dir: Path, *, warm_litellm: bool = False, provider: PacedProvider | None = None):
     from tui_chat.engine.chat import ChatService
-    from tui_chat.engine.tool_registry import ToolRegistry
+    from tui_chat.engine.tools.registry import ToolRegistry
     from tui_chat.ui.app import TuiChatApp
 
     config = Config(session=SessionSettings(), tools=ToolSettings(examples=False))
@@ -310,7 +310,7 @@ async def run_once(args: argparse.Namespace, data_dir: Path) -> dict[str, float]
     if "open" in only:
         result |= await bench_open(data_dir, long_id)
     if "stream" in only:
-        from tui_chat.engine.litellm_import import import_litellm
+        from tui_chat.engine.provider.litellm_import import import_litellm
 
         import_litellm()  # as after the first send: its import must not land in the measurement
         result |= await bench_stream(data_dir, args.rate, args.seconds)

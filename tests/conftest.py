@@ -9,7 +9,7 @@ import pytest
 from scripted_server import ScriptedServer
 
 from tui_chat.config import ModelSettings
-from tui_chat.engine.litellm_import import OFFLINE_ENVIRONMENT
+from tui_chat.engine.provider.litellm_import import OFFLINE_ENVIRONMENT
 
 CLEARED_VARIABLES = (
     "OPENAI_API_KEY",

@@ -19,7 +19,7 @@ from scripted_server import ScriptedServer, error, slow_stream, text, tool_calls
 
 from tui_chat import cli
 from tui_chat.engine.models import AssistantMessage
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store.conversation_store import ConversationStore
 
 TOOLS_MODULE = '''
 from tui_chat import tool

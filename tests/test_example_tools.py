@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tui_chat.engine.example_tools import register_example_tools, store_search
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.store_index import SearchHit
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+from tui_chat.engine.store.index import SearchHit
+from tui_chat.engine.tools.examples import register_example_tools, store_search
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 CONTEXT = ToolContext(user_id="ana", conversation_id="c-7", session_id="s-1")
 WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -245,7 +245,7 @@ def test_store_search_keeps_the_limit():
 
 async def test_buscar_informacion_finds_a_message_saved_in_a_real_store(tmp_path):
     from tui_chat.engine.models import AssistantMessage, Conversation, UserMessage
-    from tui_chat.engine.store import ConversationStore
+    from tui_chat.engine.store.conversation_store import ConversationStore
 
     store = ConversationStore(tmp_path / "data")
     conversation = Conversation(id=store.new_id("ana"), title="Vacaciones", user_id="ana", model="m")

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import tui_chat.engine
-from tui_chat.engine.litellm_import import OFFLINE_ENVIRONMENT
+from tui_chat.engine.provider.litellm_import import OFFLINE_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("litellm", "textual", "openai")
@@ -38,9 +38,9 @@ def run_python(
 
 def test_package_and_engine_modules_import_neither_litellm_nor_textual(tmp_path: Path) -> None:
     engine_modules = sorted(
-        f"tui_chat.engine.{info.name}" for info in pkgutil.iter_modules(tui_chat.engine.__path__)
+        info.name for info in pkgutil.walk_packages(tui_chat.engine.__path__, prefix="tui_chat.engine.")
     )
-    assert "tui_chat.engine.provider" in engine_modules and "tui_chat.engine.tool_calls" in engine_modules
+    assert {"tui_chat.engine.provider.client", "tui_chat.engine.provider.tool_calls"} <= set(engine_modules)
     modules = ["tui_chat", "tui_chat.config", *engine_modules]
     code = f"""
         import importlib, json, sys
@@ -65,7 +65,7 @@ def test_import_litellm_is_offline_quiet_and_ignores_dotenv(tmp_path: Path) -> N
     env["HF_HUB_OFFLINE"] = "0"
     code = """
         import asyncio, json, logging, os, threading
-        from tui_chat.engine.litellm_import import import_litellm, is_imported
+        from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 
         assert not is_imported()
         modules = []

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tui_chat.engine.litellm_import import OFFLINE_ENVIRONMENT
+from tui_chat.engine.provider.litellm_import import OFFLINE_ENVIRONMENT
 
 TESTS = Path(__file__).resolve().parent
 

@@ -39,9 +39,8 @@ from tui_chat.engine.errors import (
     ProviderTimeout,
     RateLimited,
 )
-from tui_chat.engine.litellm_import import import_litellm
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.provider import (
+from tui_chat.engine.provider.client import (
     PLACEHOLDER_KEY,
     ProviderClient,
     StreamResult,
@@ -49,7 +48,8 @@ from tui_chat.engine.provider import (
     StreamText,
     resolve_route,
 )
-from tui_chat.engine.provider_errors import map_provider_error, parse_retry_after
+from tui_chat.engine.provider.errors import map_provider_error, parse_retry_after
+from tui_chat.engine.provider.litellm_import import import_litellm
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 TOOLS = [

@@ -12,7 +12,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tui_chat.engine import store_index
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation
 from tui_chat.engine.models import (
     AssistantMessage,
@@ -25,8 +24,9 @@ from tui_chat.engine.models import (
     Usage,
     UserMessage,
 )
-from tui_chat.engine.session_check import SCHEMA_PATH
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store import index as store_index
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.store.session_check import SCHEMA_PATH
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

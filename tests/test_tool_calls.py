@@ -9,7 +9,7 @@ from typing import Any
 from scripted_server import tool_calls
 
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.tool_calls import ToolCallAccumulator
+from tui_chat.engine.provider.tool_calls import ToolCallAccumulator
 
 CALLS = [("get_weather", '{"city": "Madrid", "unit": "c"}'), ("get_time", '{"tz": "Europe/Madrid"}')]
 

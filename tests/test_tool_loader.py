@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.tool_loader import load_tool_modules
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+from tui_chat.engine.tools.loader import load_tool_modules
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 CONTEXT = ToolContext(user_id="ana", conversation_id="c-1", session_id="s-1")
 

@@ -11,8 +11,8 @@ from typing import Any, Literal
 import pytest
 
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.tool_registry import DuplicateToolError, ToolContext, ToolRegistry
-from tui_chat.engine.tool_schema import tool
+from tui_chat.engine.tools.registry import DuplicateToolError, ToolContext, ToolRegistry
+from tui_chat.engine.tools.schema import tool
 
 CONTEXT = ToolContext(user_id="ana", conversation_id="c-1", session_id="s-1", turn_id="t-1")
 
@@ -164,7 +164,7 @@ async def test_a_handler_exception_is_reported_with_its_type_and_traceback():
     assert message.arguments_valid
     assert message.error == "ZeroDivisionError: division by zero"
     assert "return a / b" in message.traceback
-    assert "engine/tool_registry.py" not in message.traceback  # only the tool author's frames
+    assert "engine/tools/registry.py" not in message.traceback  # only the tool author's frames
     assert "Traceback" not in message.content
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Optional
 
 import pytest
 
-from tui_chat.engine.tool_schema import (
+from tui_chat.engine.tools.schema import (
     ToolDefinition,
     keyword_arguments,
     schema_from_function,

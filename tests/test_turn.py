@@ -31,8 +31,8 @@ from tui_chat.engine.events import (
     TurnStarted,
 )
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolMessage, UserMessage
-from tui_chat.engine.store import ConversationStore
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 
 @tool
@@ -101,7 +101,7 @@ async def test_two_round_tool_conversation(
     }
 
     raw = json.loads(chat.store.path_of(conversation.id).read_text())
-    schema = json.loads((resources.files("tui_chat.engine") / "session_schema.json").read_text())
+    schema = json.loads((resources.files("tui_chat.engine.store") / "session_schema.json").read_text())
     jsonschema.validate(raw, schema)
 
     saved = chat.store.load(conversation.id)

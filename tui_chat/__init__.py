@@ -9,19 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui_chat.engine.tool_registry import ToolContext
-    from tui_chat.engine.tool_schema import tool
+    from tui_chat.engine.tools.registry import ToolContext
+    from tui_chat.engine.tools.schema import tool
 
 __all__ = ["ToolContext", "__version__", "tool"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "tool":
-        from tui_chat.engine.tool_schema import tool
+        from tui_chat.engine.tools.schema import tool
 
         return tool
     if name == "ToolContext":
-        from tui_chat.engine.tool_registry import ToolContext
+        from tui_chat.engine.tools.registry import ToolContext
 
         return ToolContext
     if name == "__version__":

@@ -14,8 +14,8 @@ from textual.widgets import TextArea
 from tui_chat import tool
 from tui_chat.config import Config, ModelSettings, SessionSettings, ToolSettings
 from tui_chat.engine.chat import ChatService
-from tui_chat.engine.store import ConversationStore
-from tui_chat.engine.tool_registry import ToolRegistry
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.ui.app import TuiChatApp
 
 FIXED_NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def get_time(tz: str) -> dict:
 @pytest.fixture(scope="session", autouse=True)
 def litellm_imported() -> None:
     """Import litellm once up front: its ~3 s import would otherwise land inside the first test's turn."""
-    from tui_chat.engine.litellm_import import import_litellm
+    from tui_chat.engine.provider.litellm_import import import_litellm
 
     import_litellm()
 

@@ -11,7 +11,7 @@ from scripted_server import error, slow_stream, stall, text, tool_calls
 
 from tests.ui.conftest import screen_text, wait_for
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.screens import main as main_module
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.main import MainScreen

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from tui_chat.config import Config, load_config
-from tui_chat.engine.store_index import StoreTotals, ToolTotals
+from tui_chat.engine.store.index import StoreTotals, ToolTotals
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.settings import SettingsScreen

@@ -15,7 +15,7 @@ from tui_chat.engine.models import (
     ToolMessage,
     UserMessage,
 )
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.widgets.chat_view import ChatView
 

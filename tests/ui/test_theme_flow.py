@@ -8,8 +8,8 @@ from pathlib import Path
 from tests.ui.conftest import FIXED_NOW, wait_for
 from tui_chat.config import Config, ModelSettings, ToolSettings, save_config
 from tui_chat.engine.chat import ChatService
-from tui_chat.engine.store import ConversationStore
-from tui_chat.engine.tool_registry import ToolRegistry
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.ui.app import TuiChatApp
 
 USER_THEME = """

@@ -35,10 +35,10 @@ from tui_chat.engine.models import (
     new_id,
     utcnow,
 )
-from tui_chat.engine.provider import ProviderClient, missing_credentials
-from tui_chat.engine.store import ConversationStore
+from tui_chat.engine.provider.client import ProviderClient, missing_credentials
+from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 from tui_chat.engine.turn import TurnPlan, run_turn
 
 PARTIAL_SAVE_INTERVAL = 1.0

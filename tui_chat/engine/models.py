@@ -3,7 +3,7 @@
 A *conversation* is what the user sees in the list. It holds *sessions* in order: a session is one
 model context, and each idle reset starts a new one. Messages are user, assistant and tool messages.
 Everything here converts to and from plain JSON (``to_dict`` / ``from_dict``); the JSON Schema in
-``tui_chat/engine/session_schema.json`` describes the result.
+``tui_chat/engine/store/session_schema.json`` describes the result.
 """
 
 from __future__ import annotations

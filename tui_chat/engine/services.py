@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tui_chat.config import Config
 from tui_chat.engine.chat import ChatService
-from tui_chat.engine.store import ConversationStore
-from tui_chat.engine.tool_loader import load_tool_modules
-from tui_chat.engine.tool_registry import ToolLoadError, ToolRegistry
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.tools.loader import load_tool_modules
+from tui_chat.engine.tools.registry import ToolLoadError, ToolRegistry
 
 
 @dataclass
@@ -30,7 +30,7 @@ def build_registry(config: Config, store: ConversationStore, data_dir: Path) -> 
         default_timeout=config.tools.timeout, max_result_chars=config.tools.max_result_chars
     )
     if config.tools.examples:
-        from tui_chat.engine.example_tools import register_example_tools, store_search
+        from tui_chat.engine.tools.examples import register_example_tools, store_search
 
         register_example_tools(
             registry,

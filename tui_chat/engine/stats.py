@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_chat.engine.store_index import StoreTotals, ToolTotals
+from tui_chat.engine.store.index import StoreTotals, ToolTotals
 
 
 def stats_dict(totals: StoreTotals) -> dict[str, Any]:

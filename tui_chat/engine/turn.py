@@ -37,8 +37,8 @@ from tui_chat.engine.models import (
     Usage,
     utcnow,
 )
-from tui_chat.engine.provider import ProviderClient, StreamResult, StreamRetry, StreamText
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry
+from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 
 @dataclass(frozen=True)

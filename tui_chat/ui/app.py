@@ -28,8 +28,8 @@ from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
-    from tui_chat.engine.store import ConversationStore
-    from tui_chat.engine.tool_registry import ToolLoadError
+    from tui_chat.engine.store.conversation_store import ConversationStore
+    from tui_chat.engine.tools.registry import ToolLoadError
 
 HELP_KEYS: list[tuple[str, str]] = [
     ("enter", "Send the message"),
@@ -186,7 +186,7 @@ class TuiChatApp(App[None]):
     @work(thread=True, group="warm-up-litellm")
     def _import_litellm(self) -> None:
         """Import litellm before the first send needs it; then settle the collector."""
-        from tui_chat.engine.litellm_import import import_litellm
+        from tui_chat.engine.provider.litellm_import import import_litellm
 
         import_litellm()
         self.call_from_thread(settle_garbage_collector)

@@ -23,8 +23,8 @@ from textual.worker import Worker, WorkerState
 
 from tui_chat.engine import events as ev
 from tui_chat.engine.errors import EngineError, StoreError
-from tui_chat.engine.litellm_import import is_imported
 from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
+from tui_chat.engine.provider.litellm_import import is_imported
 from tui_chat.ui.formatting import one_line, running_status, visible
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui_chat.engine.stats import stats_rows, tool_rows
-from tui_chat.engine.store_index import StoreTotals
+from tui_chat.engine.store.index import StoreTotals
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.screens.modal import TuiModal
 

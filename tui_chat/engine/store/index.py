@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tui_chat.engine.models import ConversationSummary
-from tui_chat.engine.store_rows import IndexRow, TextRow
+from tui_chat.engine.store.rows import IndexRow, TextRow
 
 SCHEMA_VERSION = "2"
 

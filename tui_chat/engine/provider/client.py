@@ -30,10 +30,10 @@ from typing import Any
 
 from tui_chat.config import ModelSettings
 from tui_chat.engine.errors import MalformedResponse, MissingCredentials, ProviderError
-from tui_chat.engine.litellm_import import import_litellm, is_imported
 from tui_chat.engine.models import ToolCall, Usage
-from tui_chat.engine.provider_errors import KEY_ENV_BY_PROVIDER, map_provider_error
-from tui_chat.engine.tool_calls import ToolCallAccumulator
+from tui_chat.engine.provider.errors import KEY_ENV_BY_PROVIDER, map_provider_error
+from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
+from tui_chat.engine.provider.tool_calls import ToolCallAccumulator
 
 MAX_RETRY_AFTER = 60.0
 """A Retry-After longer than this (seconds) is not waited for: the error is raised with its message."""

@@ -24,9 +24,9 @@ from typing import TypeVar
 
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
-from tui_chat.engine.session_file import ConversationEncoder, decode
-from tui_chat.engine.store_index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
-from tui_chat.engine.store_rows import IndexRow, damaged_row, summarize, text_rows, title_row
+from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
+from tui_chat.engine.store.rows import IndexRow, damaged_row, summarize, text_rows, title_row
+from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
 __all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
 

@@ -39,7 +39,7 @@ from time import perf_counter
 from typing import Any, Literal
 
 from tui_chat.engine.models import ToolCall, ToolMessage, utcnow
-from tui_chat.engine.tool_schema import (
+from tui_chat.engine.tools.schema import (
     check_timeout,
     check_tool_name,
     describe_function,

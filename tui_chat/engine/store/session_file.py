@@ -15,7 +15,7 @@ from typing import Any
 
 from tui_chat.engine.errors import DamagedConversation
 from tui_chat.engine.models import FORMAT_VERSION, Conversation, Message
-from tui_chat.engine.session_check import SchemaMismatch, check_conversation
+from tui_chat.engine.store.session_check import SchemaMismatch, check_conversation
 
 TAIL = 16
 """The last messages are always re-encoded: they are the ones a turn is still changing."""

@@ -7,7 +7,7 @@ sees is derived here from the type hints (``str``, ``int``, ``float``, ``bool``,
 description; Google ``Args:`` sections and reST ``:param x:`` lines describe the parameters).
 
 A parameter named ``context`` is not part of the schema: the registry passes the
-:class:`~tui_chat.engine.tool_registry.ToolContext` through it. An unannotated parameter accepts any
+:class:`~tui_chat.engine.tools.registry.ToolContext` through it. An unannotated parameter accepts any
 JSON value. ``**kwargs`` allows extra properties; without it ``additionalProperties`` is false, so a
 misspelt argument is reported to the model instead of being silently dropped. Annotations this module
 cannot express raise ``TypeError`` at decoration time, naming the function and the parameter.

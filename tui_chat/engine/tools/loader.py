@@ -31,8 +31,8 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-from tui_chat.engine.tool_registry import DuplicateToolError, ToolLoadError, ToolRegistry
-from tui_chat.engine.tool_schema import tool_definition
+from tui_chat.engine.tools.registry import DuplicateToolError, ToolLoadError, ToolRegistry
+from tui_chat.engine.tools.schema import tool_definition
 
 REGISTER_HOOK = "register"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from tui_chat.engine.models import new_id, to_iso, utcnow
-from tui_chat.engine.tool_registry import ToolContext, ToolRegistry, ToolSpec
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry, ToolSpec
 
-SOURCE = "tui_chat.engine.example_tools"
+SOURCE = "tui_chat.engine.tools.examples"
 CATEGORIES = ("conversaciones", "mensajes", "herramientas")
 NOTIFICATION_TYPES = ("email", "sms", "push")
 SEARCH_LIMIT = 10

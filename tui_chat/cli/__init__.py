@@ -1,0 +1,83 @@
+"""The ``tui-chat`` command: the TUI by default, and headless commands over the same engine and store.
+
+Each command lives in a module of its own with a ``register(commands)`` that adds its parser and sets
+``handler``; this module only assembles them and turns errors into exit codes.
+
+Exit status: 0 on success, 1 on a provider or tool error, 2 on a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from tui_chat import __version__
+from tui_chat.cli import ask, browse, config_cmd, tools
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
+from tui_chat.config import default_config_path, default_data_dir
+from tui_chat.engine.errors import ConfigError, ConversationNotFound, StoreError
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
+
+COMMAND_MODULES = (ask, browse, tools, config_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-chat",
+        description="Chat with LLMs and debug the tools they call. With no command, opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="where conversations are kept (env TUI_CHAT_DATA_DIR)")
+    parser.add_argument("--config", type=Path, help="the config file (env TUI_CHAT_CONFIG)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def entry() -> NoReturn:
+    """The console script: like :func:`main`, but skips litellm's slow interpreter shutdown."""
+    main(fast_exit=True)
+
+
+def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = run(args)
+    except (UsageError, ConfigError, ConversationNotFound, StoreError) as error:
+        print(f"tui-chat: {error}", file=sys.stderr)
+        code = (
+            EXIT_ERROR
+            if isinstance(error, StoreError) and not isinstance(error, ConversationNotFound)
+            else EXIT_USAGE
+        )
+    except BrokenPipeError:
+        # The reader went away (`tui-chat list | head`): not an error worth a traceback.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the final flush quiet
+        code = EXIT_OK
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if fast_exit and "litellm" in sys.modules:
+        # litellm's interpreter finalisation takes 1.5–2.5 s; everything is saved and flushed by now.
+        os._exit(code)
+    sys.exit(code)
+
+
+def run(args: argparse.Namespace) -> int:
+    invocation = Invocation(args, args.config or default_config_path(), args.data_dir or default_data_dir())
+    handler = getattr(args, "handler", None)
+    if args.command != "config":
+        invocation.config  # noqa: B018 - a broken config is reported before anything else is done
+    if handler is None:
+        from tui_chat.ui.app import run_tui
+
+        run_tui(invocation.config, invocation.data_dir)
+        return EXIT_OK
+    return handler(invocation)
