@@ -252,6 +252,11 @@ class ToolMessage:
     truncated: bool = False
     turn_id: str | None = None
     round: int | None = None
+    #: What the tool wrote to stdout/stderr during the call (captured by the tool host, size-capped).
+    output: str = ""
+    #: Why the call failed, for figures and status: invalid_arguments, unknown_tool, exception, timeout,
+    #: crashed (the tool host died), cancelled. None when the call succeeded.
+    error_kind: str | None = None
     role: Literal["tool"] = "tool"
 
     @property
@@ -276,6 +281,8 @@ class ToolMessage:
                 "truncated": self.truncated,
                 "turn_id": self.turn_id,
                 "round": self.round,
+                "output": self.output or None,
+                "error_kind": self.error_kind,
             }
         )
         data["arguments_valid"] = self.arguments_valid
@@ -328,6 +335,8 @@ def message_from_dict(data: dict[str, Any]) -> Message:
             truncated=data.get("truncated", False),
             turn_id=data.get("turn_id"),
             round=data.get("round"),
+            output=data.get("output", ""),
+            error_kind=data.get("error_kind"),
         )
     raise ValueError(f"unknown message role {role!r}")
 
@@ -371,6 +380,8 @@ class Conversation:
     sessions: list[Session] = field(default_factory=list)
     tool_definitions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     title_is_custom: bool = False
+    #: Set on a fork: ``{"conversation_id": …, "message_id": …}`` of the original it was copied from.
+    forked_from: dict[str, str] | None = None
     format_version: int = FORMAT_VERSION
 
     @property
@@ -404,7 +415,7 @@ class Conversation:
             "context": self.context,
             "tool_definitions": self.tool_definitions,
             "sessions": [session.to_dict() for session in self.sessions],
-        }
+        } | ({"forked_from": self.forked_from} if self.forked_from else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
@@ -419,6 +430,7 @@ class Conversation:
             sessions=[Session.from_dict(session) for session in data.get("sessions", [])],
             tool_definitions=dict(data.get("tool_definitions", {})),
             title_is_custom=data.get("title_is_custom", False),
+            forked_from=data.get("forked_from"),
             format_version=data.get("format_version", FORMAT_VERSION),
         )
 
