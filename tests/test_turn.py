@@ -283,9 +283,11 @@ async def test_turn_deadline_stops_a_hung_tool(
     tmp_path: Path, scripted_server: ScriptedServer, model_settings: ModelSettings
 ) -> None:
     release = threading.Event()
+    returned = threading.Event()
 
     def hang(args: dict[str, Any], context: ToolContext) -> str:
         release.wait(5)
+        returned.set()
         return "late"
 
     chat = make_chat(tmp_path, model_settings)
@@ -294,10 +296,10 @@ async def test_turn_deadline_stops_a_hung_tool(
         "hang", hang, {"name": "hang", "description": "never returns", "parameters": {"type": "object"}}
     )
     scripted_server.script(tool_calls([("hang", "{}")]))
-    started = time.perf_counter()
     events = await collect(chat.send(chat.new_conversation(), "go"))
+    handler_still_hung = not returned.is_set()
     release.set()
-    assert time.perf_counter() - started < 2.0
+    assert handler_still_hung  # the turn ended at its deadline, not when the tool gave up
     failed = next(e for e in events if isinstance(e, TurnFailed))
     assert failed.error.kind == "deadline"
 
