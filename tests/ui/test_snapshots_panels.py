@@ -2,7 +2,7 @@
 
 The pictures are stable because the terminal size is fixed, the cursor does not blink, and each picture
 is taken only once the screen under test is up (layout is not done yet when ``run_before`` starts).
-The help screen shows the app's real key list.
+The help screen shows the app's real key list (ui/actions.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from textual.widgets import Input, TextArea
 
 from tests.ui.conftest import wait_for
 from tui_chat.config import Config
-from tui_chat.ui.app import HELP_KEYS
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 
@@ -48,4 +47,4 @@ def test_settings_screen(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(ScreenApp(HelpScreen(HELP_KEYS)), terminal_size=(100, 45), run_before=settle)
+    assert snap_compare(ScreenApp(HelpScreen()), terminal_size=(100, 45), run_before=settle)

@@ -1,0 +1,212 @@
+"""Every action and key of the TUI, once: the BINDINGS, the help screen, the command palette and the
+README's key table are all made from :data:`ACTIONS`.
+
+Adding a key is one entry here, next to the ``action_<name>`` method on the class that ``where`` names
+(``BINDINGS = bindings(Where.CHAT)`` on the main screen, and so on). Entries with ``bound=False`` are keys
+that a widget handles in code or that Textual itself provides: they are documented, not bound.
+``python -m tui_chat.ui.actions`` prints the README's table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from textual.binding import Binding
+
+
+class Where(StrEnum):
+    """Where a key applies; each value is the class whose BINDINGS it fills."""
+
+    APP = "app"  # anywhere (TuiChatApp)
+    CHAT = "chat"  # the main screen (MainScreen)
+    COMPOSER = "composer"  # the message box (Composer, in code)
+    LIST = "list"  # the conversation list (ConversationList)
+    MESSAGE = "message"  # a focused message (MessageBlock)
+    TOOL_CALL = "tool call"  # a focused tool call in the chat (ToolCallBlock)
+    INSPECTOR = "inspector"  # the function-call inspector (InspectorPanel)
+    INSPECTOR_OVERLAY = "inspector overlay"  # the inspector on a narrow terminal (InspectorScreen)
+    SETTINGS = "settings"  # modal screens and dialogs from here on
+    CONTEXT_EDITOR = "context editor"
+    HELP = "help"
+    STATS = "statistics"
+    CONFIRM = "confirm dialog"
+    RENAME = "rename dialog"
+
+
+UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
+"""Keys that work from the main screen as it opens: help and the README show no "(where)" for them."""
+
+KEY_NAMES = {"escape": "esc", "delete": "del"}
+"""How a Textual key name is shown to people (help, README); the rest are shown as they are."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the user can do: its Textual action, keys, text, and where it applies."""
+
+    name: str
+    """The Textual action string, run on the class of ``where`` (e.g. ``copy_section('all')``)."""
+    keys: tuple[str, ...]
+    """Textual key names; the first is the one the footer shows. Empty: palette only."""
+    description: str
+    """What it does, for the help screen, the README and the palette's second line."""
+    where: Where
+    footer: str | None = None
+    """A short label to show in the footer (with the first key); None: not in the footer."""
+    palette: str | None = None
+    """The title of its command-palette entry; None: not in the palette."""
+    bound: bool = True
+    """False: handled in code or by Textual, so documented but not made into a Binding."""
+    priority: bool = False
+
+
+A = Action
+W = Where
+# fmt: off
+ACTIONS: tuple[Action, ...] = (
+    # -- anywhere --------------------------------------------------------------------------------------
+    A("help", ("f1",), "Help: every key", W.APP, footer="Help", palette="Help"),
+    A("settings", ("f3",), "Settings (model, API key, temperature, idle reset…)", W.APP,
+      footer="Settings", palette="Settings"),
+    A("stats", ("f9",), "Statistics: conversations, messages, tool calls, tokens", W.APP,
+      palette="Statistics"),
+    A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
+    A("focus_next", ("tab", "shift+tab"), "Move between panes and messages", W.APP, bound=False),
+    A("quit", ("ctrl+q",), "Quit", W.APP, bound=False),
+    # -- the main screen -------------------------------------------------------------------------------
+    A("new_conversation", ("ctrl+n",), "New conversation", W.CHAT, footer="New", palette="New conversation"),
+    A("focus_list", ("ctrl+l",), "Go to the conversation list; typing there filters it", W.CHAT,
+      footer="Chats", palette="Conversation list"),
+    A("focus_composer", ("ctrl+g",), "Go back to the message box", W.CHAT, palette="Compose a message"),
+    A("cancel_reply", ("escape",), "Stop the reply (the partial reply is kept, marked interrupted)", W.CHAT,
+      palette="Stop the reply"),
+    A("retry", ("ctrl+r",), "Retry after an error", W.CHAT, palette="Retry"),
+    A("toggle_tool_calls", ("ctrl+o",), "Expand or collapse every tool call", W.CHAT, footer="Tool calls",
+      palette="Toggle tool calls"),
+    A("toggle_inspector", ("f2",), "Show or hide the function-call inspector", W.CHAT, footer="Inspector",
+      palette="Toggle inspector"),
+    A("edit_context", ("f4",), "Edit the user context of the conversation", W.CHAT, footer="Context",
+      palette="Edit context"),
+    A("copy_last_reply", ("ctrl+b",), "Copy the last reply", W.CHAT, palette="Copy last reply"),
+    A("export", (), "Write this conversation as Markdown to the exports folder", W.CHAT,
+      palette="Export as Markdown"),
+    A("undo_delete", (), "Restore the latest deleted conversation", W.CHAT, palette="Undo delete"),
+    # -- the message box -------------------------------------------------------------------------------
+    A("send", ("enter",), "Send the message", W.COMPOSER, bound=False),
+    A("newline", ("shift+enter", "ctrl+j"), "New line in the message (ui.newline_keys)", W.COMPOSER,
+      bound=False),
+    A("recall", ("up",), "Recall the last message (empty message box)", W.COMPOSER, bound=False),
+    # -- the conversation list -------------------------------------------------------------------------
+    A("open", ("enter",), "Open the highlighted conversation", W.LIST, bound=False),
+    A("filter", ("backspace", "ctrl+u", "escape"), "Edit / clear the filter", W.LIST, bound=False),
+    A("rename", ("ctrl+e",), "Rename the conversation", W.LIST, footer="Rename"),
+    A("delete", ("delete", "ctrl+d"), "Delete the conversation (to the trash, after asking)", W.LIST,
+      footer="Delete"),
+    A("undo", ("ctrl+z",), "Undo a delete (again for each earlier delete)", W.LIST, footer="Undo delete"),
+    # -- a focused message or tool call ----------------------------------------------------------------
+    A("copy_message", ("c",), "Copy the message (OSC 52)", W.MESSAGE, footer="Copy message"),
+    A("copy_code", ("y",), "Copy its next code block", W.MESSAGE, footer="Copy code"),
+    A("toggle", ("enter",), "Expand or collapse the call and select it in the inspector", W.TOOL_CALL),
+    A("copy", ("c",), "Copy the call (name, arguments, result) as JSON", W.TOOL_CALL, footer="Copy"),
+    # -- the inspector ---------------------------------------------------------------------------------
+    A("copy_section('all')", ("c",), "Copy the whole call as JSON", W.INSPECTOR, footer="Copy call"),
+    A("copy_section('arguments')", ("a",), "Copy the call's arguments as JSON", W.INSPECTOR),
+    A("copy_section('result')", ("r",), "Copy the call's result as JSON", W.INSPECTOR),
+    A("copy_section('request')", ("m",), "Copy the request sent to the model as JSON", W.INSPECTOR),
+    A("dismiss", ("escape", "f2"), "Close the inspector overlay", W.INSPECTOR_OVERLAY,
+      footer="Close inspector"),
+    # -- screens and dialogs ---------------------------------------------------------------------------
+    A("cancel", ("escape", "f3"), "Close without saving", W.SETTINGS, footer="Cancel"),
+    A("save", ("ctrl+s",), "Save", W.SETTINGS, footer="Save"),
+    A("cancel", ("escape",), "Close without saving", W.CONTEXT_EDITOR, footer="Cancel", priority=True),
+    A("save", ("ctrl+s",), "Save", W.CONTEXT_EDITOR, footer="Save"),
+    A("dismiss", ("escape", "q", "f1"), "Close", W.HELP, footer="Close"),
+    A("dismiss", ("escape", "q", "f9"), "Close", W.STATS, footer="Close"),
+    A("cancel", ("escape", "n"), "No, leave it", W.CONFIRM, footer="Cancel"),
+    A("confirm", ("y",), "Yes, do it", W.CONFIRM, footer="Confirm"),
+    A("cancel", ("escape",), "Keep the old name", W.RENAME, footer="Cancel"),
+)
+# fmt: on
+del A, W
+
+
+def actions_for(where: Where) -> list[Action]:
+    return [action for action in ACTIONS if action.where is where]
+
+
+def bindings(where: Where) -> list[Binding]:
+    """The BINDINGS of the class that ``where`` names: the footer shows the first key of an action."""
+    made: list[Binding] = []
+    for action in actions_for(where):
+        if not action.bound or not action.keys:
+            continue
+        first, *others = action.keys
+        label = action.footer or action.description
+        made.append(
+            Binding(first, action.name, label, show=action.footer is not None, priority=action.priority)
+        )
+        if others:
+            made.append(Binding(",".join(others), action.name, label, show=False, priority=action.priority))
+    return made
+
+
+def _rows() -> list[tuple[tuple[str, ...], list[Where], str]]:
+    """``(keys, places, description)`` in registry order; the same keys doing the same thing in several
+    places (Save in two screens) are one row. ``places`` is empty for the main screen's keys."""
+    rows: dict[tuple[tuple[str, ...], str], list[Where]] = {}
+    for action in ACTIONS:
+        if action.keys:
+            places = rows.setdefault((action.keys, action.description), [])
+            if action.where not in UNQUALIFIED:
+                places.append(action.where)
+    return [(keys, places, description) for (keys, description), places in rows.items()]
+
+
+def key_name(key: str) -> str:
+    return KEY_NAMES.get(key, key)
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """``(keys, description)`` for the help screen; keys carry a "(where)" outside the main screen."""
+    shown = []
+    for keys, places, description in _rows():
+        label = " / ".join(key_name(key) for key in keys)
+        if places:
+            label += f" ({', '.join(places)})"
+        shown.append((label, description))
+    return shown
+
+
+def readme_table() -> str:
+    """The README's "Keys" table (Markdown); tests/test_readme.py checks that the README has this one."""
+    lines = ["| Key | Where | Action |", "|---|---|---|"]
+    for keys, places, description in _rows():
+        label = " / ".join(f"`{key_name(key)}`" for key in keys)
+        lines.append(f"| {label} | {', '.join(places)} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    title: str
+    help: str
+    callback: Callable[[], Any]
+
+
+def palette_commands(targets: Mapping[Where, Any]) -> Iterable[PaletteCommand]:
+    """The palette entries of the actions whose ``where`` has a target (the app, the main screen…);
+    each runs the action on that target, as its key would."""
+    for action in ACTIONS:
+        target = targets.get(action.where)
+        if action.palette is not None and target is not None:
+            yield PaletteCommand(
+                action.palette, action.description, functools.partial(target.run_action, action.name)
+            )
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")
