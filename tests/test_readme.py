@@ -89,3 +89,17 @@ def test_readme_two_round_example_runs(
     assert '[get_weather → {"success":true,"data":{"city":"Madrid","temperature":21}}]' in out
     assert "It is 21 °C in Madrid." in out
     assert "rounds sent to the model: 2" in out
+
+
+def test_the_readme_key_table_is_the_registrys() -> None:
+    """The README's table is ``python -m tui_chat.ui.actions``'s output: regenerate it after adding a key."""
+    from tui_chat.ui.actions import ACTIONS, readme_table
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Keys\n", 1)[1].split("\n## ", 1)[0]
+    table = "".join(line + "\n" for line in section.splitlines() if line.startswith("|"))
+    assert table == readme_table(), "README.md's key table is out of date: python -m tui_chat.ui.actions"
+    for action in ACTIONS:
+        if action.keys:
+            assert action.description in table
+    assert "| `ctrl+g` |" in table and "| `m` | inspector |" in table

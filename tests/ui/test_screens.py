@@ -34,6 +34,11 @@ async def closed(pilot, app: ScreenApp) -> None:
     await wait_for(pilot, lambda: app.screen is not app.start_screen)
 
 
+def screen_lines(app: ScreenApp) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in line) for line in update.strips)
+
+
 def bottom_line(app: ScreenApp) -> str:
     update = app.screen._compositor.render_full_update(simplify=True)
     return "".join(strip.text for strip in update.strips[-1])
@@ -109,13 +114,26 @@ async def test_settings_escape_cancels_restores_the_theme_and_writes_nothing(tmp
     assert app.results == [None] and not path.exists()
 
 
-async def test_help_lists_keys_and_actions_literally() -> None:
-    app = ScreenApp(HelpScreen([("ctrl+n", "New conversation"), ("[b]", "Show [bold]this[/] literally")]))
-    async with app.run_test(size=SIZE) as pilot:
+async def test_help_lists_keys_and_actions_literally_in_aligned_columns() -> None:
+    long = "A description long enough to wrap at this width, " * 3
+    sections = [
+        ("[red]Main[/]", [("ctrl+n", "New conversation"), ("[b]", "Show [bold]this[/] literally")]),
+        ("Other", [("ctrl+shift+x", long.strip())]),
+    ]
+    app = ScreenApp(HelpScreen(sections))
+    async with app.run_test(size=(80, 30)) as pilot:
         await opened(pilot, app)
-        table = shown(app, "#help-table")
-        assert "ctrl+n   New conversation" in table
-        assert "[b]      Show [bold]this[/] literally" in table
+        await wait_for(pilot, lambda: "New conversation" in screen_lines(app))
+        lines = screen_lines(app).splitlines()
+        assert any("[red]Main[/]" in line for line in lines)
+        row = next(line for line in lines if "ctrl+n" in line)
+        column = row.index("New conversation")
+        assert next(line for line in lines if "[b]" in line).index("Show [bold]this[/] literally") == column
+        first = next(index for index, line in enumerate(lines) if "ctrl+shift+x" in line)
+        assert lines[first].index("A description") == column
+        # The long one wraps, and its next line goes on in the description column, not under the keys.
+        following = lines[first + 1]
+        assert following[:column].strip(" │") == "" and following[column] != " "
         await pilot.press("escape")
         await closed(pilot, app)
         assert not isinstance(app.screen, HelpScreen)
@@ -203,7 +221,7 @@ class AppWithKeys(ScreenApp):
     [
         (lambda path: SettingsScreen(Config(path=path)), ["esc Cancel", "^s Save"]),
         (lambda path: ContextEditorScreen({}), ["esc Cancel", "^s Save"]),
-        (lambda path: HelpScreen([("f1", "Help")]), ["esc Close"]),
+        (lambda path: HelpScreen(), ["esc Close"]),
         (lambda path: StatsScreen(FakeStore(OSError("x"))), ["esc Close"]),
     ],
     ids=["settings", "context", "help", "stats"],

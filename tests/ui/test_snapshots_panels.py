@@ -47,4 +47,4 @@ def test_settings_screen(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(ScreenApp(HelpScreen()), terminal_size=(100, 45), run_before=settle)
+    assert snap_compare(ScreenApp(HelpScreen()), terminal_size=(100, 80), run_before=settle)

@@ -38,7 +38,7 @@ class Where(StrEnum):
 
 
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
-"""Keys that work from the main screen as it opens: help and the README show no "(where)" for them."""
+"""Keys that work on the main screen as it opens: the README's table leaves their "Where" empty."""
 
 KEY_NAMES = {"escape": "esc", "delete": "del"}
 """How a Textual key name is shown to people (help, README); the rest are shown as they are."""
@@ -154,39 +154,58 @@ def bindings(where: Where) -> list[Binding]:
     return made
 
 
-def _rows() -> list[tuple[tuple[str, ...], list[Where], str]]:
-    """``(keys, places, description)`` in registry order; the same keys doing the same thing in several
-    places (Save in two screens) are one row. ``places`` is empty for the main screen's keys."""
-    rows: dict[tuple[tuple[str, ...], str], list[Where]] = {}
-    for action in ACTIONS:
-        if action.keys:
-            places = rows.setdefault((action.keys, action.description), [])
-            if action.where not in UNQUALIFIED:
-                places.append(action.where)
-    return [(keys, places, description) for (keys, description), places in rows.items()]
-
-
 def key_name(key: str) -> str:
     return KEY_NAMES.get(key, key)
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """``(keys, description)`` for the help screen; keys carry a "(where)" outside the main screen."""
-    shown = []
-    for keys, places, description in _rows():
-        label = " / ".join(key_name(key) for key in keys)
-        if places:
-            label += f" ({', '.join(places)})"
-        shown.append((label, description))
-    return shown
+def _rows(actions: Iterable[Action]) -> list[tuple[tuple[str, ...], list[Where], str]]:
+    """``(keys, places, description)`` of the actions that have keys, in registry order; the same keys
+    doing the same thing in several places (Save in two screens) are one row."""
+    rows: dict[tuple[tuple[str, ...], str], list[Where]] = {}
+    for action in actions:
+        if action.keys:
+            rows.setdefault((action.keys, action.description), []).append(action.where)
+    return [(keys, places, description) for (keys, description), places in rows.items()]
+
+
+HELP_SECTIONS: tuple[tuple[str, tuple[Where, ...]], ...] = (
+    ("Anywhere", (Where.APP,)),
+    ("Main screen", (Where.CHAT,)),
+    ("Message box", (Where.COMPOSER,)),
+    ("Conversation list", (Where.LIST,)),
+    ("A focused message", (Where.MESSAGE,)),
+    ("A focused tool call", (Where.TOOL_CALL,)),
+    ("Inspector", (Where.INSPECTOR, Where.INSPECTOR_OVERLAY)),
+    (
+        "Screens and dialogs",
+        (Where.SETTINGS, Where.CONTEXT_EDITOR, Where.HELP, Where.STATS, Where.CONFIRM, Where.RENAME),
+    ),
+)
+"""The help screen's sections, in order; every ``Where`` is in one of them."""
+
+
+def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(title, [(keys, description), ...])`` for the help screen. In a section of several screens a
+    row names its screens: "Settings, context editor: Save"."""
+    sections = []
+    for title, places in HELP_SECTIONS:
+        rows = []
+        for keys, wheres, description in _rows(a for a in ACTIONS if a.where in places):
+            label = " / ".join(key_name(key) for key in keys)
+            if len(places) > 2:
+                description = f"{', '.join(wheres).capitalize()}: {description}"
+            rows.append((label, description))
+        sections.append((title, rows))
+    return sections
 
 
 def readme_table() -> str:
     """The README's "Keys" table (Markdown); tests/test_readme.py checks that the README has this one."""
     lines = ["| Key | Where | Action |", "|---|---|---|"]
-    for keys, places, description in _rows():
+    for keys, wheres, description in _rows(ACTIONS):
         label = " / ".join(f"`{key_name(key)}`" for key in keys)
-        lines.append(f"| {label} | {', '.join(places)} | {description} |")
+        places = ", ".join(where for where in wheres if where not in UNQUALIFIED)
+        lines.append(f"| {label} | {places} | {description} |")
     return "\n".join(lines) + "\n"
 
 
