@@ -218,13 +218,13 @@ class PaletteCommand:
 
 def palette_commands(targets: Mapping[Where, Any]) -> Iterable[PaletteCommand]:
     """The palette entries of the actions whose ``where`` has a target (the app, the main screen…);
-    each runs the action on that target, as its key would."""
+    each runs the action on that target, as its key would, and its help line names the key."""
     for action in ACTIONS:
         target = targets.get(action.where)
         if action.palette is not None and target is not None:
-            yield PaletteCommand(
-                action.palette, action.description, functools.partial(target.run_action, action.name)
-            )
+            keys = " / ".join(key_name(key) for key in action.keys)
+            help_text = f"{action.description} ({keys})" if keys else action.description
+            yield PaletteCommand(action.palette, help_text, functools.partial(target.run_action, action.name))
 
 
 if __name__ == "__main__":
