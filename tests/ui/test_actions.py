@@ -17,32 +17,10 @@ from tests.ui.conftest import screen_text, wait_for
 from tui_chat.config import UISettings
 from tui_chat.ui.actions import ACTIONS, HELP_SECTIONS, Where, bindings, help_sections, palette_commands
 from tui_chat.ui.app import TuiChatApp
-from tui_chat.ui.screens.context_editor import ContextEditorScreen
-from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
-from tui_chat.ui.screens.settings import SettingsScreen
-from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.widgets.conversation_list import ConversationOptions
-from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
-from tui_chat.ui.widgets.message_widgets import MessageBlock, ToolCallBlock
-
-BINDER = {
-    Where.APP: TuiChatApp,
-    Where.CHAT: MainScreen,
-    Where.LIST: ConversationOptions,
-    Where.MESSAGE: MessageBlock,
-    Where.TOOL_CALL: ToolCallBlock,
-    Where.INSPECTOR: InspectorPanel,
-    Where.INSPECTOR_OVERLAY: InspectorScreen,
-    Where.SETTINGS: SettingsScreen,
-    Where.CONTEXT_EDITOR: ContextEditorScreen,
-    Where.HELP: HelpScreen,
-    Where.STATS: StatsScreen,
-    Where.CONFIRM: ConfirmDialog,
-    Where.RENAME: RenameDialog,
-}
-"""The class whose BINDINGS each ``Where`` fills (the composer handles its keys in code)."""
+from tui_chat.ui.widgets.inspector import InspectorPanel
 
 
 def ui_classes_with_bindings() -> list[type]:
@@ -60,25 +38,39 @@ def as_tuples(binding_list: list[Binding | tuple[str, ...]]) -> list[tuple[str, 
     return [(b.key, b.action, b.description, b.show, b.priority) for b in made]
 
 
+def binders() -> dict[Where, type]:
+    """The class whose BINDINGS each ``Where`` fills; asserts that every class with BINDINGS of its own
+    has exactly the registry's for one ``Where``."""
+    found: dict[Where, type] = {}
+    for cls in ui_classes_with_bindings():
+        own = as_tuples(vars(cls)["BINDINGS"])
+        wheres = [where for where in Where if own == as_tuples(bindings(where))]
+        assert wheres, f"{cls.__qualname__} has BINDINGS of its own: put them in ui/actions.py"
+        assert len(wheres) == 1 or not own, (cls.__qualname__, wheres)
+        if own:
+            assert wheres[0] not in found, (found[wheres[0]], cls)
+            found[wheres[0]] = cls
+    return found
+
+
 def test_every_binding_in_the_app_comes_from_the_registry() -> None:
-    classes = ui_classes_with_bindings()
-    assert set(BINDER.values()) <= set(classes)
-    for cls in classes:
-        wheres = [where for where, binder in BINDER.items() if binder is cls]
-        assert wheres, f"{cls.__qualname__} has BINDINGS of its own: add them to ui/actions.py"
-        (where,) = wheres
-        assert as_tuples(vars(cls)["BINDINGS"]) == as_tuples(bindings(where)), cls.__qualname__
+    found = binders()
+    bound = {action.where for action in ACTIONS if action.bound and action.keys}
+    assert bound == set(found), "a Where with bound keys but no class using bindings(Where)"
+    assert found[Where.CHAT] is MainScreen and found[Where.APP] is TuiChatApp
+    assert found[Where.INSPECTOR] is InspectorPanel and found[Where.LIST] is ConversationOptions
 
 
 def test_every_bound_action_exists_where_it_is_bound() -> None:
+    found = binders()
     for action in ACTIONS:
         if action.bound and action.keys:
             method = "action_" + action.name.split("(", 1)[0]
-            assert hasattr(BINDER[action.where], method), f"{action.where}: no {method}"
+            assert hasattr(found[action.where], method), f"{action.where}: no {method}"
     palette = [action for action in ACTIONS if action.palette]
     assert {action.where for action in palette} <= {Where.APP, Where.CHAT}  # the palette's targets
     for action in palette:
-        assert hasattr(BINDER[action.where], "action_" + action.name), action.name
+        assert hasattr(found[action.where], "action_" + action.name), action.name
 
 
 def test_the_keys_textual_and_the_composer_provide_are_what_the_registry_says() -> None:

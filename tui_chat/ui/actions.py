@@ -168,7 +168,7 @@ def _rows(actions: Iterable[Action]) -> list[tuple[tuple[str, ...], list[Where],
     return [(keys, places, description) for (keys, description), places in rows.items()]
 
 
-HELP_SECTIONS: tuple[tuple[str, tuple[Where, ...]], ...] = (
+_MAIN_SECTIONS: tuple[tuple[str, tuple[Where, ...]], ...] = (
     ("Anywhere", (Where.APP,)),
     ("Main screen", (Where.CHAT,)),
     ("Message box", (Where.COMPOSER,)),
@@ -176,12 +176,12 @@ HELP_SECTIONS: tuple[tuple[str, tuple[Where, ...]], ...] = (
     ("A focused message", (Where.MESSAGE,)),
     ("A focused tool call", (Where.TOOL_CALL,)),
     ("Inspector", (Where.INSPECTOR, Where.INSPECTOR_OVERLAY)),
-    (
-        "Screens and dialogs",
-        (Where.SETTINGS, Where.CONTEXT_EDITOR, Where.HELP, Where.STATS, Where.CONFIRM, Where.RENAME),
-    ),
 )
-"""The help screen's sections, in order; every ``Where`` is in one of them."""
+HELP_SECTIONS: tuple[tuple[str, tuple[Where, ...]], ...] = (
+    *_MAIN_SECTIONS,
+    ("Screens and dialogs", tuple(w for w in Where if not any(w in places for _, places in _MAIN_SECTIONS))),
+)
+"""The help screen's sections, in order; a new screen's ``Where`` lands in "Screens and dialogs"."""
 
 
 def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -192,7 +192,7 @@ def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
         rows = []
         for keys, wheres, description in _rows(a for a in ACTIONS if a.where in places):
             label = " / ".join(key_name(key) for key in keys)
-            if len(places) > 2:
+            if title == "Screens and dialogs":
                 description = f"{', '.join(wheres).capitalize()}: {description}"
             rows.append((label, description))
         sections.append((title, rows))
