@@ -2,9 +2,10 @@
 README's key table are all made from :data:`ACTIONS`.
 
 Adding a key is one entry here, next to the ``action_<name>`` method on the class that ``where`` names
-(``BINDINGS = bindings(Where.CHAT)`` on the main screen, and so on). Entries with ``bound=False`` are keys
-that a widget handles in code or that Textual itself provides: they are documented, not bound.
-``python -m tui_chat.ui.actions`` prints the README's table.
+(``BINDINGS = bindings(Where.CHAT)`` on the main screen, and so on); a new screen also gets a ``Where``
+member and ``BINDINGS = bindings(Where.ITS_NAME)``. Entries with ``bound=False`` are keys that a widget
+handles in code or that Textual itself provides: they are documented, not bound. After a change,
+``python -m tui_chat.ui.actions`` prints the README's table (tests/test_readme.py compares them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Where(StrEnum):
     APP = "app"  # anywhere (TuiChatApp)
     CHAT = "chat"  # the main screen (MainScreen)
     COMPOSER = "composer"  # the message box (Composer, in code)
-    LIST = "list"  # the conversation list (ConversationList)
+    LIST = "list"  # the conversation list (its ConversationOptions)
     MESSAGE = "message"  # a focused message (MessageBlock)
     TOOL_CALL = "tool call"  # a focused tool call in the chat (ToolCallBlock)
     INSPECTOR = "inspector"  # the function-call inspector (InspectorPanel)
