@@ -10,7 +10,11 @@ from tui_chat.config import Config, load_config, save_config
 
 def register(commands: argparse._SubParsersAction) -> None:
     config = commands.add_parser("config", help="where the config is, what it says, or write a default one")
-    config.add_argument("action", choices=["path", "show", "init"])
+    config.add_argument(
+        "action",
+        choices=["path", "show", "init"],
+        help="path: where config and data live; show: the settings in effect; init: write a template",
+    )
     config.add_argument("--force", action="store_true", help="with init: overwrite an existing file")
     config.set_defaults(handler=config_command)
 

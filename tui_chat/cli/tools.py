@@ -13,7 +13,7 @@ from tui_chat.config import Config
 
 def register(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser("tools", help="registered tools, their schemas and load errors")
-    tools.add_argument("--json", action="store_true")
+    tools.add_argument("--json", action="store_true", help="print JSON instead of text")
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
 
 
