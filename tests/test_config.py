@@ -16,7 +16,7 @@ def test_missing_file_means_defaults(tmp_path: Path) -> None:
     assert config.model.max_tokens == 1000
     assert config.model.timeout == 60
     assert config.session.idle_reset_minutes == 20
-    assert config.session.history_messages == 10
+    assert config.session.history_messages == 0  # the whole session; the seed sent 10
     assert config.tools.max_rounds == 8
 
 

@@ -35,6 +35,15 @@ class ModelSettings:
     """Deadline of a whole turn (every round and tool call), in seconds."""
     max_retries: int = 2
     """Retries of one request after a rate limit, a 5xx or a connection failure (never after a 401)."""
+    context_window: int = 0
+    """The model's context window in tokens; 0 means ask litellm (it knows the hosted models). Set it for
+    local or unknown models (llama.cpp: its ``--ctx-size``) so long histories are cut before the server
+    refuses them."""
+    tool_choice: Literal["auto", "required", "none"] = "auto"
+    """When tools are offered: the model may (auto), must (required) or must not (none) call one."""
+    tool_call_format: Literal["native", "json-in-content"] = "native"
+    """``json-in-content``: also read tool calls a small local model writes as JSON in its reply text
+    (bare, in a ```json fence or in ``<tool_call>`` tags), for the tools offered only."""
 
 
 @dataclass
@@ -46,9 +55,11 @@ class SessionSettings:
     """Empty means the default of ``language``."""
     system_prompt: str = ""
     """Empty means the default of ``language`` (the seed's instructions)."""
-    history_messages: int = 10
+    history_messages: int = 0
+    """Optional cap on the messages of earlier turns sent; 0 (the default) sends the whole session
+    within the model's context window. The seed sent the last 10."""
     history_token_budget: int = 0
-    """Optional cap on the tokens of history sent; 0 means no cap."""
+    """Optional cap on the tokens of history sent; 0 means only the context window limits it."""
     user_id: str = "local"
 
 
@@ -162,8 +173,9 @@ _RANGES: dict[str, tuple[float, float | None]] = {
     "model.timeout": (0.001, None),
     "model.turn_deadline": (0.001, None),
     "model.max_retries": (0, 10),
+    "model.context_window": (0, None),
     "session.idle_reset_minutes": (0.0, None),
-    "session.history_messages": (1, None),
+    "session.history_messages": (0, None),
     "session.history_token_budget": (0, None),
     "tools.timeout": (0.001, None),
     "tools.max_result_chars": (0, None),

@@ -9,6 +9,7 @@ saves it) and yields :mod:`tui_chat.engine.events` as it goes.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +27,7 @@ from tui_chat.engine.events import (
     TurnFinished,
     UsageReported,
 )
-from tui_chat.engine.history import select_history
+from tui_chat.engine.history import choose_history, token_budget
 from tui_chat.engine.models import (
     AssistantMessage,
     ErrorInfo,
@@ -51,8 +52,10 @@ class TurnPlan:
     tools_hash: str | None
     tool_context: ToolContext
     max_rounds: int = 8
-    history_messages: int = 10
+    history_messages: int = 0
+    """Optional cap on the messages of earlier turns (0: the whole session)."""
     history_token_budget: int = 0
+    """Optional cap on the tokens of history (0: only the model's context window limits it)."""
     deadline: float = 600.0
     max_rounds_note: str = "Stopped after {rounds} rounds of tool calls."
     used_call_ids: set[str] = field(default_factory=set)
@@ -79,16 +82,22 @@ async def run_turn(
     deadline = loop.time() + plan.deadline
     total = Usage()
     added: list[Message] = []
+    budget = token_budget(
+        await provider.context_window(),
+        max_tokens=provider.settings.max_tokens,
+        overhead=[plan.system_prompt, json.dumps(plan.tools)] if plan.tools else [plan.system_prompt],
+        cap=plan.history_token_budget,
+    )
     for round_number in range(1, plan.max_rounds + 1):
-        history = select_history(
-            messages, max_messages=plan.history_messages, token_budget=plan.history_token_budget
-        )
+        chosen = choose_history(messages, max_messages=plan.history_messages, token_budget=budget)
+        history = chosen.messages
         request = RoundRecord(
             system_prompt=plan.system_prompt,
             message_ids=[message.id for message in history],
             tools_hash=plan.tools_hash,
             params=provider.request_params(),
             started_at=utcnow(),
+            omitted=chosen.omitted,
         )
         assistant = AssistantMessage(
             partial=True,

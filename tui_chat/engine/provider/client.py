@@ -282,6 +282,22 @@ class ProviderClient:
             params["api_base"] = route.api_base
         return params
 
+    async def context_window(self) -> int | None:
+        """The model's context window in tokens: ``[model] context_window``, else litellm's model map.
+
+        Only called on the way to a request, which imports litellm anyway; ``None`` when not known.
+        """
+        if self.settings.context_window > 0:
+            return self.settings.context_window
+        litellm = import_litellm() if is_imported() else await asyncio.to_thread(import_litellm)
+        try:
+            route = resolve_route(self.settings)
+            info = litellm.get_model_info(route.model)
+        except Exception:  # unknown model, or a route that needs a key: no window known
+            return None
+        window = info.get("max_input_tokens") or info.get("max_tokens")
+        return int(window) if isinstance(window, int | float) and window > 0 else None
+
     async def stream_completion(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
     ) -> AsyncIterator[StreamEvent]:
@@ -308,7 +324,7 @@ class ProviderClient:
             kwargs["api_key"] = route.api_key
         if tools:
             kwargs["tools"] = tools
-            kwargs["tool_choice"] = "auto"
+            kwargs["tool_choice"] = self.settings.tool_choice
 
         attempt = 0
         while True:

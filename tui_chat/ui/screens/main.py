@@ -274,6 +274,7 @@ class MainScreen(Screen[None]):
                     await self._turn_started(conversation, event, retry=text is None)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
+                    await chat.mark_history_cut(event.assistant)
                     self._waiting_status()
                 elif isinstance(event, ev.Retrying):
                     self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
