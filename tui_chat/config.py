@@ -40,7 +40,8 @@ class ModelSettings:
     local or unknown models (llama.cpp: its ``--ctx-size``) so long histories are cut before the server
     refuses them."""
     tool_choice: Literal["auto", "required", "none"] = "auto"
-    """When tools are offered: the model may (auto), must (required) or must not (none) call one."""
+    """When tools are offered: the model may (auto), must (required: in a turn's first round, so it
+    can answer with the results afterwards) or must not (none) call one."""
     tool_call_format: Literal["native", "json-in-content"] = "native"
     """``json-in-content``: also read tool calls a small local model writes as JSON in its reply text
     (bare, in a ```json fence or in ``<tool_call>`` tags), for the tools offered only."""

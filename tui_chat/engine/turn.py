@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tui_chat.engine.errors import EngineError, TurnDeadlineExceeded
+from tui_chat.engine.errors import ContextWindowExceeded, EngineError, TurnDeadlineExceeded
 from tui_chat.engine.events import (
     Retrying,
     RoundFinished,
@@ -27,7 +27,7 @@ from tui_chat.engine.events import (
     TurnFinished,
     UsageReported,
 )
-from tui_chat.engine.history import choose_history, token_budget
+from tui_chat.engine.history import choose_history, estimate_tokens, token_budget
 from tui_chat.engine.models import (
     AssistantMessage,
     ErrorInfo,
@@ -36,9 +36,11 @@ from tui_chat.engine.models import (
     ToolCall,
     ToolMessage,
     Usage,
+    UserMessage,
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
+from tui_chat.engine.provider.errors import explain_context_overflow
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 
@@ -116,7 +118,8 @@ async def run_turn(
                 provider, payload, plan.tools or None, assistant, deadline, plan
             ):
                 yield event
-        except EngineError as error:
+        except EngineError as failure:
+            error = _explained(failure, history, plan, request.params)
             assistant.partial = False
             assistant.error = error_info(error)
             yield TurnFailed(error, assistant)
@@ -153,8 +156,10 @@ async def _stream_round(
     plan: TurnPlan,
 ) -> AsyncIterator[TurnEvent]:
     """Stream one model reply into ``assistant``; the per-turn deadline bounds every wait."""
-    stream = provider.stream_completion(payload, tools)
     round_number = assistant.round or 0
+    # "required" forces a call in the first round only: afterwards the model must be free to answer.
+    choice = "auto" if round_number > 1 and provider.settings.tool_choice == "required" else None
+    stream = provider.stream_completion(payload, tools, tool_choice=choice)
     try:
         while True:
             try:
@@ -178,6 +183,22 @@ async def _stream_round(
         await stream.aclose()
 
 
+def _explained(
+    error: EngineError, history: Sequence[Message], plan: TurnPlan, params: dict[str, Any]
+) -> EngineError:
+    """A context overflow told apart: this message alone too long, or the history too long."""
+    if not isinstance(error, ContextWindowExceeded):
+        return error
+    turn_start = max(
+        (index for index, message in enumerate(history) if isinstance(message, UserMessage)), default=0
+    )
+    turn_tokens = len(plan.system_prompt) // 4 + sum(estimate_tokens(m) for m in history[turn_start:])
+    alone = turn_start == 0 or bool(error.context_tokens and turn_tokens >= error.context_tokens)
+    return explain_context_overflow(
+        error, model=str(params.get("model") or ""), alone=alone, local=bool(params.get("api_base"))
+    )
+
+
 def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
     unique: list[ToolCall] = []
     for call in calls:
@@ -193,6 +214,8 @@ def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
 def _apply_result(assistant: AssistantMessage, result: StreamResult) -> None:
     assistant.partial = False
     assistant.content = result.content or assistant.content
+    if result.raw.get("tool_call_format") == "json-in-content":
+        assistant.content = result.content  # the calls written as text are now tool_calls
     assistant.tool_calls = list(result.tool_calls)
     assistant.finish_reason = result.finish_reason
     assistant.usage = result.usage
