@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_chat.config import Config, load_config
+from tui_chat.config import Config, default_settings_path, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -31,9 +31,14 @@ class Invocation:
     _config: Config | None = field(default=None, repr=False)
 
     @property
+    def settings_path(self) -> Path:
+        """The app's settings file (UI changes), layered over the config file."""
+        return default_settings_path(self.data_dir)
+
+    @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, settings_path=self.settings_path)
         return self._config
 
 
