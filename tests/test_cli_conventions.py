@@ -99,6 +99,9 @@ def test_every_id_argument_takes_a_prefix_or_last_and_an_ambiguous_prefix_exits_
     assert run("export", unique_prefix(ids[2], ids), "-f", "json") == 0
     assert json.loads(capsys.readouterr().out)["id"] == ids[2]
 
+    tail = ids[1].removeprefix("chat-local-")
+    assert run("show", unique_prefix(tail, [i.removeprefix("chat-local-") for i in ids])) == 0
+    assert "second" in capsys.readouterr().out
     common = "chat-local-"
     assert main("show", common) == 2
     err = capsys.readouterr().err

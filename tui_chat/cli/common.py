@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,13 @@ from tui_chat.config import Config, default_settings_path, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-ID_HELP = "a conversation ID, a unique prefix of one, or 'last' (the latest)"
+ID_HELP = "a conversation ID, a unique prefix of one (chat-local- may be left out), or 'last'"
 """The help text of every conversation-ID argument (they all go through :func:`resolve_id`)."""
 
 AMBIGUOUS_SHOWN = 10
+
+_ID_HEAD = re.compile(r"^chat-.*?-(?=\d{8}-\d{6}-)")
+"""The constant ``chat-<user>-`` head of an ID, which a prefix may leave out (``20261201-0954``)."""
 
 
 class UsageError(Exception):
@@ -60,7 +64,7 @@ def resolve_id(store: Any, text: str) -> str:
     if wanted in ids:
         return wanted
     matches = (
-        [conversation_id for conversation_id in ids if conversation_id.startswith(wanted)] if wanted else []
+        [i for i in ids if i.startswith(wanted) or _ID_HEAD.sub("", i).startswith(wanted)] if wanted else []
     )
     if len(matches) == 1:
         return matches[0]
