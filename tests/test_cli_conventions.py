@@ -27,6 +27,17 @@ def shout(text: str) -> str:
         text: what to repeat
     """
     return text
+
+
+@tool
+def noisy(text: str) -> str:
+    """Print, then answer.
+
+    Args:
+        text: what to print
+    """
+    print("tool says", text)
+    return text
 '''
 
 
@@ -208,3 +219,18 @@ def test_no_raw_control_character_reaches_any_cli_output(
     assert json.loads(outputs["list --json"])[0]["title"] == title
     shown = json.loads(outputs["export json"])["sessions"][0]["messages"]
     assert any(m.get("content") == "reply " + INJECTION for m in shown)
+
+
+def test_what_a_tool_prints_never_lands_in_the_reply_or_the_json(
+    config_file: Path, scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripted_server.script(tool_calls([("noisy", '{"text": "\\u001b[2J hi"}')]), text("done"))
+    assert run("ask", "--json", "go") == 0
+    captured = capsys.readouterr()
+    turn = json.loads(captured.out)
+    assert turn["messages"][-1]["content"] == "done"
+    assert "tool says" in captured.err and "␛[2J" in captured.err
+    scripted_server.script(tool_calls([("noisy", '{"text": "again"}')]), text("fine"))
+    assert run("ask", "go") == 0
+    captured = capsys.readouterr()
+    assert captured.out == "fine\n" and "tool says again" in captured.err

@@ -27,7 +27,7 @@ def test_visible_shows_every_sequence_and_keeps_tabs_and_newlines() -> None:
     shown = visible(INJECTION + "\tok\n")
     assert raw_controls(shown) == []
     assert shown.startswith("␛[2J␛]0;pwned␇␛]52;c;")
-    assert "\\x9b31m" in shown and "<U+202E>evil<U+202C>" in shown and "<U+2066>" in shown
+    assert "\\u009b31m" in shown and "<U+202E>evil<U+202C>" in shown and "<U+2066>" in shown
     assert shown.endswith("␍␈␡␀\tok\n")
 
 
@@ -59,4 +59,10 @@ def test_visible_stream_filters_every_write() -> None:
     stream.write("\x1b[31mred")
     stream.writelines(["\x9b", "\n"])
     stream.flush()
-    assert target.getvalue() == "␛[31mred\\x9b\n"
+    assert target.getvalue() == "␛[31mred\\u009b\n"
+
+
+def test_visible_keeps_json_valid_when_a_command_prints_json_through_the_stream() -> None:
+    value = {"text": INJECTION + "\ud83d"}
+    raw = json.dumps(value, ensure_ascii=False)  # a command that forgot json_text
+    assert json.loads(visible(raw))["text"].startswith("\x1b[2J")

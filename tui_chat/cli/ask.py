@@ -7,6 +7,7 @@ told which one to continue: ``--continue`` (the latest) or ``--conversation ID``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -87,39 +88,44 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
     error: EngineError | None = None
     finished: TurnFinished | None = None
     omitted_said = False
-    async for event in services.chat.send(conversation, text):
-        if isinstance(event, TurnStarted) and event.session_started and _idle_reset(conversation):
-            minutes = config.session.idle_reset_minutes
-            say(
-                f"conversation {conversation.id} was idle for over {minutes:g} minutes: this starts a new "
-                "model session, so the earlier messages are kept but not sent to the model."
-            )
-        elif isinstance(event, RoundStarted) and not omitted_said:
-            omitted = event.assistant.request.omitted if event.assistant.request else 0
-            if omitted:
-                say(f"{plural(omitted, 'earlier message')} of this session not sent to the model (too long).")
-                omitted_said = True
-        elif isinstance(event, TextDelta) and not args.json:
-            out.write(visible(event.text))
-            out.flush()
-            streamed = True
-        elif isinstance(event, ToolCallStarted) and not args.json:
-            print(visible(f"▸ {event.call.name}({event.call.arguments})"), file=sys.stderr)
-        elif isinstance(event, ToolCallFinished):
-            result = event.result
-            if not result.ok:
-                failed_calls.append(f"{result.name}: {result.error}")
-            if not args.json:
-                status = "✓" if result.ok else f"✗ {result.error}"
-                print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
-        elif isinstance(event, Retrying):
-            say(f"{event.error.message} Retrying in {event.delay:g} s…")
-        elif isinstance(event, TurnFailed):
-            error = event.error
-        elif isinstance(event, TurnFinished):
-            finished = event
+    # What a tool prints goes to stderr: stdout carries only the reply (or the JSON), whole.
+    with contextlib.redirect_stdout(sys.stderr):
+        async for event in services.chat.send(conversation, text):
+            if isinstance(event, TurnStarted) and event.session_started and _idle_reset(conversation):
+                minutes = config.session.idle_reset_minutes
+                say(
+                    f"conversation {conversation.id} was idle for over {minutes:g} minutes: this starts a "
+                    "new model session, so the earlier messages are kept but not sent to the model."
+                )
+            elif isinstance(event, RoundStarted) and not omitted_said:
+                omitted = event.assistant.request.omitted if event.assistant.request else 0
+                if omitted:
+                    say(
+                        f"{plural(omitted, 'earlier message')} of this session not sent to the model "
+                        "(the context window or [session] history_messages limits the history)."
+                    )
+                    omitted_said = True
+            elif isinstance(event, TextDelta) and not args.json:
+                out.write(visible(event.text))
+                out.flush()
+                streamed = True
+            elif isinstance(event, ToolCallStarted) and not args.json:
+                print(visible(f"▸ {event.call.name}({event.call.arguments})"), file=sys.stderr)
+            elif isinstance(event, ToolCallFinished):
+                result = event.result
+                if not result.ok:
+                    failed_calls.append(f"{result.name}: {result.error}")
+                if not args.json:
+                    status = "✓" if result.ok else f"✗ {result.error}"
+                    print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+            elif isinstance(event, Retrying):
+                say(f"{event.error.message} Retrying in {event.delay:g} s…")
+            elif isinstance(event, TurnFailed):
+                error = event.error
+            elif isinstance(event, TurnFinished):
+                finished = event
     if args.json:
-        print(json_text(_turn_json(conversation.id, finished, error)))
+        print(json_text(_turn_json(conversation.id, finished, error)), file=out)
     elif streamed:
         out.write("\n")
     if finished and finished.note and finished.reason == "max_rounds":

@@ -10,7 +10,7 @@ The rule:
 
 * C0 controls except tab and newline, and DEL, become their Control Pictures symbol (ESC → ``␛``,
   CR → ``␍``, DEL → ``␡``), so ``ESC [2J`` reads ``␛[2J``;
-* C1 controls become ``\\x9b``-style escapes;
+* C1 controls become ``\\u009b``-style escapes (which also keeps JSON text valid, should any pass);
 * BiDi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the marks (U+200E,
   U+200F, U+061C) become ``<U+202E>``;
 * lone surrogates (from JSON ``"\\ud83d"``), which no terminal or file can encode, become ``\\ud83d``.
@@ -29,7 +29,7 @@ _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 
 _TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
 _TABLE[0x7F] = "\u2421"
-_TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+_TABLE.update({code: f"\\u{code:04x}" for code in range(0x80, 0xA0)})
 _TABLE.update({code: f"<U+{code:04X}>" for code in _BIDI})
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
