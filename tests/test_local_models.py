@@ -251,3 +251,16 @@ def test_ask_runs_a_json_in_content_call_from_the_config(
     assert '▸ get_weather({"city": "Paris"})' in captured.err and "✓ get_weather" in captured.err
     assert scripted_server.requests[0].body["tool_choice"] == "required"
     assert scripted_server.requests[1].body["tool_choice"] == "auto"  # free to answer with the result
+
+
+def test_a_held_back_reply_that_breaks_off_is_still_kept(
+    tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    from scripted_server import broken_stream
+
+    scripted_server.script(broken_stream('```json\n{"name": "get_weather", "argu'))
+    chat = make_chat(tmp_path, scripted_server, tool_call_format="json-in-content")
+    conversation, events = turn(chat, "weather?")
+    assert any(isinstance(e, TurnFailed) for e in events)
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).startswith('```json\n{"name"')
+    assert conversation.messages()[-1].content.startswith('```json\n{"name": "get_weather"')

@@ -419,12 +419,19 @@ class ProviderClient:
                     hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
                     detail=f"content-type: {_content_type(stream)}",
                 )
-        except ProviderError:
-            raise
         except Exception as exc:
-            raise map_provider_error(
-                exc, model=route.model, api_base=route.api_base or "", api_key_env=route.key_env
-            ) from exc
+            failure = (
+                exc
+                if isinstance(exc, ProviderError)
+                else map_provider_error(
+                    exc, model=route.model, api_base=route.api_base or "", api_key_env=route.key_env
+                )
+            )
+            if held:  # the reply broke off while held back: what arrived is still the user's to see
+                yield StreamText("".join(held))
+            if failure is exc:
+                raise
+            raise failure from exc
         finally:
             if stream is not None:
                 with contextlib.suppress(Exception):
