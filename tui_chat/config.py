@@ -359,7 +359,11 @@ def config_template() -> str:
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:
-    """Write the config atomically with tomli-w; returns the path written."""
+    """Write a whole config file atomically with tomli-w; returns the path written.
+
+    Never called by the app (config.toml is the user's: UI changes go through :func:`save_settings`);
+    tests and scripts use it to write a config file.
+    """
     import tomli_w
 
     path = path or config.path or default_config_path()

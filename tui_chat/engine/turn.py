@@ -183,6 +183,10 @@ async def _stream_round(
         await stream.aclose()
 
 
+LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "hosted_vllm", "lm_studio", "llamafile"})
+"""litellm routes to servers whose context size is the user's setting (named in overflow hints)."""
+
+
 def _explained(
     error: EngineError, history: Sequence[Message], plan: TurnPlan, params: dict[str, Any]
 ) -> EngineError:
@@ -194,9 +198,9 @@ def _explained(
     )
     turn_tokens = len(plan.system_prompt) // 4 + sum(estimate_tokens(m) for m in history[turn_start:])
     alone = turn_start == 0 or bool(error.context_tokens and turn_tokens >= error.context_tokens)
-    return explain_context_overflow(
-        error, model=str(params.get("model") or ""), alone=alone, local=bool(params.get("api_base"))
-    )
+    model = str(params.get("model") or "")
+    local = bool(params.get("api_base")) or model.split("/", 1)[0] in LOCAL_PROVIDERS
+    return explain_context_overflow(error, model=model, alone=alone, local=local)
 
 
 def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
