@@ -205,6 +205,7 @@ def test_no_raw_control_character_reaches_any_cli_output(
     capture("export md file", "export", "last", "-o", str(target))
     outputs["export md file contents"] = target.read_text()
     capture("tools", "tools")
+    capture("tools --json", "tools", "--json")
     capture("not found", "show", INJECTION, code=2)
 
     for name, output in outputs.items():
