@@ -264,3 +264,14 @@ def test_a_held_back_reply_that_breaks_off_is_still_kept(
     assert any(isinstance(e, TurnFailed) for e in events)
     assert "".join(e.text for e in events if isinstance(e, TextDelta)).startswith('```json\n{"name"')
     assert conversation.messages()[-1].content.startswith('```json\n{"name": "get_weather"')
+
+
+def test_an_overflow_despite_a_configured_window_asks_for_a_smaller_one(
+    tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.script(text("one"), recorded_error("context-exceeded"))
+    chat = make_chat(tmp_path, scripted_server, context_window=512, max_tokens=100)
+    _, events = turn(chat, "first", "second")
+    (failed,) = [e for e in events if isinstance(e, TurnFailed)]
+    said = str(failed.error)
+    assert "The history is too long" in said and "context_window lower (e.g. 384)" in said

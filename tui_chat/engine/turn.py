@@ -119,7 +119,7 @@ async def run_turn(
             ):
                 yield event
         except EngineError as failure:
-            error = _explained(failure, history, plan, request.params)
+            error = _explained(failure, history, plan, request.params, provider.settings.context_window)
             assistant.partial = False
             assistant.error = error_info(error)
             yield TurnFailed(error, assistant)
@@ -188,7 +188,11 @@ LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "hosted_vllm", "lm_studio"
 
 
 def _explained(
-    error: EngineError, history: Sequence[Message], plan: TurnPlan, params: dict[str, Any]
+    error: EngineError,
+    history: Sequence[Message],
+    plan: TurnPlan,
+    params: dict[str, Any],
+    configured_window: int,
 ) -> EngineError:
     """A context overflow told apart: this message alone too long, or the history too long."""
     if not isinstance(error, ContextWindowExceeded):
@@ -200,7 +204,9 @@ def _explained(
     alone = turn_start == 0 or bool(error.context_tokens and turn_tokens >= error.context_tokens)
     model = str(params.get("model") or "")
     local = bool(params.get("api_base")) or model.split("/", 1)[0] in LOCAL_PROVIDERS
-    return explain_context_overflow(error, model=model, alone=alone, local=local)
+    return explain_context_overflow(
+        error, model=model, alone=alone, local=local, configured_window=configured_window
+    )
 
 
 def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:

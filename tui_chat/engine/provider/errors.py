@@ -323,12 +323,13 @@ SERVER_CONTEXT_HINT = (
 
 
 def explain_context_overflow(
-    error: ContextWindowExceeded, *, model: str, alone: bool, local: bool
+    error: ContextWindowExceeded, *, model: str, alone: bool, local: bool, configured_window: int = 0
 ) -> ContextWindowExceeded:
     """The overflow told apart: the message alone too long, or the history; with the server's numbers.
 
     ``alone``: the request held only the current turn (or that turn alone exceeds the window);
-    ``local``: the model is served from ``api_base`` (llama.cpp, Ollama, vLLM), whose context is a setting.
+    ``local``: the model is served from ``api_base`` (llama.cpp, Ollama, vLLM), whose context is a setting;
+    ``configured_window``: ``[model] context_window``, when the history was already cut to it.
     """
     numbers = ""
     if error.prompt_tokens and error.context_tokens:
@@ -342,10 +343,18 @@ def explain_context_overflow(
     else:
         message = f"The history is too long for the context window of {label}{numbers}."
         window = error.context_tokens or "N"
-        hint = (
-            f"Set [model] context_window = {window} in the config so tui-chat sends only the newest "
-            "messages that fit, or start a new session."
-        )
+        if configured_window and (not error.context_tokens or configured_window <= error.context_tokens):
+            # The budget was applied: the 4-characters-a-token estimate was too low for this text.
+            smaller = int(configured_window * 0.75)
+            hint = (
+                f"tui-chat's estimate of the history's size was too low for this text: set [model] "
+                f"context_window lower (e.g. {smaller}) so fewer messages are sent, or start a new session."
+            )
+        else:
+            hint = (
+                f"Set [model] context_window = {window} in the config so tui-chat sends only the newest "
+                "messages that fit, or start a new session."
+            )
     explained = ContextWindowExceeded(
         message, hint=f"{hint} {SERVER_CONTEXT_HINT}" if local else hint, detail=error.detail
     )
