@@ -12,7 +12,7 @@ from scripted_server import error, slow_stream, stall, text, tool_calls
 from tests.ui.conftest import screen_text, wait_for
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.ui.screens import main as main_module
+from tui_chat.ui.controllers import turn_view as turn_view_module
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.widgets.chat_view import ChatView
@@ -221,16 +221,21 @@ async def test_a_provider_error_is_shown_with_retry_and_the_message_is_kept(
     assert [m.content for m in user_messages] == ["please answer"]
 
 
-async def test_missing_credentials_raise_the_setup_banner(make_app, scripted_server, monkeypatch) -> None:
+async def test_a_send_without_a_key_is_refused_at_once_and_the_text_is_kept(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
     app = make_app()
     app.config.model.api_key_env = "TUI_CHAT_TEST_MISSING_KEY"
     monkeypatch.delenv("TUI_CHAT_TEST_MISSING_KEY", raising=False)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello?")
-        await wait_for(pilot, lambda: not main(app).turn_running and app.query(ErrorBlock))
-        await pilot.pause()
+        await wait_for(pilot, lambda: "TUI_CHAT_TEST_MISSING_KEY" in notified(app))
+        assert not main(app).turn_running
+        assert app.query_one(Composer).text == "hello?"  # refused, not dropped
+        assert not app.query(UserBlock) and not app.query(LiveReply)
         assert app.query_one("#banner").display
         assert "No model is configured" in screen_text(app) and "F3" in screen_text(app)
+    assert scripted_server.requests == [] and stored(data_dir) == []
 
 
 async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(make_app, data_dir) -> None:
@@ -318,22 +323,76 @@ async def test_the_first_message_and_one_after_an_idle_reset_are_always_shown(
         assert "after the reset" in screen_text(app)
 
 
-async def test_a_new_conversation_during_a_reply_leaves_the_interrupted_note_with_the_old_one(
+def live_text(app) -> str:
+    return "".join(reply.message.content for reply in app.query(LiveReply))
+
+
+async def test_a_reply_keeps_streaming_in_a_new_conversation_and_is_shown_live_on_return(
     make_app, scripted_server, data_dir
 ) -> None:
-    scripted_server.script(slow_stream([f"word{i} " for i in range(200)], 0.05))
+    words = [f"word{i} " for i in range(60)]
+    scripted_server.script(slow_stream(words, 0.05))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
         await send(pilot, "talk slowly")
-        await wait_for(pilot, lambda: "word2" in "".join(r.message.content for r in app.query(LiveReply)))
+        await wait_for(pilot, lambda: "word2" in live_text(app))
+        first = main(app).conversation
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: not main(app).turn_running)
-        await pilot.pause(0.2)
-        assert not app.query(Notice)
+        await wait_for(pilot, lambda: main(app).conversation is not first)
         assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
-        assert "interrupted" not in screen_text(app).lower()
-    (old,) = stored(data_dir)
-    assert old.messages()[-1].interrupted
+        assert not app.query(LiveReply) and "interrupted" not in screen_text(app).lower()
+        # The list marks the conversation whose reply is still coming.
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "running")
+        assert "replying" in screen_text(app)
+        grown = len(first.messages()[-1].content)
+        await wait_for(pilot, lambda: len(first.messages()[-1].content) > grown + 20)  # it streams on
+        # Back to it: what came so far, then live.
+        main(app).open_conversation(first.id)
+        await wait_for(pilot, lambda: main(app).conversation is first and app.query(LiveReply))
+        shown = len(live_text(app))
+        await wait_for(pilot, lambda: len(live_text(app)) > shown + 10)
+        assert live_text(app).startswith("word0 word1")
+        assert user_texts(app) == ["talk slowly"]
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert live_text(app) == "".join(words)
+        assert listing.mark_of(first.id) == ""
+    (saved,) = stored(data_dir)
+    reply = saved.messages()[-1]
+    assert reply.content == "".join(words) and not reply.interrupted and not reply.partial
+
+
+async def test_a_reply_finished_elsewhere_is_complete_on_disk_and_marked_unseen(
+    make_app, scripted_server, data_dir
+) -> None:
+    older = seed(data_dir, "older conversation")
+    scripted_server.script(
+        tool_calls([("get_time", '{"tz": "UTC"}')]), slow_stream(["It ", "is ", "noon."], 0.2)
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 1)
+        await send(pilot, "what time is it?")
+        await wait_for(pilot, lambda: app.query(ToolCallBlock))
+        first = main(app).conversation
+        main(app).open_conversation(older.id)  # browse another one while the turn goes on
+        await wait_for(
+            pilot, lambda: main(app).conversation is not None and main(app).conversation.id == older.id
+        )
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "unseen", timeout=20)
+        assert "new reply" in screen_text(app)
+        assert user_texts(app) == ["hello"]  # nothing of the other turn landed here
+        (saved,) = [c for c in stored(data_dir) if c.id == first.id]
+        tool, reply = saved.messages()[-2:]
+        assert tool.role == "tool" and tool.ok
+        assert reply.content == "It is noon." and not reply.interrupted
+        main(app).open_conversation(first.id)
+        await wait_for(
+            pilot, lambda: main(app).conversation is not None and main(app).conversation.id == first.id
+        )
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "")
+        assert "It is noon." in screen_text(app)
 
 
 async def test_opening_another_conversation_during_a_reply_keeps_it_highlighted(
@@ -558,7 +617,7 @@ async def test_the_status_says_the_model_client_is_loading_until_it_is(
     make_app, scripted_server, monkeypatch
 ) -> None:
     loaded = False
-    monkeypatch.setattr(main_module, "is_imported", lambda: loaded)
+    monkeypatch.setattr(turn_view_module, "is_imported", lambda: loaded)
     scripted_server.script(stall(1.0, text("Late.")))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
