@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -652,3 +653,171 @@ async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conve
         await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
         assert user_texts(app) == ["early words"]
         assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
+
+
+# -- quitting, keys, the disk --------------------------------------------------------------------------
+
+
+async def test_quitting_with_a_reply_running_asks_then_stops_it_saved_and_interrupted(
+    make_app, scripted_server, data_dir
+) -> None:
+    scripted_server.script(slow_stream([f"word{i} " for i in range(400)], 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "talk slowly")
+        await wait_for(pilot, lambda: "word2" in live_text(app))
+        await pilot.press("ctrl+n")  # the reply goes on in a conversation that is not shown
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "A reply is still coming" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.is_running and len(app.workspace.running_ids) == 1
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running)
+    (saved,) = stored(data_dir)
+    reply = saved.messages()[-1]
+    assert isinstance(reply, AssistantMessage)
+    assert reply.interrupted and not reply.partial and reply.content.startswith("word0 word1 word2")
+
+
+async def test_quitting_with_nothing_running_does_not_ask(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+NO_KEY_SCRIPT = """
+import asyncio, sys, time
+from pathlib import Path
+from tui_chat.config import Config, ModelSettings, ToolSettings
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.widgets.composer import Composer
+
+
+async def until(pilot, predicate):
+    deadline = time.monotonic() + 30
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def main():
+    config = Config(model=ModelSettings(name="openai/gpt-4o-mini"), tools=ToolSettings(examples=False))
+    app = TuiChatApp(config, Path(sys.argv[1]))  # warm-up on, as a user runs it
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app._litellm_started)  # the list has loaded: the warm-up point
+        composer = app.query_one(Composer)
+        composer.focus()
+        composer.load_text("hello?")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("OPENAI_API_KEY" in n.message for n in app._notifications))
+        print("composer:", composer.text)
+        print("litellm imported:", "litellm" in sys.modules)
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_send_without_a_key_is_refused_without_importing_litellm(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("OPENAI_API_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_KEY_SCRIPT, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "composer: hello?" in done.stdout
+    assert "litellm imported: False" in done.stdout
+
+
+async def test_a_message_another_writer_adds_to_the_open_conversation_appears(make_app, data_dir) -> None:
+    conversation = seed(data_dir, "Shared")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main(app).open_conversation(conversation.id)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello"])
+        await pilot.pause(0.3)  # a poll or two with nothing new
+        other = ConversationStore(data_dir)  # another process's store on the same folder
+        theirs = other.load(conversation.id)
+        theirs.current_session.messages += [
+            UserMessage(content="from the other process"),
+            AssistantMessage(content="an answer written elsewhere"),
+        ]
+        await asyncio.to_thread(other.save, theirs)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello", "from the other process"])
+        await wait_for(pilot, lambda: "an answer written elsewhere" in screen_text(app))
+        assert main(app).conversation.message_count() == 5
+
+
+async def test_a_tui_chat_ask_in_another_process_shows_up_in_the_open_conversation(
+    make_app, scripted_server, data_dir, tmp_path
+) -> None:
+    import sys
+
+    conversation = seed(data_dir, "Shared with the CLI")
+    scripted_server.script(text("The CLI got this answer."))
+    config = tmp_path / "cli-config.toml"
+    config.write_text(
+        f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\n'
+        "[tools]\nexamples = false\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "TUI_CHAT_CONFIG": str(config)}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main(app).open_conversation(conversation.id)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello"])
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tui_chat", "--data-dir", str(data_dir), "ask",
+            "--conversation", conversation.id, "asked from the CLI",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await cli.communicate()
+        assert cli.returncode == 0, err.decode()
+        await wait_for(pilot, lambda: "asked from the CLI" in user_texts(app))
+        await wait_for(pilot, lambda: "The CLI got this answer." in screen_text(app))
+
+
+async def test_a_save_that_fails_keeps_the_text_in_the_composer_and_names_the_file(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    save = ConversationStore.save
+
+    def read_only(self: ConversationStore, conversation: Conversation) -> None:
+        path = self.path_of(conversation.id)
+        raise OSError(errno.EROFS, "Read-only file system", str(path.with_name(f".{path.stem}.tmp")))
+
+    monkeypatch.setattr(ConversationStore, "save", read_only)
+    scripted_server.script(text("Saved at last."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "words worth keeping")
+        await wait_for(pilot, lambda: app.query_one(Composer).text == "words worth keeping")
+        await wait_for(pilot, lambda: "Read-only file system" in screen_text(app))
+        assert "Read-only file system" in notified(app)
+        assert str(data_dir / "conversations") in notified(app)  # the message names the file
+        assert not app.query(UserBlock) and app.is_running
+        assert scripted_server.requests == []  # not saved, so not sent
+        monkeypatch.setattr(ConversationStore, "save", save)  # the disk is writable again
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
+        assert user_texts(app) == ["words worth keeping"]
+    (conversation,) = stored(data_dir)
+    assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == [
+        "words worth keeping"
+    ]

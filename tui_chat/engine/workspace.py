@@ -36,7 +36,7 @@ from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.texts import Texts
 from tui_chat.engine.turns import RunningTurn
 
-__all__ = ["Change", "RunningTurn", "Workspace"]
+__all__ = ["Change", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
 
 ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks"]
 
