@@ -658,29 +658,35 @@ async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conve
 # -- quitting, keys, the disk --------------------------------------------------------------------------
 
 
-async def test_quitting_with_a_reply_running_asks_then_stops_it_saved_and_interrupted(
+async def test_quitting_with_replies_running_asks_then_stops_them_saved_and_interrupted(
     make_app, scripted_server, data_dir
 ) -> None:
-    scripted_server.script(slow_stream([f"word{i} " for i in range(400)], 0.05))
+    words = [f"word{i} " for i in range(400)]
+    scripted_server.script(slow_stream(words, 0.05), slow_stream(words, 0.05))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "talk slowly")
         await wait_for(pilot, lambda: "word2" in live_text(app))
-        await pilot.press("ctrl+n")  # the reply goes on in a conversation that is not shown
+        await pilot.press("ctrl+n")  # that reply goes on in a conversation that is not shown
+        await send(pilot, "you too")  # and this one is shown
+        await wait_for(pilot, lambda: "word2" in live_text(app))
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        assert "A reply is still coming" in screen_text(app)
+        assert "2 replies are still coming" in screen_text(app)
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-        assert app.is_running and len(app.workspace.running_ids) == 1
+        assert app.is_running and len(app.workspace.running_ids) == 2
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running)
-    (saved,) = stored(data_dir)
-    reply = saved.messages()[-1]
-    assert isinstance(reply, AssistantMessage)
-    assert reply.interrupted and not reply.partial and reply.content.startswith("word0 word1 word2")
+    assert app.return_code == 0  # stopped cleanly: no traceback on the way out
+    saved = stored(data_dir)
+    assert len(saved) == 2
+    for conversation in saved:
+        reply = conversation.messages()[-1]
+        assert isinstance(reply, AssistantMessage)
+        assert reply.interrupted and not reply.partial and reply.content.startswith("word0 word1 word2")
 
 
 async def test_quitting_with_nothing_running_does_not_ask(make_app) -> None:

@@ -204,6 +204,9 @@ class TuiChatApp(App[None]):
 
         async def done(confirmed: bool | None) -> None:
             if confirmed:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        await screen.hide_turn()  # nothing is drawn into a closing app
                 await self.workspace.stop_all()
                 self.exit()
 

@@ -173,14 +173,14 @@ class MainScreen(Screen[None]):
             if self._pending_send is not None:  # it was meant for that one: give it back
                 self.give_back(self._pending_send)
                 self._pending_send = None
-        await self._hide_turn()
+        await self.hide_turn()
         self.conversation = self.workspace.new()
         await self._show(self.conversation)
         self.sidebar.highlight(None)
 
     async def _show(self, conversation: Conversation | None) -> None:
         """Show a conversation; if a reply is running in it, replay it and follow it live."""
-        await self._hide_turn()
+        await self.hide_turn()
         turn = self.workspace.turn(conversation.id) if conversation is not None else None
         shown = turn.conversation_before() if turn is not None else conversation
         await self.chat.show_conversation(shown)
@@ -214,7 +214,7 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="open")
     async def _open_conversation(self, conversation_id: str) -> None:
-        await self._hide_turn()  # the reply shown goes on; only this view of it stops
+        await self.hide_turn()  # the reply shown goes on; only this view of it stops
         try:
             conversation = await self.workspace.open(conversation_id)
         except StoreError as error:
@@ -301,7 +301,7 @@ class MainScreen(Screen[None]):
     async def _follow(self, turn: RunningTurn, text: str | None) -> None:
         await self.turn_view.follow(turn, text)
 
-    async def _hide_turn(self) -> None:
+    async def hide_turn(self) -> None:
         """Stop showing the running reply (it goes on in the Workspace) before the pane changes."""
         worker, self._view = self._view, None
         if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
