@@ -296,10 +296,10 @@ class Workspace:
             return None
         mine = {message.id for message in conversation.messages()}
         theirs = {message.id for message in fresh.messages()}
-        if theirs == mine and fresh.title == conversation.title:
-            return None
         if not mine <= theirs:
             return None  # this object holds messages the file lacks: the store's merge decides
+        if _shape(fresh) == _shape(conversation):
+            return None
         self._known[cid] = fresh
         self._emit("activity", fresh)
         return fresh
@@ -334,6 +334,23 @@ class Workspace:
                 hint="Check that the data folder is writable and the disk has space.",
                 detail=str(error),
             ) from error
+
+
+def _shape(conversation: Conversation) -> tuple[Any, ...]:
+    """What a view shows of a conversation, cheaply compared: ids, text lengths and reply states."""
+    return (
+        conversation.title,
+        tuple(
+            (
+                message.id,
+                len(getattr(message, "content", "") or ""),
+                getattr(message, "partial", False),
+                getattr(message, "interrupted", False),
+                getattr(message, "error", None) is not None,
+            )
+            for message in conversation.messages()
+        ),
+    )
 
 
 def build_workspace(config: Config, data_dir: Path) -> Workspace:

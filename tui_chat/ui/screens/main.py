@@ -282,9 +282,11 @@ class MainScreen(Screen[None]):
             turn = self.workspace.send(self.conversation, text)
         except EngineError as refused:  # no key (known offline, at once), or a reply still running
             self.give_back(text)
+            said = str(refused)
             if isinstance(refused, MissingCredentials):
-                self.reach_failed(refused)
-            self.notify(str(refused), title="Not sent", severity="error", markup=False, timeout=10)
+                self.reach_failed(refused)  # the banner says how to set it up
+                said = f"{refused.message} Your message is kept in the composer."
+            self.notify(said, title="Not sent", severity="error", markup=False, timeout=8)
             return
         self._show_turn(turn, text)
 

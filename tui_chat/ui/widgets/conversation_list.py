@@ -49,8 +49,8 @@ def summary_prompt(summary: ConversationSummary, now: datetime, mark: str = "") 
     if summary.tool_call_count:
         count = summary.tool_call_count
         details.append(f"{count} call{'s' if count != 1 else ''}")
-    if mark:
-        details.insert(0, "replying…" if mark == "running" else "new reply")
+    if mark:  # in place of the time: a reply running or just finished is "now" anyway
+        details[0] = "replying…" if mark == "running" else "new reply"
     return Content.assemble(MARKS.get(mark, ""), (title, "bold"), "\n", (" · ".join(details), "$text-muted"))
 
 
