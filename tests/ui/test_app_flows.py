@@ -827,3 +827,28 @@ async def test_a_save_that_fails_keeps_the_text_in_the_composer_and_names_the_fi
     assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == [
         "words worth keeping"
     ]
+
+
+async def test_escape_stops_only_the_reply_of_the_open_conversation(
+    make_app, scripted_server, data_dir
+) -> None:
+    scripted_server.script(slow_stream([f"a{i} " for i in range(40)], 0.05), slow_stream(["b "] * 400, 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")
+        await wait_for(pilot, lambda: "a2" in live_text(app))
+        first = main(app).conversation
+        await pilot.press("ctrl+n")
+        await send(pilot, "second")
+        await wait_for(pilot, lambda: "b b" in live_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert app.query_one(LiveReply).has_class("interrupted")
+        assert app.workspace.turn(first.id) is not None  # the other reply goes on
+        await wait_for(pilot, lambda: app.workspace.turn(first.id) is None)
+    by_title = {c.title: c.messages()[-1] for c in stored(data_dir)}
+    assert by_title["second"].interrupted
+    assert (
+        by_title["first"].content == "".join(f"a{i} " for i in range(40))
+        and not by_title["first"].interrupted
+    )

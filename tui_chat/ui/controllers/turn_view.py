@@ -43,6 +43,8 @@ class TurnView:
                         await reply.write(event.text)
                 elif isinstance(event, ev.TurnStarted):
                     await self._turn_started(turn, event)
+                    if not is_imported():  # the first round waits for the import: say why
+                        self._waiting_status(turn)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
                     self._waiting_status(turn)
