@@ -852,3 +852,33 @@ async def test_escape_stops_only_the_reply_of_the_open_conversation(
         by_title["first"].content == "".join(f"a{i} " for i in range(40))
         and not by_title["first"].interrupted
     )
+
+
+async def test_a_disk_that_fills_during_the_reply_keeps_the_message_and_says_why(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    save = ConversationStore.save
+    saves = 0
+
+    def full_after_the_first(self: ConversationStore, conversation: Conversation) -> None:
+        nonlocal saves
+        saves += 1
+        if saves > 1:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path_of(conversation.id)))
+        save(self, conversation)
+
+    monkeypatch.setattr(ConversationStore, "save", full_after_the_first)
+    scripted_server.script(text("A reply that cannot be saved."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "my message")
+        await wait_for(pilot, lambda: "No space left on device" in notified(app))
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert str(data_dir / "conversations") in notified(app)
+        assert user_texts(app) == ["my message"] and app.query_one(Composer).text == ""
+        assert "A reply that cannot be saved." in live_text(app)  # still on screen
+        assert app.is_running and isinstance(app.screen, MainScreen)
+    (conversation,) = stored(data_dir)  # the user's message was saved before the disk filled
+    assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == ["my message"]
