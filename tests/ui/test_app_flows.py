@@ -882,3 +882,63 @@ async def test_a_disk_that_fills_during_the_reply_keeps_the_message_and_says_why
         assert app.is_running and isinstance(app.screen, MainScreen)
     (conversation,) = stored(data_dir)  # the user's message was saved before the disk filled
     assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == ["my message"]
+
+
+EXIT_MID_REPLY_SCRIPT = """
+import sys
+from pathlib import Path
+from tui_chat.config import Config, ModelSettings, ToolSettings
+from tui_chat.ui import app as app_module
+from tui_chat.ui.widgets.composer import Composer
+
+base_url, data_dir = sys.argv[1], Path(sys.argv[2])
+
+
+class EndsMidReply(app_module.TuiChatApp):
+    CSS_PATH = [str(Path(app_module.__file__).with_name("app.tcss"))]
+
+    def on_ready(self) -> None:
+        composer = self.query_one(Composer)
+        composer.load_text("talk slowly")
+        composer.post_message(Composer.Submitted(composer, composer.text))
+        self.set_interval(0.1, self._end_once_streaming)
+
+    def _end_once_streaming(self) -> None:
+        conversation = self.screen.conversation
+        if conversation is not None and "word2" in conversation.messages()[-1].content:
+            self.exit()  # not through ctrl+q: nobody is asked
+
+
+app_module.TuiChatApp = EndsMidReply
+config = Config(
+    model=ModelSettings(name="openai/scripted", api_base=base_url, timeout=5),
+    tools=ToolSettings(examples=False),
+)
+code = app_module.run_tui(config, data_dir)
+print("exit code", code, flush=True)
+"""
+
+
+def test_a_reply_running_when_the_app_ends_without_asking_is_saved_interrupted(
+    scripted_server, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    scripted_server.script(slow_stream([f"word{i} " for i in range(400)], 0.05))
+    root = Path(__file__).resolve().parents[2]
+    data_dir = tmp_path / "data"
+    script = tmp_path / "ends_mid_reply.py"  # a file: Textual reads the app's source
+    script.write_text(EXIT_MID_REPLY_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), scripted_server.base_url, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]  # run_tui ends the process with its code
+    (conversation,) = stored(data_dir)
+    reply = conversation.messages()[-1]
+    assert isinstance(reply, AssistantMessage)
+    assert reply.interrupted and reply.content.startswith("word0 word1 word2")

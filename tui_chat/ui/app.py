@@ -66,6 +66,10 @@ LITELLM_WARM_UP_LATEST = 2.0
 """Seconds after start-up when litellm is imported even if the conversation list is still loading."""
 
 
+STOP_TIMEOUT = 5.0
+"""Seconds run_tui waits for replies still running after the app ended without asking (a crash)."""
+
+
 def settle_garbage_collector() -> None:
     """Move what start-up built out of the collector's way, and collect the oldest generation less often.
 
@@ -288,6 +292,10 @@ def run_tui(config: Config, data_dir: Path) -> int:
     loop = asyncio.new_event_loop()
     try:
         app.run(loop=loop)
+        if app.workspace.running_ids:  # the app ended another way (a crash): still save those replies
+            loop.run_until_complete(asyncio.wait_for(app.workspace.stop_all(), STOP_TIMEOUT))
+    except TimeoutError:
+        pass
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
