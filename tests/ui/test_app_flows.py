@@ -942,3 +942,23 @@ def test_a_reply_running_when_the_app_ends_without_asking_is_saved_interrupted(
     reply = conversation.messages()[-1]
     assert isinstance(reply, AssistantMessage)
     assert reply.interrupted and reply.content.startswith("word0 word1 word2")
+
+
+async def test_a_message_whose_save_fails_after_the_user_moved_on_comes_back(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    def slow_and_full(self: ConversationStore, conversation: Conversation) -> None:
+        time.sleep(0.5)  # a slow disk: the user has left the conversation when it fails
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path_of(conversation.id)))
+
+    monkeypatch.setattr(ConversationStore, "save", slow_and_full)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "do not lose me")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: "No space left on device" in notified(app))
+        assert app.query_one(Composer).text == "do not lose me"
+        assert "back in the composer" in notified(app)
+    assert scripted_server.requests == []

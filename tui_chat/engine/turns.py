@@ -49,10 +49,13 @@ class RunningTurn:
         stream: AsyncIterator[TurnEvent],
         *,
         retry: bool,
+        text: str | None = None,
         on_event: Callable[[RunningTurn, TurnEvent | None], None] = lambda turn, event: None,
     ) -> None:
         self.conversation = conversation
         self.retry = retry
+        self.text = text
+        """The user's message (None for a retry): given back to the user if it could not be saved."""
         self.events: list[TurnEvent] = []
         self.outcome: Outcome = "running"
         self.error: EngineError | None = None

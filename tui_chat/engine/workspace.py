@@ -38,7 +38,7 @@ from tui_chat.engine.turns import RunningTurn
 
 __all__ = ["Change", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
 
-ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks"]
+ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,15 @@ class Change:
 
     ``activity``: a conversation has new messages (``summary`` is its new list row); ``renamed``: a new
     title, same place in the list; ``deleted`` / ``restored``; ``marks``: the set of conversations with
-    a running turn or an unseen reply changed (read :attr:`Workspace.running_ids` / ``unseen_ids``).
+    a running turn or an unseen reply changed (read :attr:`Workspace.running_ids` / ``unseen_ids``);
+    ``not_sent``: the user's message (``text``) could not be saved, so it was not sent (``error`` says why).
     """
 
     kind: ChangeKind
     conversation_id: str
     summary: ConversationSummary | None = None
+    text: str = ""
+    error: EngineError | None = None
 
 
 Signature = tuple[int, int]
@@ -208,7 +211,7 @@ class Workspace:
         problem = self.setup_problem()
         if isinstance(problem, MissingCredentials):
             raise problem
-        return self._start(conversation, self._chat.send(conversation, text), retry=False)
+        return self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
 
     def retry(self, conversation: Conversation) -> RunningTurn:
         """Send the last user message again (after an error)."""
@@ -217,11 +220,13 @@ class Workspace:
             raise problem
         return self._start(conversation, self._chat.retry(conversation), retry=True)
 
-    def _start(self, conversation: Conversation, stream: Any, *, retry: bool) -> RunningTurn:
+    def _start(
+        self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
+    ) -> RunningTurn:
         if self.turn(conversation.id) is not None:
             raise EngineError("A reply is still coming in this conversation.", hint="Press Esc to stop it.")
         self._known[conversation.id] = conversation
-        turn = RunningTurn(conversation, stream, retry=retry, on_event=self._turn_event)
+        turn = RunningTurn(conversation, stream, retry=retry, text=text, on_event=self._turn_event)
         self._turns[conversation.id] = turn
         self._unseen.discard(conversation.id)
         self._emit("marks", conversation.id)
@@ -266,6 +271,10 @@ class Workspace:
                 self._unseen.add(conversation.id)
             if turn.outcome == "interrupted" and turn.accepted:
                 self._emit("activity", conversation)
+            if turn.error is not None and not turn.accepted and turn.text:
+                change = Change("not_sent", conversation.id, text=turn.text, error=turn.error)
+                for callback in list(self._subscribers):
+                    callback(change)
             self._emit("marks", conversation.id)
             self._signatures.pop(conversation.id, None)  # its own saves are not news from elsewhere
 

@@ -160,6 +160,18 @@ class MainScreen(Screen[None]):
             self.load_list()
         elif change.kind == "marks":
             self._refresh_marks()
+        elif change.kind == "not_sent":
+            following = self.turn_view.following
+            if following is None or following.conversation.id != change.conversation_id:
+                # Its view was left before the save failed: the text must not vanish with it.
+                self.give_back(change.text)
+                self.notify(
+                    f"Your message was not saved, so not sent: {change.error} It is back in the composer.",
+                    title="Not sent",
+                    severity="error",
+                    markup=False,
+                    timeout=10,
+                )
 
     def _refresh_marks(self) -> None:
         self.sidebar.set_marks(running=self.workspace.running_ids, unseen=self.workspace.unseen_ids)
