@@ -148,7 +148,7 @@ class Workspace:
         """
         known = self._known.get(conversation_id)
         if known is not None:
-            return known
+            return await self.reload_if_changed(known) or known  # another writer may have added to it
         signature = await self._signature(conversation_id)
         conversation = await asyncio.to_thread(self._store.load, conversation_id)
         known = self._known.get(conversation_id)  # opened meanwhile: keep one object per conversation
