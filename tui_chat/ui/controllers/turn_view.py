@@ -39,7 +39,7 @@ class TurnView:
                     if reply is not None:
                         if not reply.source:
                             screen.set_status("streaming…  (Esc stops)")
-                            screen.model_reached()
+                            screen.banner.model_reached()
                         await reply.write(event.text)
                 elif isinstance(event, ev.TurnStarted):
                     await self._turn_started(turn, event)
@@ -62,7 +62,7 @@ class TurnView:
                     running = running_status(screen.inspector.running_calls)
                     screen.set_status(running or "waiting for the model…")
                 elif isinstance(event, ev.RoundFinished):
-                    screen.model_reached()
+                    screen.banner.model_reached()
                     if reply is not None:
                         await chat.end_reply(reply)
                         reply = None
@@ -71,7 +71,7 @@ class TurnView:
                         await chat.end_reply(reply)
                         reply = None
                     await chat.show_error(event.error)
-                    screen.reach_failed(event.error if event.error.kind in SETUP_ERRORS else None)
+                    screen.banner.reach_failed(event.error if event.error.kind in SETUP_ERRORS else None)
                 elif isinstance(event, ev.TurnFinished) and event.reason == "max_rounds":
                     screen.notify(event.note, severity="warning")  # errors already have their block
         except asyncio.CancelledError:

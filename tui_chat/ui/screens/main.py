@@ -63,8 +63,6 @@ class MainScreen(Screen[None]):
         self._opening: Worker[None] | None = None
         self._pending_send: str | None = None
         """A message sent while a conversation was still opening: it goes there once it is shown."""
-        self._reach_error: EngineError | None = None
-        """The last "cannot reach the model" error, until a request succeeds or the user moves on."""
         self.turn_view = TurnView(self)
         self.list_actions = ListActions(self)
         self.conversation_actions = ConversationActions(self)
@@ -84,7 +82,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
-                yield SetupBanner("", id="banner")
+                yield SetupBanner(self.workspace.setup_problem, id="banner")
                 yield ChatView(texts=chat_texts, id="chat")
                 yield StatusLine(id="status")
                 yield Composer(newline_keys=self.tui.config.ui.newline_keys, id="composer")
@@ -108,6 +106,10 @@ class MainScreen(Screen[None]):
     @property
     def inspector(self) -> InspectorPanel:
         return self.query_one("#inspector", InspectorPanel)
+
+    @property
+    def banner(self) -> SetupBanner:
+        return self.query_one("#banner", SetupBanner)
 
     @property
     def status(self) -> StatusLine:
@@ -205,9 +207,8 @@ class MainScreen(Screen[None]):
                     last_user = message.content
                     break
         self.composer.last_message = last_user
-        self._reach_error = None  # it was about another conversation's request
         self.workspace.viewing(conversation.id if conversation is not None else None)
-        self._refresh_banner()
+        self.banner.reach_failed(None)  # what it said was about another conversation's request
         self.set_status()
         if turn is not None:
             self._show_turn(turn, None)
@@ -296,7 +297,7 @@ class MainScreen(Screen[None]):
             self.give_back(text)
             said = str(refused)
             if isinstance(refused, MissingCredentials):
-                self.reach_failed(refused)  # the banner says how to set it up
+                self.banner.reach_failed(refused)  # the banner says how to set it up
                 said = f"{refused.message} Your message is kept in the composer."
             self.notify(said, title="Not sent", severity="error", markup=False, timeout=8)
             return
@@ -331,7 +332,7 @@ class MainScreen(Screen[None]):
             turn = self.workspace.retry(self.conversation)
         except EngineError as refused:
             if isinstance(refused, MissingCredentials):
-                self.reach_failed(refused)
+                self.banner.reach_failed(refused)
             self.notify(str(refused), severity="error", markup=False, timeout=10)
             return
         self.chat.spend_retries()
@@ -354,25 +355,10 @@ class MainScreen(Screen[None]):
 
     # -- the banner and the status line ------------------------------------------------------------
 
-    def model_reached(self) -> None:
-        """A request got through: whatever the banner said about reaching the model is over."""
-        if self._reach_error is not None:
-            self._reach_error = None
-            self._refresh_banner()
-
-    def reach_failed(self, error: EngineError | None) -> None:
-        self._reach_error = error
-        self._refresh_banner()
-
     def config_changed(self) -> None:
         """Settings were saved: the model may be configured now (or no longer)."""
-        self._reach_error = None
-        self._refresh_banner()
+        self.banner.reach_failed(None)
         self.set_status()
-
-    def _refresh_banner(self) -> None:
-        problem = self._reach_error or self.workspace.setup_problem()
-        self.query_one("#banner", SetupBanner).show_problem(problem)
 
     def set_status(self, state: str = "") -> None:
         count = self.conversation.message_count() if self.conversation is not None else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,7 +15,27 @@ SETUP_ERRORS = frozenset({"missing_credentials", "authentication", "connection"}
 
 
 class SetupBanner(Static):
-    """The one place that says how to configure a model: shown only while a problem applies."""
+    """The one place that says how to configure a model: shown only while a problem applies.
+
+    The problem is the configuration's (``setup_problem``, e.g. no key: known offline) or the last
+    "cannot reach the model" error, until a request gets through or the user moves on.
+    """
+
+    def __init__(self, setup_problem: Callable[[], EngineError | None], *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.setup_problem = setup_problem
+        self.reach_error: EngineError | None = None
+
+    def reach_failed(self, error: EngineError | None) -> None:
+        self.reach_error = error
+        self.refresh_problem()
+
+    def model_reached(self) -> None:
+        if self.reach_error is not None:
+            self.reach_failed(None)
+
+    def refresh_problem(self) -> None:
+        self.show_problem(self.reach_error or self.setup_problem())
 
     def show_problem(self, problem: EngineError | None) -> None:
         self.display = problem is not None
