@@ -47,6 +47,7 @@ class TurnView:
                         self._waiting_status(turn)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
+                    await chat.mark_history_cut(event.assistant)
                     self._waiting_status(turn)
                 elif isinstance(event, ev.Retrying):
                     screen.set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")

@@ -78,7 +78,12 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         texts = self.workspace.texts
-        chat_texts = ChatTexts(divider=texts.new_session_divider, interrupted=texts.interrupted_note)
+        chat_texts = ChatTexts(
+            divider=texts.new_session_divider,
+            interrupted=texts.interrupted_note,
+            omitted_one=texts.omitted_one,
+            omitted_many=texts.omitted_many,
+        )
         with Horizontal(id="body"):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
