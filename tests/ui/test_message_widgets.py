@@ -226,7 +226,7 @@ async def test_appends_that_overlap_are_applied_in_order_once() -> None:
             return [line for line in (line.strip(" █") for line in lines_of(app, reply)) if line]
 
         await wait_for(pilot, lambda: "gam" in shown())
-        assert shown() == ["alpha", "beta", "gam"]
+        assert shown() == ["Assistant · just now", "alpha", "beta", "gam"]  # the header, then the text
         await reply.finish()
         assert reply.source == "alpha\n\nbeta\n\ngam"
 

@@ -42,6 +42,8 @@ def to_markdown(conversation: Conversation, *, language: str = "en") -> str:
         if index:
             lines += ["", f"---\n\n*{texts.new_session_divider}* ({to_iso(session.started_at)})"]
         for message in session.messages:
+            if index and isinstance(message, AssistantMessage) and message.welcome:
+                continue  # each new session repeats the welcome: it is shown once, at the top
             lines.append("")
             lines += _message_markdown(message, texts.interrupted_note)
     return "\n".join(lines) + "\n"
@@ -78,6 +80,13 @@ def _message_markdown(message: Any, interrupted_note: str) -> list[str]:
             out += ["", _fence(message.traceback)]
         return out
     return []
+
+
+def export_file_name(conversation: Conversation, suffix: str = ".md") -> str:
+    """A file name a person recognises: the title made safe for any file system, and the date."""
+    title = conversation.title or "conversation"
+    slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())[:48] or "conversation"
+    return f"{slug}-{conversation.created_at.strftime('%Y-%m-%d')}{suffix}"
 
 
 def to_json(conversation: Conversation) -> str:

@@ -36,7 +36,14 @@ from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.texts import Texts
 from tui_chat.engine.turns import RunningTurn
 
-__all__ = ["Change", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
+__all__ = ["Change", "ExportFailed", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
+
+
+class ExportFailed(StoreError):
+    """An export could not be written where the user asked; the message says why."""
+
+    kind = "export"
+
 
 ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
 
@@ -204,6 +211,18 @@ class Workspace:
         await self._io(write)
         return path
 
+    async def export_to(self, conversation: Conversation, path: Path) -> Path:
+        """Write the conversation as Markdown to ``path`` (mode 0600, like the conversations).
+
+        Raises :class:`ExportFailed` saying why (no such folder, a folder given, not writable).
+        """
+        from tui_chat.engine.export import to_markdown
+
+        text = to_markdown(conversation, language=self.config.session.language)
+        target = path.expanduser()
+        await self._io(_write_private, target, text)
+        return target.resolve()
+
     # -- turns -----------------------------------------------------------------------------------
 
     def send(self, conversation: Conversation, text: str) -> RunningTurn:
@@ -343,6 +362,23 @@ class Workspace:
                 hint="Check that the data folder is writable and the disk has space.",
                 detail=str(error),
             ) from error
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only; errors become :class:`ExportFailed`."""
+    if path.is_dir():
+        raise ExportFailed(f"{path} is a folder: add a file name.")
+    if not path.parent.is_dir():
+        raise ExportFailed(f"No such folder: {path.parent}")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode otherwise
+            file.write(text)
+    except PermissionError:
+        raise ExportFailed(f"Cannot write to {path}: permission denied (a read-only folder?).") from None
+    except OSError as error:
+        raise ExportFailed(f"Cannot write to {path}: {error.strerror or error}.") from None
 
 
 def _shape(conversation: Conversation) -> tuple[Any, ...]:

@@ -29,6 +29,42 @@ def relative_time(moment: datetime, now: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+def message_time(moment: datetime, now: datetime) -> str:
+    """When a message was written, as people say it: ``just now``, ``2 min ago``, ``3 h ago``,
+    ``yesterday 14:02``, then the date and time (local time)."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 12 * 3600:
+        return f"{int(seconds // 3600)} h ago"
+    local, today = moment.astimezone(), now.astimezone()
+    days = (today.date() - local.date()).days
+    if days == 0:
+        return f"today {local:%H:%M}"
+    if days == 1:
+        return f"yesterday {local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def absolute_time(moment: datetime) -> str:
+    """The exact local time of a message, shown while it has focus."""
+    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S}"
+
+
+def format_gap(seconds: float) -> str:
+    """A pause between two messages: ``25 min``, ``3 h 12 min``, ``2 d 4 h``."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def arguments_preview(arguments: str, limit: int = 60) -> str:
     """A one-line preview of a call's JSON arguments: ``query="x", limit=3``."""
     try:

@@ -14,6 +14,7 @@ from tui_chat.engine import events as ev
 from tui_chat.engine.provider.litellm_import import is_imported
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.ui.formatting import one_line, running_status
+from tui_chat.ui.widgets.chat_view import session_gap
 from tui_chat.ui.widgets.message_widgets import LiveReply
 from tui_chat.ui.widgets.status_line import SETUP_ERRORS
 
@@ -93,7 +94,8 @@ class TurnView:
     async def _turn_started(self, turn: RunningTurn, event: ev.TurnStarted) -> None:
         chat = self.screen.chat
         if event.session_started and len(turn.conversation.sessions) > 1:
-            await chat.append_divider()
+            sessions = turn.conversation.sessions
+            await chat.append_divider(session_gap(sessions, len(sessions) - 1))
         if event.welcome is not None:
             await chat.append_message(event.welcome)
         if not turn.retry:  # a retry sends the message already shown above its error

@@ -78,7 +78,7 @@ class MainScreen(Screen[None]):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
                 yield SetupBanner(self.workspace.setup_problem, id="banner")
-                yield ChatView(texts=chat_texts, id="chat")
+                yield ChatView(texts=chat_texts, clock=self.tui.clock, id="chat")
                 yield StatusLine(id="status")
                 yield Composer(newline_keys=self.tui.config.ui.newline_keys, id="composer")
             yield InspectorPanel(id="inspector")

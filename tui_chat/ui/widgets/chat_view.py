@@ -7,18 +7,31 @@ widgets is what makes other chat apps take seconds to open a conversation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
 from tui_chat.engine.errors import EngineError
-from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, UserMessage
+from tui_chat.engine.models import (
+    AssistantMessage,
+    Conversation,
+    Message,
+    Session,
+    ToolCall,
+    ToolMessage,
+    UserMessage,
+    utcnow,
+)
+from tui_chat.ui.formatting import format_gap
 from tui_chat.ui.widgets.message_widgets import (
     AssistantBlock,
     ErrorBlock,
     LiveReply,
+    MessageBlock,
     Notice,
     SessionDivider,
     ToolCallBlock,
@@ -31,6 +44,8 @@ TOP_UP = 16
 """Older items mounted after the first paint, until there are two screens to scroll through."""
 PAGE = 40
 """Older items mounted each time the view reaches the top."""
+TIME_REFRESH_SECONDS = 30
+"""How often the relative times ("2 min ago") of the messages on screen are brought up to date."""
 
 ItemKind = Literal["divider", "user", "assistant", "tool", "error", "notice", "cut"]
 
@@ -52,9 +67,24 @@ class ChatTexts:
     interrupted: str = "Reply interrupted."
     omitted_one: str = "1 earlier message not sent to the model"
     omitted_many: str = "{count} earlier messages not sent to the model"
+    idle: str = "idle {gap}"
 
     def omitted(self, count: int) -> str:
         return self.omitted_one if count == 1 else self.omitted_many.format(count=count)
+
+    def divider_after(self, gap: float | None) -> str:
+        """The divider's text, naming the pause that started the new session when it is known."""
+        if gap is None:
+            return self.divider
+        return f"{self.idle.format(gap=format_gap(gap))} — {self.divider}"
+
+
+def session_gap(sessions: list[Session], index: int) -> float | None:
+    """Seconds between the last message before session ``index`` and the session's start."""
+    earlier = [m for s in sessions[:index] for m in s.messages]
+    if not earlier or index == 0:
+        return None
+    return (sessions[index].started_at - earlier[-1].created_at).total_seconds()
 
 
 def history_cut(messages: list[Message]) -> tuple[str, int] | None:
@@ -71,9 +101,10 @@ def history_cut(messages: list[Message]) -> tuple[str, int] | None:
 def build_items(conversation: Conversation, texts: ChatTexts) -> list[Item]:
     """Flatten a conversation into chat items; tool results attach to the call that asked for them."""
     items: list[Item] = []
-    for index, session in enumerate(conversation.sessions):
+    sessions = conversation.sessions
+    for index, session in enumerate(sessions):
         if index:
-            items.append(Item("divider", text=texts.divider))
+            items.append(Item("divider", text=texts.divider_after(session_gap(sessions, index))))
         results = {m.tool_call_id: m for m in session.messages if isinstance(m, ToolMessage)}
         shown: set[str] = set()
         cut = history_cut(session.messages)
@@ -99,9 +130,16 @@ def build_items(conversation: Conversation, texts: ChatTexts) -> list[Item]:
 class ChatView(VerticalScroll, can_focus=False):
     """Vertical ``layout: stream`` scroll of message widgets, anchored to the bottom."""
 
-    def __init__(self, *, texts: ChatTexts | None = None, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        texts: ChatTexts | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.texts = texts or ChatTexts()
+        self.clock = clock
         self._items: list[Item] = []
         self._first = 0
         self._loading = False
@@ -109,6 +147,15 @@ class ChatView(VerticalScroll, can_focus=False):
         """Bumped when the view is cleared: a page still being mounted for the old contents is dropped."""
         self._tool_blocks: dict[str, ToolCallBlock] = {}
         self.tools_expanded = False
+
+    def on_mount(self) -> None:
+        self.set_interval(TIME_REFRESH_SECONDS, self.refresh_times)
+
+    def refresh_times(self) -> None:
+        """Bring the times of the messages on screen up to date (one timer; off-screen ones wait)."""
+        for widget in self.children:
+            if isinstance(widget, MessageBlock) and widget.region.height:
+                widget.refresh_time()
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -154,10 +201,10 @@ class ChatView(VerticalScroll, can_focus=False):
         item = self._items[index]
         if item.kind == "user":
             assert isinstance(item.message, UserMessage)
-            return UserBlock(item.message)
+            return UserBlock(item.message, now=self.clock())
         if item.kind == "assistant":
             assert isinstance(item.message, AssistantMessage)
-            return AssistantBlock(item.message, interrupted_note=self.texts.interrupted)
+            return AssistantBlock(item.message, interrupted_note=self.texts.interrupted, now=self.clock())
         if item.kind == "tool":
             assert item.call is not None
             block = ToolCallBlock(item.call, item.result, expanded=self.tools_expanded)
@@ -225,8 +272,8 @@ class ChatView(VerticalScroll, can_focus=False):
         """Add a message that arrived during a turn (user message, welcome of a new session)."""
         await self._append(Item("user" if isinstance(message, UserMessage) else "assistant", message))
 
-    async def append_divider(self) -> None:
-        await self._append(Item("divider", text=self.texts.divider))
+    async def append_divider(self, gap: float | None = None) -> None:
+        await self._append(Item("divider", text=self.texts.divider_after(gap)))
 
     async def mark_history_cut(self, assistant: AssistantMessage) -> None:
         """Show where this request's history starts, when it left earlier messages out (one marker)."""

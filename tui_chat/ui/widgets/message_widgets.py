@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import datetime
 
 from markdown_it import MarkdownIt
 from rich.console import Group, RenderableType
@@ -28,13 +29,43 @@ from textual.widgets import Button, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui_chat.engine.errors import join_sentences
-from tui_chat.engine.models import AssistantMessage, ToolCall, ToolMessage, UserMessage
+from tui_chat.engine.models import AssistantMessage, ToolCall, ToolMessage, UserMessage, utcnow
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import arguments_preview, format_duration, one_line, pretty_json, visible
+from tui_chat.ui.formatting import (
+    absolute_time,
+    arguments_preview,
+    format_duration,
+    message_time,
+    one_line,
+    pretty_json,
+    visible,
+)
 
 RESULT_PREVIEW_CHARS = 4000
 CODE_THEME = "monokai"
+
+
+def role_label(message: UserMessage | AssistantMessage) -> str:
+    """Who wrote a message: ``You``, or the model's name without its provider prefix."""
+    if isinstance(message, UserMessage):
+        return "You"
+    model = message.model or ""
+    return visible(model.rsplit("/", 1)[-1]) if model else "Assistant"
+
+
+def message_header(message: UserMessage | AssistantMessage, now: datetime, *, exact: bool = False) -> Text:
+    """``You · 2 min ago``; ``exact`` gives the absolute time (the message has focus)."""
+    when = absolute_time(message.created_at) if exact else message_time(message.created_at, now)
+    header = Text(role_label(message), style="bold")
+    header.append(f" · {when}", style="dim not bold")
+    return header
+
+
+def app_now(widget: Widget) -> datetime:
+    """The app's clock (tests inject one), or the real time."""
+    clock = getattr(widget.app, "clock", None)
+    return clock() if callable(clock) else utcnow()
 
 
 def code_blocks(source: str) -> list[str]:
@@ -58,9 +89,19 @@ class MessageBlock(Widget, can_focus=True):
 
     BINDINGS = bindings(Where.MESSAGE)
     _code_index = 0
+    message: UserMessage | AssistantMessage
 
     def copy_source(self) -> str:
         raise NotImplementedError
+
+    def refresh_time(self) -> None:
+        """Show the header again: relative times move on, a focused message shows the exact time."""
+
+    def on_focus(self) -> None:
+        self.refresh_time()
+
+    def on_blur(self) -> None:
+        self.refresh_time()
 
     def action_copy_message(self) -> None:
         self.app.copy_to_clipboard(self.copy_source())
@@ -77,13 +118,30 @@ class MessageBlock(Widget, can_focus=True):
         self.notify(f"Code block {index + 1} of {len(blocks)} copied.", timeout=2)
 
 
-class UserBlock(MessageBlock, Static):
-    def __init__(self, message: UserMessage) -> None:
-        super().__init__(Text(visible(message.content)), classes="message user")
+class _HeadedBlock(MessageBlock, Static):
+    """A finished message: its header line (who, when) above its body, in one ``Static``."""
+
+    def __init__(
+        self, message: UserMessage | AssistantMessage, body: RenderableType, now: datetime, *, classes: str
+    ) -> None:
         self.message = message
+        self._body = body
+        self._header = message_header(message, now)
+        super().__init__(Group(self._header, body), classes=classes)
+
+    def refresh_time(self) -> None:
+        header = message_header(self.message, app_now(self), exact=self.has_focus)
+        if header.plain != self._header.plain:
+            self._header = header
+            self.update(Group(header, self._body))
 
     def copy_source(self) -> str:
         return self.message.content
+
+
+class UserBlock(_HeadedBlock):
+    def __init__(self, message: UserMessage, *, now: datetime | None = None) -> None:
+        super().__init__(message, Text(visible(message.content)), now or utcnow(), classes="message user")
 
 
 class SharedParserMarkdown(RichMarkdown):
@@ -129,16 +187,17 @@ def assistant_renderable(content: str, interrupted: bool, note: str) -> Renderab
     return Group(body, interrupted_marker(note))
 
 
-class AssistantBlock(MessageBlock, Static):
-    def __init__(self, message: AssistantMessage, *, interrupted_note: str = "Reply interrupted.") -> None:
+class AssistantBlock(_HeadedBlock):
+    def __init__(
+        self,
+        message: AssistantMessage,
+        *,
+        interrupted_note: str = "Reply interrupted.",
+        now: datetime | None = None,
+    ) -> None:
         classes = "message assistant welcome" if message.welcome else "message assistant"
-        super().__init__(
-            assistant_renderable(message.content, message.interrupted, interrupted_note), classes=classes
-        )
-        self.message = message
-
-    def copy_source(self) -> str:
-        return self.message.content
+        body = assistant_renderable(message.content, message.interrupted, interrupted_note)
+        super().__init__(message, body, now or utcnow(), classes=classes)
 
 
 _FLAT_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"})
@@ -223,12 +282,17 @@ class LiveReply(MessageBlock):
         """How much of it is shown as finished blocks."""
         self._last_kind: str | None = None
         self._tail = _LiveTail(self)
+        self._header = Static(message_header(message, message.created_at), classes="reply-header")
         self._stream: MarkdownStream | None = None
         # A cancelled stream can leave a shielded append running while it flushes the rest.
         self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
+        yield self._header
         yield self._tail
+
+    def refresh_time(self) -> None:
+        self._header.update(message_header(self.message, app_now(self), exact=self.has_focus))
 
     @property
     def source(self) -> str:
@@ -425,6 +489,8 @@ class ErrorBlock(Vertical):
 
 
 class SessionDivider(Static):
+    """``── idle 3 h 12 min — new session ──`` between two sessions of a conversation."""
+
     def __init__(self, text: str) -> None:
         super().__init__(Text(f"── {text} ──", justify="center"), classes="divider")
 
