@@ -135,7 +135,7 @@ async def test_the_palette_offers_the_registry_actions_and_runs_them(make_app) -
         assert "Toggle inspector" in titles and "Compose a message" in titles
         helps = {c.title: c.help for c in palette_commands({Where.APP: app, Where.CHAT: main})}
         assert helps["Compose a message"] == "Go back to the message box (ctrl+g)"
-        assert helps["Export as Markdown"].endswith("exports folder")  # no key: no "(…)"
+        assert helps["Undo delete"].endswith("deleted conversation")  # no key: no "(…)"
         inspector = main.query_one("#inspector")
         assert inspector.display
         await pilot.press("ctrl+p")

@@ -36,6 +36,7 @@ class Where(StrEnum):
     STATS = "statistics"
     CONFIRM = "confirm dialog"
     RENAME = "rename dialog"
+    EXPORT = "export dialog"
 
 
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
@@ -90,17 +91,25 @@ ACTIONS: tuple[Action, ...] = (
       palette="Toggle tool calls"),
     A("toggle_inspector", ("f2",), "Show or hide the function-call inspector", W.CHAT, footer="Inspector",
       palette="Toggle inspector"),
+    A("toggle_sidebar", ("f6",), "Show or hide the conversation list", W.CHAT,
+      palette="Toggle conversation list", priority=True),  # priority: the composer's TextArea binds f6/f7
+    A("focus_mode", ("f7",), "Focus mode: only the chat (again: the panes come back)", W.CHAT,
+      palette="Focus mode", priority=True),
     A("edit_context", ("f4",), "Edit the user context of the conversation", W.CHAT, footer="Context",
       palette="Edit context"),
     A("copy_last_reply", ("ctrl+b",), "Copy the last reply", W.CHAT, palette="Copy last reply"),
-    A("export", (), "Write this conversation as Markdown to the exports folder", W.CHAT,
+    A("export", ("ctrl+s",), "Export this conversation as Markdown, to a file you choose", W.CHAT,
       palette="Export as Markdown"),
     A("undo_delete", (), "Restore the latest deleted conversation", W.CHAT, palette="Undo delete"),
     # -- the message box -------------------------------------------------------------------------------
     A("send", ("enter",), "Send the message", W.COMPOSER, bound=False),
     A("newline", ("shift+enter", "ctrl+j"), "New line in the message (ui.newline_keys)", W.COMPOSER,
       bound=False),
-    A("recall", ("up",), "Recall the last message (empty message box)", W.COMPOSER, bound=False),
+    A("recall", ("up", "down"), "Walk through earlier messages (empty message box); down past the newest "
+      "brings back what you were typing", W.COMPOSER, bound=False),
+    A("scroll_page", ("pageup", "pagedown"), "Scroll the chat by a page", W.COMPOSER, bound=False),
+    A("scroll_ends", ("ctrl+home", "ctrl+end"), "Scroll the chat to the top / the newest message (home / end "
+      "too while the message box is empty)", W.COMPOSER, bound=False),
     # -- the conversation list -------------------------------------------------------------------------
     A("open", ("enter",), "Open the highlighted conversation", W.LIST, bound=False),
     A("filter", ("backspace", "ctrl+u", "escape"), "Edit / clear the filter", W.LIST, bound=False),
@@ -130,6 +139,7 @@ ACTIONS: tuple[Action, ...] = (
     A("cancel", ("escape", "n"), "No, leave it", W.CONFIRM, footer="Cancel"),
     A("confirm", ("y",), "Yes, do it", W.CONFIRM, footer="Confirm"),
     A("cancel", ("escape",), "Keep the old name", W.RENAME, footer="Cancel"),
+    A("cancel", ("escape",), "Close without exporting", W.EXPORT, footer="Close"),
 )
 # fmt: on
 del A, W

@@ -1,15 +1,19 @@
 """ConversationActions: what the user does with the open conversation besides chatting.
 
-Edit its user context, copy the last reply, export it as Markdown — each through the Workspace.
+Edit its user context, copy the last reply, export it as Markdown (to a path the user picks) — each
+through the Workspace.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_chat.engine.errors import StoreError
+from tui_chat.engine.export import export_file_name
 from tui_chat.engine.models import AssistantMessage
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
+from tui_chat.ui.screens.export_dialog import ExportDialog
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.main import MainScreen
@@ -49,14 +53,19 @@ class ConversationActions:
         screen.notify("No reply to copy yet.", severity="warning")
 
     async def export(self) -> None:
+        """Ask where (the current folder by default), write there (0600), say where it went."""
         screen = self.screen
         conversation = screen.conversation
         if conversation is None or conversation.message_count() <= 1:
             screen.notify("Nothing to export yet.", severity="warning")
             return
-        try:
-            path = await screen.workspace.export_markdown(conversation, screen.tui.data_dir / "exports")
-        except StoreError as error:
-            screen.notify(str(error), severity="error", markup=False, timeout=10)
-            return
-        screen.notify(f"Exported to {path}", markup=False)
+
+        async def write(path: Path) -> Path:
+            return await screen.workspace.export_to(conversation, path)
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                screen.notify(f"Exported to {path}", title="Exported", markup=False, timeout=8)
+
+        default = Path.cwd() / export_file_name(conversation)
+        screen.app.push_screen(ExportDialog(default, write), done)

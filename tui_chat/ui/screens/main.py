@@ -26,6 +26,7 @@ from tui_chat.engine.workspace import Change, Workspace
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.controllers.conversation_actions import ConversationActions
 from tui_chat.ui.controllers.list_actions import ListActions
+from tui_chat.ui.controllers.panes import Panes
 from tui_chat.ui.controllers.turn_view import TurnView
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
@@ -56,6 +57,7 @@ class MainScreen(Screen[None]):
         self.turn_view = TurnView(self)
         self.list_actions = ListActions(self)
         self.conversation_actions = ConversationActions(self)
+        self.panes = Panes(self)
         self._unsubscribe = lambda: None
 
     @property
@@ -195,13 +197,8 @@ class MainScreen(Screen[None]):
         await self.chat.show_conversation(shown)
         for panel in self.inspectors():
             panel.show_conversation(shown)
-        last_user = ""
-        if conversation is not None:
-            for message in reversed(conversation.messages()):
-                if isinstance(message, UserMessage):
-                    last_user = message.content
-                    break
-        self.composer.last_message = last_user
+        messages = conversation.messages() if conversation is not None else []
+        self.composer.set_history(m.content for m in messages if isinstance(m, UserMessage))
         self.workspace.viewing(conversation.id if conversation is not None else None)
         self.banner.reach_failed(None)  # what it said was about another conversation's request
         self.set_status()
@@ -267,7 +264,7 @@ class MainScreen(Screen[None]):
         if self.conversation is not None and self.workspace.turn(self.conversation.id) is not None:
             self.notify("A reply is still coming: press Esc to stop it first.", severity="warning")
             return
-        self.composer.last_message = event.text
+        self.composer.remember(event.text)
         self.composer.clear()
         if self.opening:
             # Sent now, the turn would run on the conversation being replaced and vanish from view.
@@ -348,6 +345,21 @@ class MainScreen(Screen[None]):
     def _cancel_requested(self) -> None:
         self.action_cancel_reply()
 
+    @on(Composer.ScrollRequested)
+    def _scroll_requested(self, event: Composer.ScrollRequested) -> None:
+        chat = self.chat
+        if event.where in ("page_up", "home"):
+            chat.release_anchor()  # as a scroll by hand: new text must not pull the view back down
+        if event.where == "page_up":
+            chat.scroll_page_up(animate=False)
+        elif event.where == "page_down":
+            chat.scroll_page_down(animate=False)
+        elif event.where == "home":
+            chat.scroll_home(animate=False)
+        else:
+            chat.scroll_end(animate=False)
+            chat.anchor()
+
     # -- the banner and the status line ------------------------------------------------------------
 
     def config_changed(self) -> None:
@@ -367,9 +379,15 @@ class MainScreen(Screen[None]):
     def action_toggle_inspector(self) -> None:
         """A side panel when the terminal is wide enough, otherwise an overlay screen."""
         if not self.has_class("-narrow"):
-            self.toggle_class("-no-inspector")
+            self.panes.toggle_inspector()
             return
         self.app.push_screen(InspectorScreen(self.conversation, self.inspector.selected_call_id))
+
+    def action_toggle_sidebar(self) -> None:
+        self.panes.toggle_sidebar()
+
+    def action_focus_mode(self) -> None:
+        self.panes.toggle_focus_mode()
 
     @on(ToolCallBlock.Selected)
     def _tool_selected(self, event: ToolCallBlock.Selected) -> None:

@@ -80,11 +80,15 @@ class ChatTexts:
 
 
 def session_gap(sessions: list[Session], index: int) -> float | None:
-    """Seconds between the last message before session ``index`` and the session's start."""
-    earlier = [m for s in sessions[:index] for m in s.messages]
-    if not earlier or index == 0:
+    """Seconds between the last message before session ``index`` and the session's start.
+
+    A message stamped after that start (another writer's clock, a clock change) does not count.
+    """
+    if index <= 0 or index >= len(sessions):
         return None
-    return (sessions[index].started_at - earlier[-1].created_at).total_seconds()
+    start = sessions[index].started_at
+    earlier = [m.created_at for s in sessions[:index] for m in s.messages if m.created_at <= start]
+    return (start - max(earlier)).total_seconds() if earlier else None
 
 
 def history_cut(messages: list[Message]) -> tuple[str, int] | None:

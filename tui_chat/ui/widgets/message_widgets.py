@@ -94,13 +94,19 @@ class MessageBlock(Widget, can_focus=True):
     def copy_source(self) -> str:
         raise NotImplementedError
 
+    _exact = False
+    """The header shows the exact time (while the message has focus)."""
+
     def refresh_time(self) -> None:
         """Show the header again: relative times move on, a focused message shows the exact time."""
 
     def on_focus(self) -> None:
+        # Our handler runs before Widget's own: ``has_focus`` is not set yet.
+        self._exact = True
         self.refresh_time()
 
     def on_blur(self) -> None:
+        self._exact = False
         self.refresh_time()
 
     def action_copy_message(self) -> None:
@@ -130,7 +136,7 @@ class _HeadedBlock(MessageBlock, Static):
         super().__init__(Group(self._header, body), classes=classes)
 
     def refresh_time(self) -> None:
-        header = message_header(self.message, app_now(self), exact=self.has_focus)
+        header = message_header(self.message, app_now(self), exact=self._exact)
         if header.plain != self._header.plain:
             self._header = header
             self.update(Group(header, self._body))
@@ -292,7 +298,7 @@ class LiveReply(MessageBlock):
         yield self._tail
 
     def refresh_time(self) -> None:
-        self._header.update(message_header(self.message, app_now(self), exact=self.has_focus))
+        self._header.update(message_header(self.message, app_now(self), exact=self._exact))
 
     @property
     def source(self) -> str:
@@ -489,10 +495,15 @@ class ErrorBlock(Vertical):
 
 
 class SessionDivider(Static):
-    """``── idle 3 h 12 min — new session ──`` between two sessions of a conversation."""
+    """``── idle 3 h 12 min — new session ──`` between two sessions, what it means on a dim line below."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(Text(f"── {text} ──", justify="center"), classes="divider")
+        head, _, rest = text.rpartition(" — ") if text.count(" — ") > 1 else (text, "", "")
+        line = Text(f"── {head} ──")  # centred by app.tcss
+        if rest:
+            line.append(f"\n{rest}", style="dim")
+        super().__init__(line, classes="divider")
+        self.text = text
 
 
 class Notice(Static):
