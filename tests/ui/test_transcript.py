@@ -289,3 +289,23 @@ def test_main_screen_with_labels_and_times_at_140x45(snap_compare, make_app, dat
         await pilot.pause(0.3)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_long_code_line_wraps_while_streamed_and_once_finished() -> None:
+    from tests.ui.test_message_widgets import ChatHost, lines_of, stream
+    from tui_chat.ui.widgets.message_widgets import LiveReply
+
+    line = "values = [" + ", ".join(f"item_{n}" for n in range(30)) + "]"
+    reply = LiveReply(AssistantMessage(content="", model=MODEL))
+    app = ChatHost(reply)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await stream(reply, f"Code:\n\n```python\n{line}\n")  # the fence is still open
+
+        def shown() -> str:
+            return "".join(row.strip(" █▌") for row in lines_of(app, reply))
+
+        await wait_for(pilot, lambda: "item_29]" in shown())
+        assert "".join(line.split()) in "".join(shown().split())  # all of it, not cut at the edge
+        await reply.finish()
+        await wait_for(pilot, lambda: not reply.query(".reply-block Markdown") and "item_29]" in shown())
+        assert "".join(line.split()) in "".join(shown().split())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -138,8 +139,9 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="list")
     async def load_list(self) -> None:
         summaries = await self.workspace.list()
-        self.sidebar.set_summaries(summaries)
-        self._refresh_marks()
+        with contextlib.suppress(NoMatches):  # the app closed while the list was read (a quick quit)
+            self.sidebar.set_summaries(summaries)
+            self._refresh_marks()
 
     def _workspace_changed(self, change: Change) -> None:
         """The engine's news: the list follows it (the UI never rebuilds a summary itself)."""
