@@ -283,7 +283,8 @@ async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figur
         assert "I will not call anything." in reply and "no function calls" in reply
         request = json.loads(panel.section_json("request"))
         assert request["messages"][-1] == {"role": "user", "content": "why no tool?"}
-        assert [tool["function"]["name"] for tool in request["tools"]] == ["add", "convert", "slow", "explode"]
+        names = [tool["function"]["name"] for tool in request["tools"]]
+        assert names == ["add", "convert", "slow", "explode"]
         assert request["params"]["model"] == "openai/scripted"
         # what was sent is what the server received
         assert scripted_server.requests[0].body["messages"] == request["messages"]
