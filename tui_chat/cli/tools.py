@@ -15,6 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser("tools", help="registered tools, their schemas and load errors")
     tools.add_argument("--json", action="store_true")
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
+    from tui_chat.cli.replay import register_tools_run  # the workbench's `tools run NAME --args JSON`
+
+    register_tools_run(tools.add_subparsers(dest="tools_command", metavar="SUBCOMMAND"))
 
 
 def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
