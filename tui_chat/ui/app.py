@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -25,6 +25,7 @@ from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
+from tui_chat.ui.widgets.inspector import InspectorPanel
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
@@ -216,6 +217,12 @@ class TuiChatApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.config_changed()
         self.notify("Settings saved.", timeout=3)
+
+    @on(InspectorPanel.RerunRequested)
+    def _rerun_requested(self, event: InspectorPanel.RerunRequested) -> None:
+        from tui_chat.ui.screens.rerun import open_rerun
+
+        open_rerun(self, event.conversation, event.recorded)
 
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.services.store))

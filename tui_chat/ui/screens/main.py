@@ -254,12 +254,24 @@ class MainScreen(Screen[None]):
             with contextlib.suppress(Exception):
                 await worker.wait()
 
+    async def continue_fork(self, conversation: Conversation) -> None:
+        """Show a fork (engine.fork, saved already) and let the model answer from its last tool result."""
+        await self._end_turn()
+        self.conversation = conversation
+        await self._show(conversation)
+        self.sidebar.upsert(ConversationSummary.of(conversation))
+        self.sidebar.highlight(conversation.id)
+        self._turn = self.run_turn(conversation, None, resume=True)
+
     @work(exclusive=True, group="turn")
-    async def run_turn(self, conversation: Conversation, text: str | None) -> None:
-        """Drive one turn (``text`` None = retry the last message) and show its events as they come."""
+    async def run_turn(self, conversation: Conversation, text: str | None, *, resume: bool = False) -> None:
+        """Drive one turn (``text`` None = retry the last message, or ``resume`` the history as it is)."""
         chat = self.chat
         service = self.tui.services.chat
-        stream = service.send(conversation, text) if text is not None else service.retry(conversation)
+        if text is not None:
+            stream = service.send(conversation, text)
+        else:
+            stream = service.resume(conversation) if resume else service.retry(conversation)
         reply: LiveReply | None = None
         self._set_status("waiting for the model…")
         try:

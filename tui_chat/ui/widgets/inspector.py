@@ -105,6 +105,7 @@ class InspectorPanel(Widget):
         Binding("a", "copy_section('arguments')", "Copy arguments", show=False),
         Binding("r", "copy_section('result')", "Copy result", show=False),
         Binding("m", "copy_section('request')", "Copy request", show=False),
+        Binding("e", "rerun", "Re-run call"),
     ]
 
     @dataclass
@@ -112,6 +113,13 @@ class InspectorPanel(Widget):
         """The user moved the selection to another call."""
 
         tool_call_id: str
+
+    @dataclass
+    class RerunRequested(Message):
+        """``e`` on a finished call: the app opens the re-run screen for it."""
+
+        conversation: Conversation
+        recorded: ToolMessage
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -378,6 +386,16 @@ class InspectorPanel(Widget):
         )
         what = whole if key == "all" else dict(_SECTIONS)[key].split(" (")[0].lower()
         self.notify(f"Copied {what} as JSON ({len(text):,} characters).", markup=False)
+
+    def action_rerun(self) -> None:
+        record = self.selected_call
+        if record is None or self._conversation is None:
+            self.notify("Select a function call to re-run (a round has nothing to run).", severity="warning")
+            return
+        if record.result is None:
+            self.notify("This call has no recorded result yet.", severity="warning")
+            return
+        self.post_message(self.RerunRequested(self._conversation, record.result))
 
 
 class InspectorScreen(ModalScreen[None]):

@@ -1,0 +1,131 @@
+"""The tool workbench on the real path: a scripted model over HTTP makes real calls to a tool module
+written into tmp_path and loaded through the config; re-run, continue in a fork, run by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scripted_server import text, tool_calls
+from textual.widgets import Static, TextArea
+from workbench_fixtures import workbench_app, write_tools
+
+from tests.ui.conftest import wait_for
+from tui_chat.engine.models import AssistantMessage, ToolMessage
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.screens.rerun import RerunScreen
+from tui_chat.ui.widgets.composer import Composer
+from tui_chat.ui.widgets.inspector import InspectorPanel
+
+SIZE = (140, 45)
+
+
+def shown(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def converse(pilot, message: str) -> MainScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    composer = pilot.app.query_one(Composer)
+    composer.focus()
+    composer.load_text(message)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen._turn is not None and not screen.turn_running)
+    return screen
+
+
+async def open_rerun(pilot, call_id: str) -> RerunScreen:
+    panel = pilot.app.query_one("#inspector", InspectorPanel)
+    panel.query_one("#inspector-calls").focus()
+    panel.select_call(call_id)
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RerunScreen))
+    return pilot.app.screen  # type: ignore[return-value]
+
+
+async def test_re_run_with_edited_arguments_shows_the_diff_and_leaves_the_conversation_unchanged(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    scripted_server.script(tool_calls([("add", '{"a": 1, "b": 2}')]), text("It is 3."))
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await converse(pilot, "add 1 and 2")
+        conversation = main.conversation
+        assert conversation is not None
+        path = ConversationStore(data_dir).path_of(conversation.id)
+        before = path.read_bytes()
+        screen = await open_rerun(pilot, "call_001")
+        editor = screen.query_one("#rerun-args", TextArea)
+        assert json.loads(editor.text) == {"a": 1, "b": 2}
+        assert "✓ matches the tool's schema" in shown(screen.query_one("#rerun-check", Static))
+        editor.load_text('{"a": "ten"')
+        await wait_for(pilot, lambda: "not valid JSON" in shown(screen.query_one("#rerun-check", Static)))
+        assert "line 1, column 12" in shown(screen.query_one("#rerun-check", Static))
+        editor.load_text('{"a": "ten"}')
+        await wait_for(pilot, lambda: "is not of type 'integer'" in shown(screen.query_one("#rerun-check", Static)))
+        assert "a: 'ten'" in shown(screen.query_one("#rerun-check", Static))
+        editor.load_text('{"a": 10, "b": 2}')
+        await wait_for(pilot, lambda: "✓" in shown(screen.query_one("#rerun-check", Static)))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.comparison is not None)
+        assert screen.comparison is not None and not screen.comparison.same
+        now = shown(screen.query_one("#rerun-now", Static))
+        assert now.startswith("✓ ok") and '"data": 12' in now
+        assert '"data": 3' in shown(screen.query_one("#rerun-recorded", Static))
+        diff = shown(screen.query_one("#rerun-diff", Static))
+        assert '-  "data": 3,' in diff and '+  "data": 12,' in diff
+        editor.load_text('{"a": 1, "b": 2}')  # the recorded arguments again: the same result
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.comparison is not None and screen.comparison.same)
+        assert "Same result as recorded." in shown(screen.query_one("#rerun-diff", Static))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert main.conversation is conversation and len(conversation.messages()) == 5
+    assert path.read_bytes() == before
+    assert len(ConversationStore(data_dir).list_conversations()) == 1
+
+
+async def test_continue_forks_at_the_call_and_the_model_answers_from_the_new_result(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    scripted_server.script(
+        tool_calls([("add", '{"a": 1, "b": 2}'), ("convert", '{"value": 212}')]),
+        text("It is 3, and 100 °C."),
+        text("Then it is 12."),
+    )
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await converse(pilot, "add 1 and 2")
+        original = main.conversation
+        assert original is not None
+        store = ConversationStore(data_dir)
+        before = store.path_of(original.id).read_bytes()
+        screen = await open_rerun(pilot, "call_001")
+        await pilot.press("ctrl+g")  # not run yet: says so, stays
+        assert isinstance(app.screen, RerunScreen)
+        screen.query_one("#rerun-args", TextArea).load_text('{"a": 10}')
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.comparison is not None)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: main.conversation is not original and main.conversation is not None)
+        await wait_for(pilot, lambda: not main.turn_running and len(scripted_server.requests) == 3)
+        fork = main.conversation
+        assert fork is not None
+        await wait_for(pilot, lambda: isinstance(fork.messages()[-1], AssistantMessage) and not main.turn_running)
+    assert store.path_of(original.id).read_bytes() == before
+    saved = store.load(fork.id)
+    assert saved.forked_from == {"conversation_id": original.id, "message_id": original.messages()[3].id}
+    roles = [message.role for message in saved.messages()]
+    assert roles == ["assistant", "user", "assistant", "tool", "tool", "assistant"]  # welcome first
+    assert saved.messages()[-1].content == "Then it is 12."
+    asked = saved.messages()[2]
+    assert isinstance(asked, AssistantMessage) and asked.tool_calls[0].arguments == '{"a": 10}'
+    answered = saved.messages()[3]
+    assert isinstance(answered, ToolMessage) and answered.result == {"success": True, "data": 12}
+    sent = scripted_server.requests[2].body["messages"]
+    assert sent[-2]["content"] == '{"success":true,"data":12}' and sent[-2]["tool_call_id"] == "call_001"
+    assert sent[-1]["role"] == "tool" and "100" in sent[-1]["content"]  # the round's other result is kept
+    assert sent[-3]["tool_calls"][0]["function"]["arguments"] == '{"a": 10}'
+    assert len(store.list_conversations()) == 2
