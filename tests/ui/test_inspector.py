@@ -299,9 +299,7 @@ async def test_up_and_down_move_the_details_with_the_highlight_and_statuses_name
     from scripted_server import text, tool_calls
     from workbench_fixtures import workbench_app, write_tools
 
-    scripted_server.script(
-        tool_calls([("add", '{"a": 1}'), ("nope", "{}"), ("slow", "{}")]), text("Done.")
-    )
+    scripted_server.script(tool_calls([("add", '{"a": 1}'), ("nope", "{}"), ("slow", "{}")]), text("Done."))
     app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
     async with app.run_test(size=(140, 45)) as pilot:
         await _converse(pilot, "go")
