@@ -42,10 +42,10 @@ async def test_lists_every_call_in_order_with_status_duration_and_round() -> Non
         assert panel.row_ids == ["round:m-asst1", "call-ok", "call-bad", "round:m-asst2", "call-raw"]
         listed = rows(panel)
         assert listed[0].startswith("◆ round 1 tool_calls") and "842 ms" in listed[0]
-        assert "120 → 30 tokens" in listed[0]
+        assert "120→30 tok" in listed[0]
         assert listed[1].startswith("✓") and "buscar_informacion" in listed[1] and "120 ms" in listed[1]
         assert listed[2].startswith("✗") and "enviar_notificacion" in listed[2]
-        assert listed[2].endswith("invalid arguments")
+        assert listed[2].endswith("invalid args")
         assert listed[3].startswith("◆ round 2")
         assert "Function calls · 3 · 2 failed" in text_of(panel.query_one("#inspector-title", Static))
 
@@ -275,7 +275,7 @@ async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figur
         panel = app.query_one("#inspector", InspectorPanel)
         (round_id,) = panel.row_ids
         assert panel.selected_row == round_id and panel.call_ids == []
-        assert "text only" in rows(panel)[0] and "stop" in rows(panel)[0]
+        assert rows(panel)[0].startswith("◆ round 1 stop") and "321→7 tok" in rows(panel)[0]
         heading = text_of(panel.query_one("#inspector-summary", Static))
         assert "Round 1" in heading and "finish stop" in heading and "321 → 7 tokens" in heading
         assert "first token" in heading and "1 attempt" in heading

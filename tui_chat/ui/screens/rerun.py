@@ -117,9 +117,9 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
             with VerticalScroll(id="rerun-diff-box"):
                 yield Static(diff_body(None), id="rerun-diff")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Run", variant="primary", id="run")
-                yield Button("Continue from here", id="continue", disabled=True)
-                yield Button("Close", id="close")
+                yield Button("Run", variant="primary", id="run", compact=True)
+                yield Button("Continue from here", id="continue", disabled=True, compact=True)
+                yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
         self._check()

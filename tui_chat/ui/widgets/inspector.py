@@ -74,7 +74,9 @@ class InspectorSection(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="section-header"):
             yield Static(Content(self.title), classes="section-title")
-            yield Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+            copy = Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+            copy.can_focus = False  # clicked, or its key (c, a, r, m): Tab goes list → details
+            yield copy
         yield Static(id=f"body-{self.key}", classes="section-body")
 
     def show(self, body: Content) -> None:

@@ -42,15 +42,32 @@ def json_content(value: Any) -> Content:
     return highlight(text, language="json")
 
 
+ROW_WORDS = {
+    "invalid_arguments": "invalid args",
+    "unknown_tool": "unknown tool",
+    "timeout": "timed out",
+    "exception": "exception",
+    "crashed": "host crashed",
+    "cancelled": "cancelled",
+    "failed": "failed",
+}
+"""How a failure is said in the list, where there are 12 columns for it (the details say it in full)."""
+
+
 def call_row(number: int, record: CallRecord) -> Content:
-    duration = format_duration(record.result.duration_ms) if record.result else record.status_word
+    """``  ✓   1 add          21 ms``: indented under its round; a failure says its kind, not a time."""
+    if record.status == "error":
+        kind = record.error_kind or "failed"
+        right = (f" {ROW_WORDS.get(kind, kind)[:12]:>12}", STATUS_STYLE["error"])
+    else:
+        duration = format_duration(record.result.duration_ms) if record.result else record.status_word
+        right = (f" {duration:>12}", "$text-muted")
     return Content.assemble(
         ("  ", ""),
         (f"{STATUS_ICON[record.status]} ", STATUS_STYLE[record.status]),
         (f"{number:>3} ", "$text-muted"),
         (visible(record.call.name).ljust(NAME_WIDTH), "bold"),
-        (f" {duration:>8}", "$text-muted"),
-        (f"  {record.status_word}" if record.status == "error" else "", STATUS_STYLE["error"]),
+        right,
     )
 
 
@@ -61,7 +78,7 @@ def tokens_text(prompt: int | None, completion: int | None) -> str:
 
 
 def round_row(entry: RoundEntry) -> Content:
-    """``◆ r1 tool_calls  842 ms  120 → 30 tokens``: one model request."""
+    """``◆ round 1 tool_calls   842 ms 120→30 tok``: one model request, with or without calls."""
     assistant = entry.assistant
     request = assistant.request
     usage = assistant.usage
@@ -74,15 +91,15 @@ def round_row(entry: RoundEntry) -> Content:
     else:
         finish = assistant.finish_reason or "–"
     duration = format_duration(request.duration_ms if request else None)
-    tokens = tokens_text(usage.prompt_tokens, usage.completion_tokens) if usage else ""
-    text_only = not assistant.tool_calls and not assistant.partial
+    tokens = f" {usage.prompt_tokens}→{usage.completion_tokens} tok" if usage else ""
+    number = assistant.round if assistant.round is not None else "?"
+    finish_style = "$text-muted" if entry.status == "ok" else STATUS_STYLE[entry.status]
     return Content.assemble(
         ("◆ ", STATUS_STYLE[entry.status]),
-        (f"round {assistant.round if assistant.round is not None else '?'} ", "bold"),
-        (visible(finish).ljust(11), STATUS_STYLE[entry.status] if entry.status != "ok" else "$text-muted"),
-        (f" {duration:>8}", "$text-muted"),
-        (f"  {tokens}", "$text-muted"),
-        ("  text only" if text_only else "", "italic"),
+        (f"round {number} ", "bold"),
+        (visible(finish)[:12].ljust(12), finish_style),
+        (f"{duration:>8}", "$text-muted"),
+        (tokens, "$text-muted"),
     )
 
 
