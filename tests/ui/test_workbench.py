@@ -130,3 +130,85 @@ async def test_continue_forks_at_the_call_and_the_model_answers_from_the_new_res
     assert sent[-1]["role"] == "tool" and "100" in sent[-1]["content"]  # the round's other result is kept
     assert sent[-3]["tool_calls"][0]["function"]["arguments"] == '{"a": 10}'
     assert len(store.list_conversations()) == 2
+
+
+async def test_tools_panel_runs_a_tool_from_its_form_or_raw_json_and_keeps_a_history(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    from textual.widgets import Checkbox, Input, OptionList, Select
+
+    from tui_chat.engine.tool_runs import RunHistory
+    from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
+
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolsPanelScreen))
+        panel = app.screen
+        assert isinstance(panel, ToolsPanelScreen)
+        await wait_for(pilot, lambda: panel.tool is not None and panel.form is not None)
+        tools = panel.query_one("#tools-list", OptionList)
+        assert [option.id for option in tools.options] == ["add", "convert", "slow", "explode"]
+        check = panel.query_one("#tool-check", Static)
+        assert "'a' is a required property" in shown(check)  # add's a is required, b has its default
+        assert panel.query_one("#field-1", Input).value == "2"
+        await pilot.press("down")  # convert: a number, an enum with its default, a boolean
+        await wait_for(pilot, lambda: panel.tool is not None and panel.tool.name == "convert")
+        await wait_for(pilot, lambda: len(panel.query("#tools-form #field-2")) == 1)
+        assert panel.query_one("#field-1", Select).value == "c"
+        assert isinstance(panel.query_one("#field-2", Checkbox), Checkbox)
+        await pilot.press("enter")  # on to the first field
+        assert app.focused is panel.query_one("#field-0", Input)
+        await pilot.press(*"abc")
+        await wait_for(pilot, lambda: "value: not a number" in shown(check))
+        panel.query_one("#field-0", Input).value = "212"
+        panel.query_one("#field-1", Select).value = "f"  # 212 °F… as °F: 413.6
+        panel.query_one("#field-2", Checkbox).value = True
+        await wait_for(pilot, lambda: "✓ matches" in shown(check))
+        assert json.loads(panel.arguments()[0]) == {"value": 212, "unit": "f", "exact": True}
+        await pilot.press("ctrl+r")
+        result = panel.query_one("#tools-result", Static)
+        await wait_for(pilot, lambda: panel.last_run is not None)
+        assert shown(result).startswith("✓ ok") and '"value": 413.6' in shown(result)
+        # raw JSON: the form's arguments carried over; a tool that raises shows its own traceback
+        await pilot.press("ctrl+t")
+        raw = panel.query_one("#tools-raw", TextArea)
+        assert json.loads(raw.text) == {"value": 212, "unit": "f", "exact": True}
+        panel.query_one("#tools-list", OptionList).highlighted = 3
+        await wait_for(pilot, lambda: panel.tool is not None and panel.tool.name == "explode")
+        raw.load_text('{"reason": "[b]boom[/b]"}')
+        await wait_for(pilot, lambda: "✓ matches" in shown(check))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: panel.last_run is not None and panel.last_run.name == "explode")
+        text = shown(result)
+        assert "✗ raised an exception" in text and "ValueError: [b]boom[/b]" in text
+        assert "raise ValueError(reason)" in text  # the tool's own traceback, literally
+        history = panel.query_one("#tools-history", OptionList)
+        assert history.option_count == 2
+        # choosing a past run shows it again with its tool and arguments
+        history.focus()
+        history.highlighted = 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: panel.tool is not None and panel.tool.name == "convert")
+        assert '"value": 413.6' in shown(result)
+        assert json.loads(raw.text) == {"value": 212, "unit": "f", "exact": True}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+    runs = RunHistory.in_data_dir(data_dir)
+    assert [run.name for run in runs.load()] == ["explode", "convert"]
+    assert (runs.path.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_run_history_skips_unreadable_lines_and_keeps_the_latest(tmp_path: Path) -> None:
+    from tui_chat.engine.tool_runs import RunHistory
+
+    history = RunHistory(tmp_path / "runs.jsonl")
+    for number in range(5):
+        history.append(ToolMessage(f"run-{number}", "add", "{}", {"success": True, "data": number}, "", 1.0))
+    with history.path.open("a") as handle:
+        handle.write('{"torn": \n')
+    history.append(ToolMessage("run-x", "add", "{}", {"success": True, "data": "\ud83d"}, "", 1.0))
+    runs = history.load(limit=4)
+    assert [run.tool_call_id for run in runs] == ["run-x", "run-4", "run-3"] and history.skipped == 1
+    assert runs[0].result["data"] == "\ud83d"  # a lone surrogate survives the file

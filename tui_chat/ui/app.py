@@ -54,6 +54,9 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("f2", "Show or hide the inspector"),
     ("f3", "Settings (model, API key, temperature, idle reset…)"),
     ("f4", "Edit the user context of the conversation"),
+    ("f5", "Tools panel: run any tool by hand"),
+    ("e (inspector)", "Re-run the selected call with edited arguments"),
+    ("t (inspector)", "Copy the selected call as a pytest test"),
     ("f9", "Statistics"),
     ("ctrl+p", "Command palette (every action, themes)"),
     ("ctrl+q", "Quit"),
@@ -91,6 +94,7 @@ class TuiChatApp(App[None]):
         Binding("f1", "help", "Help"),
         Binding("f3", "settings", "Settings"),
         Binding("f9", "stats", "Stats", show=False),
+        Binding("f5", "tools_panel", "Tools"),
     ]
 
     def __init__(
@@ -224,6 +228,11 @@ class TuiChatApp(App[None]):
 
         open_rerun(self, event.conversation, event.recorded)
 
+    def action_tools_panel(self) -> None:
+        from tui_chat.ui.screens.tools_panel import open_tools_panel
+
+        open_tools_panel(self)
+
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.services.store))
 
@@ -234,6 +243,9 @@ class TuiChatApp(App[None]):
             "Settings", "Model, API key, temperature, idle reset, language", self.action_settings
         )
         yield SystemCommand("Statistics", "Conversations, messages, tool calls, tokens", self.action_stats)
+        yield SystemCommand(
+            "Tools panel", "Run any tool by hand: a form from its schema, or JSON", self.action_tools_panel
+        )
         if isinstance(screen, MainScreen):
             commands = [
                 ("New conversation", "Start a new conversation", screen.action_new_conversation),
