@@ -212,3 +212,102 @@ def test_the_run_history_skips_unreadable_lines_and_keeps_the_latest(tmp_path: P
     runs = history.load(limit=4)
     assert [run.tool_call_id for run in runs] == ["run-x", "run-4", "run-3"] and history.skipped == 1
     assert runs[0].result["data"] == "\ud83d"  # a lone surrogate survives the file
+
+
+# -- snapshots: the tools panel and a re-run diff (fixed times, so the pictures are stable) -----------
+
+
+def _registry_with_tools(folder: Path):
+    from tui_chat.engine.tools.loader import load_tool_modules
+    from tui_chat.engine.tools.registry import ToolRegistry
+
+    registry = ToolRegistry()
+    load_tool_modules(registry, [str(write_tools(folder))])
+    assert not registry.load_errors
+    return registry
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause(0.2)
+
+
+def test_snapshot_of_the_tools_panel_with_a_past_run(snap_compare, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from panel_fixtures import ScreenApp
+
+    from tui_chat.engine.tool_runs import RunHistory
+    from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
+
+    history = RunHistory(tmp_path / "runs.jsonl")
+    at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    history.append(
+        ToolMessage(
+            "run-1",
+            "convert",
+            '{"value": 212, "unit": "c"}',
+            {"success": True, "data": {"unit": "c", "value": 100.0}},
+            "",
+            3.0,
+            created_at=at,
+        )
+    )
+    history.append(
+        ToolMessage(
+            "run-2",
+            "explode",
+            '{"reason": "[b]no[/b]"}',
+            {"success": False, "error": "ValueError: [b]no[/b]"},
+            "",
+            1.0,
+            created_at=at,
+            error="ValueError: [b]no[/b]",
+            traceback=(
+                'Traceback (most recent call last):\n  File "my_tools.py", line 47, in explode\n'
+                "ValueError: [b]no[/b]"
+            ),
+        )
+    )
+    screen = ToolsPanelScreen(_registry_with_tools(tmp_path), history, user_id="local")
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: screen.form is not None and screen.tool is not None)
+        await pilot.press("down")
+        await wait_for(pilot, lambda: screen.tool is not None and screen.tool.name == "convert")
+        await wait_for(pilot, lambda: len(screen.query("#tools-form #field-2")) == 1)
+        history_list = screen.query_one("#tools-history")
+        history_list.focus()
+        await pilot.press("down", "enter")  # the explode run: its error and traceback, shown again
+        await wait_for(pilot, lambda: screen.tool is not None and screen.tool.name == "explode")
+        await _settle(pilot)
+
+    assert snap_compare(ScreenApp(screen), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_snapshot_of_a_re_run_showing_the_diff(snap_compare, tmp_path: Path) -> None:
+    from panel_fixtures import ScreenApp, sample_conversation
+
+    from tui_chat.engine.replay import CallComparison
+
+    conversation = sample_conversation()
+    recorded = ToolMessage(
+        "call-add", "add", '{"a": 1, "b": 2}', {"success": True, "data": 3}, "{}", 2.0, round=1, turn_id="t-1"
+    )
+    conversation.sessions[0].messages.append(recorded)
+    screen = RerunScreen(conversation, recorded, _registry_with_tools(tmp_path))
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        screen.query_one("#rerun-args", TextArea).load_text('{"a": 40}')
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.comparison is not None)
+        assert screen.comparison is not None
+        now = screen.comparison.now
+        now.duration_ms = 1.0  # a fixed time for a stable picture
+        screen.show_comparison(CallComparison(recorded, now))
+        await _settle(pilot)
+
+    assert snap_compare(ScreenApp(screen), terminal_size=(110, 36), run_before=run_before)

@@ -142,12 +142,17 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
 
     @work(exclusive=True, group="rerun")
     async def _run(self, arguments: str) -> None:
-        comparison = self.comparison = await rerun(
+        comparison = await rerun(
             self.registry,
             self.conversation,
             self.recorded,
             call_arguments(self.recorded.arguments, arguments),
         )
+        self.show_comparison(comparison)
+
+    def show_comparison(self, comparison: CallComparison) -> None:
+        """Show a run beside the recorded one, with the diff; continuing forks from it."""
+        self.comparison = comparison
         self.query_one("#rerun-now", Static).update(outcome_body(comparison.now))
         self.query_one("#rerun-diff", Static).update(diff_body(comparison))
         self.query_one("#continue", Button).disabled = False

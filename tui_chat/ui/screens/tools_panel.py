@@ -168,8 +168,12 @@ class ToolsPanelScreen(TuiModal[None]):
             self.query_one("#tool-title", Static).update(Content("No tools registered."))
 
     @on(OptionList.OptionSelected, "#tools-list")
-    def _tool_chosen(self) -> None:
+    async def _tool_chosen(self, event: OptionList.OptionSelected) -> None:
         """Enter on a tool: on to its first field (or the JSON editor)."""
+        if self.tool is None or event.option.id != self.tool.name:
+            spec = next((s for s in self.specs if s.name == event.option.id), None)
+            if spec is not None:
+                await self.choose(spec)
         fields = self.query("#tools-form Input, #tools-form Select, #tools-form Checkbox")
         if self.raw_mode or not fields:
             self.query_one("#tools-raw", TextArea).focus()
