@@ -311,3 +311,55 @@ def test_snapshot_of_a_re_run_showing_the_diff(snap_compare, tmp_path: Path) -> 
         await _settle(pilot)
 
     assert snap_compare(ScreenApp(screen), terminal_size=(110, 36), run_before=run_before)
+
+
+async def test_a_recorded_call_copied_as_a_test_passes_against_the_tool_and_fails_when_it_changes(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    import subprocess
+    import sys
+
+    tools = write_tools(tmp_path)
+    scripted_server.script(
+        tool_calls(
+            [
+                ("add", '{"a": 1, "b": 2}'),
+                ("explode", '{"reason": "no [b]way[/b]"}'),
+                ("convert", '{"value": "hot"}'),
+            ]
+        ),
+        text("Done."),
+    )
+    app = workbench_app(model_settings, tools, data_dir)
+    sources: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await converse(pilot, "go")
+        panel = app.query_one("#inspector", InspectorPanel)
+        panel.query_one("#inspector-calls").focus()
+        for call_id in ("call_001", "call_002", "call_003"):
+            panel.select_call(call_id)
+            await pilot.press("t")
+            sources.append(app.clipboard)
+        assert any("Copied a pytest test" in str(n.message) for n in app._notifications)
+    add_test, explode_test, convert_test = sources
+    assert "from my_tools import add" in add_test and "assert add(**arguments) == expected" in add_test
+    assert "expected = 3" in add_test
+    assert "pytest.raises(ValueError" in explode_test
+    assert "Draft202012Validator" in convert_test
+    test_file = tmp_path / "test_recorded.py"
+    test_file.write_text("\n\n".join(sources))
+    root = str(Path(__file__).parents[2])
+
+    def pytest_run() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
+        environment = {"PYTHONPATH": f"{tmp_path}:{root}", "PATH": "/usr/bin:/bin"}
+        return subprocess.run(
+            command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+        )
+
+    done = pytest_run()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
+    tools.write_text(tools.read_text().replace("return a + b", "return a + b + 100"))
+    done = pytest_run()
+    assert done.returncode == 1 and "1 failed, 2 passed" in done.stdout

@@ -108,6 +108,7 @@ class InspectorPanel(Widget):
         Binding("r", "copy_section('result')", "Copy result", show=False),
         Binding("m", "copy_section('request')", "Copy request", show=False),
         Binding("e", "rerun", "Re-run call"),
+        Binding("t", "copy_test", "Copy as test"),
     ]
 
     @dataclass
@@ -398,6 +399,31 @@ class InspectorPanel(Widget):
             self.notify("This call has no recorded result yet.", severity="warning")
             return
         self.post_message(self.RerunRequested(self._conversation, record.result))
+
+    def test_source(self) -> str:
+        """The selected call as a pytest function (raises NotExportable / says why when it cannot be)."""
+        from tui_chat.engine.call_export import NotExportable, call_as_test
+        from tui_chat.engine.replay import context_for
+
+        record = self.selected_call
+        if record is None or record.result is None or self._conversation is None:
+            raise NotExportable("select a finished function call first")
+        services = getattr(self.app, "services", None)
+        registry = getattr(getattr(services, "chat", None), "registry", None)
+        specs = registry.specs() if registry is not None else []
+        spec = next((spec for spec in specs if spec.name == record.call.name), None)
+        return call_as_test(record.result, spec, context_for(self._conversation, record.result))
+
+    def action_copy_test(self) -> None:
+        from tui_chat.engine.call_export import NotExportable
+
+        try:
+            source = self.test_source()
+        except NotExportable as reason:
+            self.notify(f"Cannot copy as a test: {reason}.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(source)
+        self.notify(f"Copied a pytest test for this call ({source.count(chr(10))} lines).", markup=False)
 
 
 class InspectorScreen(ModalScreen[None]):
