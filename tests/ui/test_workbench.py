@@ -363,3 +363,38 @@ async def test_a_recorded_call_copied_as_a_test_passes_against_the_tool_and_fail
     tools.write_text(tools.read_text().replace("return a + b", "return a + b + 100"))
     done = pytest_run()
     assert done.returncode == 1 and "1 failed, 2 passed" in done.stdout
+
+
+async def test_continue_from_a_result_written_by_hand(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    scripted_server.script(tool_calls([("add", '{"a": 1, "b": 2}')]), text("It is 3."), text("Odd, -1."))
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await converse(pilot, "add 1 and 2")
+        original = main.conversation
+        assert original is not None
+        before = ConversationStore(data_dir).path_of(original.id).read_bytes()
+        screen = await open_rerun(pilot, "call_001")
+        await pilot.press("ctrl+o")  # nothing run: starts from the recorded result, 3
+        edit = screen.query_one("#rerun-edit", TextArea)
+        assert edit.text == "3" and app.focused is edit
+        edit.load_text("-1,")
+        check = screen.query_one("#rerun-edit-check", Static)
+        await wait_for(pilot, lambda: "not valid JSON" in shown(check))
+        await pilot.press("ctrl+g")  # refused: stays, says why
+        assert isinstance(app.screen, RerunScreen)
+        edit.load_text("-1")
+        await wait_for(pilot, lambda: "✓ valid JSON" in shown(check))
+        await pilot.press("ctrl+g")
+        await wait_for(
+            pilot, lambda: main.conversation is not original and len(scripted_server.requests) == 3
+        )
+        await wait_for(pilot, lambda: not main.turn_running)
+        fork = main.conversation
+    assert ConversationStore(data_dir).path_of(original.id).read_bytes() == before
+    saved = ConversationStore(data_dir).load(fork.id)
+    answer = saved.messages()[3]
+    assert isinstance(answer, ToolMessage) and answer.result == {"success": True, "data": -1}
+    assert scripted_server.requests[2].body["messages"][-1]["content"] == '{"success":true,"data":-1}'
+    assert saved.messages()[-1].content == "Odd, -1."

@@ -107,3 +107,26 @@ def create_fork(
     fork = fork_at(conversation, recorded, replacement, store.new_id(conversation.user_id))
     store.save(fork)
     return fork
+
+
+def edited_result(recorded: ToolMessage, arguments: str, value: object) -> ToolMessage:
+    """A result written by hand to continue from: ``value`` as the tool's return value (normalised
+    the way the registry does, so ``{"success": false, "error": …}`` is a failure)."""
+    import json
+
+    from tui_chat.engine.tools.registry import normalise_result
+
+    result = normalise_result(value)
+    failed = result.get("success") is False
+    return ToolMessage(
+        tool_call_id=recorded.tool_call_id,
+        name=recorded.name,
+        arguments=arguments,
+        result=result,
+        content=json.dumps(result, ensure_ascii=False, separators=(",", ":")),
+        duration_ms=0.0,
+        error=str(result.get("error") or "the tool reported failure") if failed else None,
+        error_kind="failed" if failed else None,
+        turn_id=recorded.turn_id,
+        round=recorded.round,
+    )

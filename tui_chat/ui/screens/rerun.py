@@ -73,6 +73,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
     BINDINGS = [
         Binding("escape", "close", "Close", priority=True),
         Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("ctrl+o", "edit_result", "Edit result", priority=True),
         Binding("ctrl+g", "continue", "Continue from here (fork)", priority=True),
     ]
 
@@ -112,8 +113,10 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
                     yield Static(Content("Recorded"), classes="run-title")
                     yield Static(outcome_body(recorded), id="rerun-recorded")
                 with VerticalScroll(classes="run-column", id="rerun-now-column"):
-                    yield Static(Content("Now"), classes="run-title")
+                    yield Static(Content("Now"), classes="run-title", id="rerun-now-title")
                     yield Static(outcome_body(None, empty="Not run yet: ctrl+r runs it."), id="rerun-now")
+                    yield TextArea.code_editor("", language="json", id="rerun-edit", soft_wrap=True)
+                    yield Static(id="rerun-edit-check")
             with VerticalScroll(id="rerun-diff-box"):
                 yield Static(diff_body(None), id="rerun-diff")
             with Horizontal(classes="modal-buttons"):
@@ -157,11 +160,63 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         self.query_one("#rerun-diff", Static).update(diff_body(comparison))
         self.query_one("#continue", Button).disabled = False
 
+    @property
+    def editing(self) -> bool:
+        return self.has_class("-editing")
+
+    def action_edit_result(self) -> None:
+        """Write the result to continue from by hand (starting from the new result, or the recorded one)."""
+        if self.editing:
+            self.remove_class("-editing")
+            self.query_one("#rerun-now-title", Static).update(Content("Now"))
+            return
+        base = self.comparison.now if self.comparison is not None else self.recorded
+        value = base.result.get("data") if set(base.result) == {"success", "data"} else base.result
+        editor = self.query_one("#rerun-edit", TextArea)
+        editor.load_text(json.dumps(value, indent=2, ensure_ascii=False))
+        self.add_class("-editing")
+        self.query_one("#rerun-now-title", Static).update(
+            Content("Result by hand (what the tool returns; ctrl+o: back to the run)")
+        )
+        self.query_one("#continue", Button).disabled = False
+        editor.focus()
+
+    @on(TextArea.Changed, "#rerun-edit")
+    def _check_edit(self) -> None:
+        text = self.query_one("#rerun-edit", TextArea).text
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            verdict = Content.styled(
+                f"✗ line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}",
+                "$tool-call-error",
+            )
+        else:
+            verdict = Content.styled("✓ valid JSON: ctrl+g continues from it", "$tool-call-ok")
+        self.query_one("#rerun-edit-check", Static).update(verdict)
+
+    def _hand_result(self) -> ToolMessage | None:
+        from tui_chat.engine.fork import edited_result
+
+        text = self.query_one("#rerun-edit", TextArea).text
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.notify(f"The result is not valid JSON: {error}", severity="warning", markup=False)
+            return None
+        return edited_result(self.recorded, call_arguments(self.recorded.arguments, self.arguments), value)
+
     @on(Button.Pressed, "#continue")
     def action_continue(self) -> None:
+        if self.editing:
+            replacement = self._hand_result()
+            if replacement is not None:
+                self.dismiss(ContinueFrom(self.conversation, self.recorded, replacement))
+            return
         if self.comparison is None:
             self.notify(
-                "Run the call first (ctrl+r): the fork continues from the new result.", severity="warning"
+                "Run it first (ctrl+r) or write the result by hand (ctrl+o): the fork continues from it.",
+                severity="warning",
             )
             return
         self.dismiss(ContinueFrom(self.conversation, self.recorded, self.comparison.now))
