@@ -279,6 +279,7 @@ async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figur
         heading = text_of(panel.query_one("#inspector-summary", Static))
         assert "Round 1" in heading and "finish stop" in heading and "321 → 7 tokens" in heading
         assert "first token" in heading and "1 attempt" in heading
+        assert "offered add, convert, slow, explode" in heading
         reply = body(panel, "reply")
         assert "I will not call anything." in reply and "no function calls" in reply
         request = json.loads(panel.section_json("request"))

@@ -398,3 +398,71 @@ async def test_continue_from_a_result_written_by_hand(
     assert isinstance(answer, ToolMessage) and answer.result == {"success": True, "data": -1}
     assert scripted_server.requests[2].body["messages"][-1]["content"] == '{"success":true,"data":-1}'
     assert saved.messages()[-1].content == "Odd, -1."
+
+
+def test_form_fields_follow_the_schema_types_enums_defaults_and_required() -> None:
+    from tui_chat.ui.widgets.schema_form import convert, form_fields
+
+    fields = form_fields(
+        {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "what to find"},
+                "limit": {"type": "integer", "default": 5},
+                "ratio": {"type": ["number", "null"]},
+                "mode": {"enum": ["fast", "slow"], "default": "fast"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "when": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "flag": {"type": "boolean"},
+            },
+            "required": ["query"],
+        }
+    )
+    kinds = {f.name: (f.kind, f.required, f.default) for f in fields}
+    assert kinds == {
+        "query": ("string", True, None),
+        "limit": ("integer", False, 5),
+        "ratio": ("number", False, None),
+        "mode": ("enum", False, "fast"),
+        "tags": ("json", False, None),
+        "when": ("string", False, None),
+        "flag": ("boolean", False, None),
+    }
+    by_name = {f.name: f for f in fields}
+    assert convert(by_name["limit"], "7") == (7, None)
+    assert str(convert(by_name["limit"], "7.5")[1]) == "limit: not an integer"
+    assert str(convert(by_name["ratio"], "x")[1]) == "ratio: not a number"
+    assert convert(by_name["tags"], '["a"]') == (["a"], None)
+    assert "not valid JSON" in str(convert(by_name["tags"], "[a")[1])
+    assert convert(by_name["query"], "[b]x[/b]") == ("[b]x[/b]", None)
+    assert form_fields(None) == []
+
+
+async def test_the_tools_panel_shows_what_failed_to_load_while_the_other_tools_work(
+    scripted_server, model_settings, tmp_path: Path, data_dir: Path
+) -> None:
+    from textual.widgets import OptionList
+
+    from tui_chat.config import Config, SessionSettings, ToolSettings
+    from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
+
+    broken = tmp_path / "broken_tools.py"
+    broken.write_text("import nothing_here_at_all\n")
+    config = Config(
+        model=model_settings,
+        session=SessionSettings(idle_reset_minutes=0),
+        tools=ToolSettings(modules=[str(broken), str(write_tools(tmp_path))], examples=False),
+    )
+    app = TuiChatApp(config, data_dir, warm_litellm=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_tools_panel()
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolsPanelScreen))
+        panel = app.screen
+        assert isinstance(panel, ToolsPanelScreen)
+        await wait_for(pilot, lambda: panel.tool is not None)
+        errors = panel.query_one("#tools-load-errors", Static)
+        await wait_for(pilot, lambda: "broken_tools.py" in shown(errors))
+        assert errors.display and "nothing_here_at_all" in shown(errors)
+        assert panel.query_one("#tools-list", OptionList).option_count == 4

@@ -43,6 +43,12 @@ def tool_row(spec: ToolSpec) -> Content:
     return Content.assemble((visible(spec.name), "bold"), ("  " + one_line(source, 24), "$text-muted"))
 
 
+def _tail(text: str, limit: int) -> str:
+    """The end of a path, which names the file: ``…/tools/broken.py``."""
+    line = one_line(text, len(text) + 1)
+    return line if len(line) <= limit else "…" + line[-(limit - 1) :]
+
+
 def history_row(run: ToolMessage) -> Content:
     icon, style = ("✓", "$tool-call-ok") if run.ok else ("✗", "$tool-call-error")
     return Content.assemble(
@@ -148,7 +154,7 @@ class ToolsPanelScreen(TuiModal[None]):
         box.set_class(bool(errors), "-shown")
         box.update(
             Content("\n").join(
-                Content(f"✗ not loaded: {one_line(e.source, 40)}: {one_line(e.message, 200)}") for e in errors
+                Content(f"✗ not loaded: {_tail(e.source, 40)}: {one_line(e.message, 200)}") for e in errors
             )
         )
         names = [spec.name for spec in specs]

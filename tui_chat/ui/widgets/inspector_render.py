@@ -126,6 +126,16 @@ def round_summary(entry: RoundEntry, sections: RoundSections) -> Content:
             f"{attempts} attempt{'s' if attempts != 1 else ''}",
             (f" ({attempts - 1} retr{'ies' if attempts > 2 else 'y'})" if attempts > 1 else "", "$warning"),
         ]
+    request = sections.request
+    if request is not None:
+        tools = request.get("tools")
+        if tools:
+            names = ", ".join(str(tool.get("function", {}).get("name", "?")) for tool in tools)
+            parts += [("\noffered ", "$text-muted"), visible(names)]
+        elif "tools_hash" in request:
+            parts += [("\noffered ", "$text-muted"), ("tools not in the file", "$warning")]
+        else:
+            parts += [("\noffered ", "$text-muted"), ("no tools", "$warning")]
     if assistant.turn_id:
         parts += [("\nturn ", "$text-muted"), visible(assistant.turn_id)]
     return Content.assemble(*parts)
