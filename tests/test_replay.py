@@ -175,3 +175,61 @@ def test_a_re_run_uses_the_recorded_context_and_the_diff_is_empty_when_equal(
     assert context.conversation_id == conversation.id and context.user_id == conversation.user_id
     assert context.session_id == conversation.sessions[-1].id and context.turn_id == calls[2].turn_id
     assert result_diff({"a": 1}, {"a": 1}) == ""
+
+
+SEED_STYLE_MODULE = '''
+from tui_chat import tool
+
+
+@tool
+async def greet(name: str, context) -> str:
+    """Greet someone.
+
+    Args:
+        name: who
+    """
+    return f"hello {name} from {context.user_id}"
+
+
+def lookup(args, context):
+    return {"success": True, "data": args["key"] * 2}
+
+
+def register(registry):
+    registry.register(
+        "lookup",
+        lookup,
+        {"name": "lookup", "description": "Look up.", "parameters": {"type": "object",
+         "properties": {"key": {"type": "string"}}, "required": ["key"]}},
+    )
+'''
+
+
+def test_an_exported_test_calls_async_context_and_seed_style_tools_the_way_they_are_written(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from tui_chat.engine.call_export import call_as_test
+    from tui_chat.engine.replay import run_tool
+    from tui_chat.engine.tools.loader import load_tool_modules
+    from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
+
+    module = tmp_path / "seed_tools.py"
+    module.write_text(SEED_STYLE_MODULE)
+    registry = ToolRegistry()
+    load_tool_modules(registry, [str(module)])
+    context = ToolContext("ada", "c-1", "s-1", "t-1")
+    greet = asyncio.run(run_tool(registry, "greet", '{"name": "Bo"}', context))
+    lookup = asyncio.run(run_tool(registry, "lookup", '{"key": "ab"}', context))
+    sources = [call_as_test(message, registry.get(message.name), context) for message in (greet, lookup)]
+    assert "asyncio.run(greet(**arguments, context=context))" in sources[0]
+    assert "expected = 'hello Bo from ada'" in sources[0]
+    assert "lookup(arguments, context)" in sources[1] and "'data': 'abab'" in sources[1]
+    test_file = tmp_path / "test_exported.py"
+    test_file.write_text("\n\n".join(sources))
+    root = str(Path(cli.__file__).parents[2])
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
+    environment = {"PYTHONPATH": f"{tmp_path}:{root}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr

@@ -21,6 +21,7 @@ from typing import Any
 from tui_chat.engine.models import ToolMessage, to_iso
 from tui_chat.engine.tool_outcome import error_kind_of, error_word
 from tui_chat.engine.tools.registry import ToolContext, ToolSpec
+from tui_chat.engine.tools.schema import tool_definition
 
 
 class NotExportable(ValueError):
@@ -42,9 +43,23 @@ def module_of(spec: ToolSpec | None) -> str:
     return source
 
 
+def user_function(spec: ToolSpec | None) -> bool:
+    """Whether ``spec.handler`` is the user's own function (not a proxy, e.g. into a tool host process):
+    only then do its name and calling convention describe what the test should call."""
+    if spec is None:
+        return False
+    handler = spec.handler
+    module = getattr(handler, "__module__", "") or ""
+    name = getattr(handler, "__name__", "") or ""
+    if not name.isidentifier() or name == "<lambda>":
+        return False
+    return (
+        tool_definition(handler) is not None or module.startswith("_tui_chat_tools_") or module == spec.source
+    )
+
+
 def function_of(spec: ToolSpec | None, name: str) -> str:
-    python_name = getattr(spec.handler, "__name__", "") if spec is not None else ""
-    return python_name if python_name.isidentifier() and python_name != "<lambda>" else _identifier(name)
+    return spec.handler.__name__ if spec is not None and user_function(spec) else _identifier(name)
 
 
 def _literal(value: Any, indent: int) -> str:
@@ -71,7 +86,10 @@ def call_as_test(message: ToolMessage, spec: ToolSpec | None, context: ToolConte
     except json.JSONDecodeError:
         raise NotExportable("the arguments are not JSON: the tool was never called") from None
     function = function_of(spec, message.name)
+    schema = spec.parameters if spec is not None else {}
     module = module_of(spec)
+    if not user_function(spec):
+        spec = None  # call it as a plain function: keyword arguments, sync, no context
     test_name = f"test_{_identifier(message.name)}_{_identifier(message.tool_call_id)}"
     when = to_iso(message.started_at or message.created_at)
     where = context.conversation_id or "a run by hand"
@@ -100,7 +118,6 @@ def call_as_test(message: ToolMessage, spec: ToolSpec | None, context: ToolConte
         )
     if kind == "invalid_arguments":
         imports.append("from jsonschema import Draft202012Validator")
-        schema = spec.parameters if spec is not None else {}
         body.append(f"    schema = {_literal(schema, 13)}")
         body.append("    # The registry refused these arguments; the schema must go on refusing them:")
         body.append(f"    # {message.error or ''}")
