@@ -193,6 +193,8 @@ async def test_tools_panel_runs_a_tool_from_its_form_or_raw_json_and_keeps_a_his
         await wait_for(pilot, lambda: panel.tool is not None and panel.tool.name == "convert")
         assert '"value": 413.6' in shown(result)
         assert json.loads(raw.text) == {"value": 212, "unit": "f", "exact": True}
+        await pilot.press("ctrl+b")  # that run as a pytest test
+        assert "from my_tools import convert" in app.clipboard and "'value': 413.6" in app.clipboard
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
     runs = RunHistory.in_data_dir(data_dir)

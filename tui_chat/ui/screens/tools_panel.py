@@ -72,6 +72,7 @@ class ToolsPanelScreen(TuiModal[None]):
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+t", "toggle_raw", "Form / JSON", priority=True),
         Binding("ctrl+y", "focus_history", "History", priority=True),
+        Binding("ctrl+b", "copy_test", "Copy as test", priority=True),
     ]
 
     def __init__(
@@ -89,6 +90,8 @@ class ToolsPanelScreen(TuiModal[None]):
         self.conversation = conversation
         self.tool: ToolSpec | None = None
         self.last_run: ToolMessage | None = None
+        self.shown_run: ToolMessage | None = None
+        """The run whose result is shown: the last one, or one chosen from the history."""
         self.runs: list[ToolMessage] = []
         self._unsubscribe: Callable[[], Any] | None = None
 
@@ -277,7 +280,7 @@ class ToolsPanelScreen(TuiModal[None]):
     @work(exclusive=True, group="tools-run")
     async def _run(self, name: str, arguments: str) -> None:
         context = manual_context(self.user_id, self.conversation)
-        run = self.last_run = await run_tool(self.registry, name, arguments, context)
+        run = self.last_run = self.shown_run = await run_tool(self.registry, name, arguments, context)
         self.query_one("#tools-result", Static).update(outcome_body(run))
         try:
             self.history.append(run)
@@ -317,6 +320,24 @@ class ToolsPanelScreen(TuiModal[None]):
             self.query_one("#tools-raw", TextArea).load_text(run.arguments)
             self.query_one("#tools-work").add_class("-raw")
         self.query_one("#tools-result", Static).update(outcome_body(run))
+        self.shown_run = run
+
+    def action_copy_test(self) -> None:
+        """The run shown (the last one, or one picked from the history) as a pytest function."""
+        from tui_chat.engine.call_export import NotExportable, call_as_test
+
+        run = self.shown_run
+        if run is None:
+            self.notify("Run the tool first (ctrl+r).", severity="warning")
+            return
+        spec = next((s for s in self.specs if s.name == run.name), None)
+        try:
+            source = call_as_test(run, spec, manual_context(self.user_id, self.conversation))
+        except NotExportable as reason:
+            self.notify(f"Cannot copy as a test: {reason}.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(source)
+        self.notify(f"Copied a pytest test for this run ({source.count(chr(10))} lines).", markup=False)
 
     def action_focus_history(self) -> None:
         self.query_one("#tools-history", OptionList).focus()
