@@ -145,12 +145,17 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
 
     @work(exclusive=True, group="rerun")
     async def _run(self, arguments: str) -> None:
-        comparison = await rerun(
-            self.registry,
-            self.conversation,
-            self.recorded,
-            call_arguments(self.recorded.arguments, arguments),
-        )
+        try:
+            comparison = await rerun(
+                self.registry,
+                self.conversation,
+                self.recorded,
+                call_arguments(self.recorded.arguments, arguments),
+            )
+        except Exception as error:  # execute() never raises; a broken registry must not end the app
+            message = f"✗ could not run: {type(error).__name__}: {visible(str(error))}"
+            self.query_one("#rerun-now", Static).update(Content.styled(message, "$tool-call-error"))
+            return
         self.show_comparison(comparison)
 
     def show_comparison(self, comparison: CallComparison) -> None:
@@ -257,7 +262,7 @@ def open_rerun(app: TuiChatApp, conversation: Conversation, recorded: ToolMessag
             fork = create_fork(
                 app.services.store, request.conversation, request.recorded, request.replacement
             )
-        except (StoreError, ValueError) as error:
+        except (StoreError, ValueError, OSError) as error:
             app.notify(f"Could not fork the conversation: {error}", severity="error", markup=False)
             return
         while isinstance(app.screen, InspectorScreen):

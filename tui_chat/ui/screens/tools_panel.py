@@ -280,7 +280,13 @@ class ToolsPanelScreen(TuiModal[None]):
     @work(exclusive=True, group="tools-run")
     async def _run(self, name: str, arguments: str) -> None:
         context = manual_context(self.user_id, self.conversation)
-        run = self.last_run = self.shown_run = await run_tool(self.registry, name, arguments, context)
+        try:
+            run = await run_tool(self.registry, name, arguments, context)
+        except Exception as error:  # execute() never raises; a broken registry must not end the app
+            message = f"✗ could not run: {type(error).__name__}: {visible(str(error))}"
+            self.query_one("#tools-result", Static).update(Content.styled(message, "$tool-call-error"))
+            return
+        self.last_run = self.shown_run = run
         self.query_one("#tools-result", Static).update(outcome_body(run))
         try:
             self.history.append(run)
