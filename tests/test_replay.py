@@ -81,7 +81,7 @@ def _record_conversation(scripted_server: ScriptedServer) -> str:
         text("7."),
     )
     assert run("ask", "compute") == 0
-    assert run("ask", "again") == 0
+    assert run("ask", "--cid", "last", "again") == 0
     (summary,) = store().list_conversations()
     return summary.id
 
@@ -95,6 +95,8 @@ def test_replay_exits_0_when_every_call_gives_the_recorded_result(
     assert run("replay", conversation_id) == 0
     out = capsys.readouterr().out
     assert out.count("✓ same") == 3 and "3 call(s): 3 same, 0 differ." in out
+    assert run("replay", "last") == 0  # IDs as every command takes them: 'last' or a unique prefix
+    assert "3 call(s)" in capsys.readouterr().out
     assert run("replay", conversation_id, "--tool", "add", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert [call["name"] for call in data["calls"]] == ["add", "add"]

@@ -11,25 +11,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation
-
-# Control characters from tool results must not act on the terminal (same rule as the TUI's visible()).
-_CONTROL = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
-_CONTROL[0x7F] = "\u2421"
-_CONTROL.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, resolve_id
+from tui_chat.engine.terminal_text import json_text, visible
 
 
 def safe(text: str) -> str:
-    return text.translate(_CONTROL)
+    """Tool results are untrusted: the project's one control-character rule for the terminal."""
+    return visible(text)
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return json_text(value)
 
 
 T = TypeVar("T")
@@ -45,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     replay = commands.add_parser(
         "replay", help="re-run every recorded tool call of a conversation and compare the results"
     )
-    replay.add_argument("id", help="the conversation id (see `tui-chat list`)")
+    replay.add_argument("id", help=ID_HELP)
     replay.add_argument("--tool", metavar="NAME", help="only the calls of this tool")
     replay.add_argument(
         "--json", action="store_true", help="one JSON document: every call and whether it matched"
@@ -106,7 +102,7 @@ def replay_command(run: Invocation) -> int:
     from tui_chat.engine.replay import replay
 
     services = _services(run)
-    conversation = services.store.load(run.args.id)
+    conversation = services.store.load(resolve_id(services.store, run.args.id))
     comparisons = _run_quietly(replay(services.registry, conversation, run.args.tool))
     differing = [comparison for comparison in comparisons if not comparison.same]
     if run.args.json:
