@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
@@ -22,6 +21,7 @@ from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.models import Conversation, ToolMessage
 from tui_chat.engine.replay import CallComparison, rerun
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
 from tui_chat.ui.widgets.run_result import diff_body, outcome_body, schema_summary
@@ -70,12 +70,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
 
     CSS_PATH = ["modals.tcss", "workbench.tcss"]
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", priority=True),
-        Binding("ctrl+r", "run", "Run", priority=True),
-        Binding("ctrl+o", "edit_result", "Edit result", priority=True),
-        Binding("ctrl+g", "continue", "Continue from here (fork)", priority=True),
-    ]
+    BINDINGS = bindings(Where.RERUN)  # the keys are in ui/actions.py
 
     def __init__(self, conversation: Conversation, recorded: ToolMessage, registry: ToolRegistry) -> None:
         super().__init__()

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, OptionList, Static, TextArea
@@ -27,6 +26,7 @@ from tui_chat.engine.models import Conversation, ToolMessage
 from tui_chat.engine.replay import manual_context, run_tool
 from tui_chat.engine.tool_runs import RunHistory
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
 from tui_chat.ui.widgets.run_result import outcome_body, schema_summary
@@ -67,13 +67,7 @@ def problems_content(problems: list[ArgumentProblem]) -> Content:
 
 class ToolsPanelScreen(TuiModal[None]):
     CSS_PATH = ["modals.tcss", "workbench.tcss"]
-    BINDINGS = [
-        Binding("escape", "close", "Close", priority=True),
-        Binding("ctrl+r", "run", "Run", priority=True),
-        Binding("ctrl+t", "toggle_raw", "Form / JSON", priority=True),
-        Binding("ctrl+y", "focus_history", "History", priority=True),
-        Binding("ctrl+b", "copy_test", "Copy as test", priority=True),
-    ]
+    BINDINGS = bindings(Where.TOOLS_PANEL)  # the keys are in ui/actions.py
 
     def __init__(
         self,
