@@ -73,8 +73,9 @@ def make_turn(rng: random.Random, moment: datetime, big: bool) -> list:
         )
         call = ToolCall(call.id, call.name, f'{{"consulta": "{words(rng, 1, 6)}"}}')
         request = RoundRecord(
-            "You are helpful.", [user.id], "h1", {"model": "gpt-4o-mini", "temperature": 0.7}, moment
-        )
+            "You are helpful.", [user.id], "h1", params={"model": "gpt-4o-mini", "temperature": 0.7},
+            started_at=moment,
+        )  # fmt: skip
         messages.append(
             AssistantMessage("", [call], model="gpt-4o-mini", usage=usage, finish_reason="tool_calls",
                              created_at=moment, turn_id=turn, round=1, request=request)

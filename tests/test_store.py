@@ -26,7 +26,7 @@ from tui_chat.engine.models import (
 )
 from tui_chat.engine.store import index as store_index
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.engine.store.session_check import SCHEMA_PATH
+from tui_chat.engine.store.schema import SCHEMA_PATH
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -274,7 +274,7 @@ def test_damaged_files_are_listed_with_reasons_and_never_touched(store: Conversa
         assert (store.conversations_dir / f"{name}.json").read_bytes() == raw
 
 
-def test_jsonschema_agrees_with_the_fast_checker(store: ConversationStore) -> None:
+def test_jsonschema_agrees_with_the_models(store: ConversationStore) -> None:
     write_damaged(store)
     validator = schema_validator()
     bad = json.loads((store.conversations_dir / "chat-bad-schema.json").read_text())

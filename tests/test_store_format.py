@@ -7,10 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tui_chat.engine.models import AssistantMessage, ToolMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.store.schema import SCHEMA_PATH, render
 
 V1 = Path(__file__).parent / "store" / "v1"
 V1_FILES = sorted(V1.glob("*.json"))
@@ -86,3 +88,33 @@ def test_a_v1_file_with_every_field_reads_as_written(store: ConversationStore) -
     request = next(m for m in conversation.messages() if m.id == "m-a1").request
     assert request.attempts == 2 and request.raw_reply["usage"]["prompt_tokens"] == 120
     assert [s.reason for s in conversation.sessions] == ["new", "idle_reset", "manual"]
+
+
+def test_the_checked_in_schema_is_the_one_the_models_generate() -> None:
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), (
+        "session_schema.json is stale: run python -m tui_chat.engine.store.schema --write"
+    )
+
+
+@pytest.mark.parametrize("path", V1_FILES, ids=lambda p: p.stem)
+def test_v1_files_validate_against_the_generated_schema(path: Path) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.loads(path.read_bytes())))
+    assert errors == []
+
+
+def test_a_v1_file_with_lone_surrogates_loads_with_replacement_characters(store: ConversationStore) -> None:
+    """v1 wrote lone surrogates \\u-escaped; they read as U+FFFD, and the file is valid UTF-8 once saved."""
+    shutil.copy(V1 / f"{SURROGATE_FILE}.json", store.conversations_dir)
+    [summary] = store.list_conversations()
+    assert summary.damaged is None and summary.title == "emoji \ufffd cut"
+    conversation = store.load(SURROGATE_FILE)
+    reply, tool = conversation.messages()[1:]
+    assert reply.content == "aquí: \ufffd"
+    assert tool.result == {"success": True, "data": "\ufffd"} and tool.arguments == '{"t": "\ufffd"}'
+    assert conversation.context == {"nota": "\ufffd"}
+    store.save(conversation)
+    text = store.path_of(SURROGATE_FILE).read_bytes().decode("utf-8")
+    assert "\\ud83d" not in text and "aquí: \ufffd" in text
+    assert [hit.message_id for hit in store.search("aquí")] == ["m-2"]
