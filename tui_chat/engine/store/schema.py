@@ -27,8 +27,8 @@ def session_schema() -> dict[str, Any]:
         "title": "tui-chat conversation file",
         "description": (
             f"One conversation file (format_version {FORMAT_VERSION}), generated from"
-            " tui_chat/engine/models.py by `python -m tui_chat.engine.store.schema --write`; do not edit by hand. Optional fields are"
-            " left out of the file when empty, null or false."
+            " tui_chat/engine/models.py by `python -m tui_chat.engine.store.schema --write`;"
+            " do not edit by hand. Optional fields are left out of the file when empty, null or false."
         ),
         **{key: value for key, value in generated.items() if key != "title"},
     }
