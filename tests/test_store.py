@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tui_chat.engine.errors import ConversationNotFound, DamagedConversation
+from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreWriteFailed
 from tui_chat.engine.models import (
     AssistantMessage,
     Conversation,
@@ -230,7 +230,7 @@ def test_writes_are_atomic_and_private(store: ConversationStore, tmp_path: Path,
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreWriteFailed, match=r"Could not save .*chat-ana"):
         store.save(conversation)
     assert store.path_of(conversation.id).read_bytes() == before
     assert os.listdir(store.conversations_dir) == [f"{conversation.id}.json"]

@@ -93,6 +93,20 @@ class StoreError(EngineError):
     kind = "store"
 
 
+class StoreWriteFailed(StoreError):
+    """The disk refused a write (full, read-only, permissions): nothing half-written is left behind.
+
+    ``path`` is the file or folder concerned; the caller still holds what it tried to save.
+    """
+
+    kind = "store_write"
+
+    def __init__(self, message: str, *, path: object = None, errno: int | None = None, **kwargs: object):
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.path = path
+        self.errno = errno
+
+
 class DamagedConversation(StoreError):
     """A conversation file that cannot be read; it is never overwritten."""
 

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
+from tui_chat.engine.store.files import Unreadable, fsync_dir, private_dir, read_file, write_atomically
 from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
 from tui_chat.engine.store.rows import IndexRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
@@ -52,27 +53,11 @@ class _Saved:
     """Message id (``""`` for the title) → digest of the text in the search index."""
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # Not supported everywhere (Windows); the rename is still atomic.
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
-
-
 class ConversationStore:
     def __init__(self, data_dir: Path):
-        self.data_dir = _private_dir(Path(data_dir))
-        self.conversations_dir = _private_dir(self.data_dir / "conversations")
-        self.trash_dir = _private_dir(self.data_dir / "trash")
+        self.data_dir = private_dir(Path(data_dir))
+        self.conversations_dir = private_dir(self.data_dir / "conversations")
+        self.trash_dir = private_dir(self.data_dir / "trash")
         self._lock = threading.RLock()
         self._index = ConversationIndex(self.data_dir / "index.sqlite3")
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
@@ -103,20 +88,19 @@ class ConversationStore:
         path = self.path_of(conversation_id)
         with self._lock:
             try:
-                with open(path, "rb") as file:
-                    raw = file.read()
-                    stat = os.fstat(file.fileno())
+                raw, stat = read_file(path)
+                conversation = decode(raw, conversation_id)
             except FileNotFoundError:
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.") from None
-            try:
-                conversation = decode(raw, conversation_id)
-            except DamagedConversation as damage:
-                row = damaged_row(conversation_id, damage.detail, *_state(stat))
+            except (Unreadable, DamagedConversation) as problem:
+                damage = problem if isinstance(problem, DamagedConversation) else damaged(path, problem)
+                state = problem.state if isinstance(problem, Unreadable) else stat
+                row = damaged_row(conversation_id, damage.detail, *state)
                 self._index_safely(lambda: self._put(row))
-                raise
+                raise damage from None
             state = self._index_safely(lambda: self._index.file_state(conversation_id))
-            if state is None or state[:2] != _state(stat):
-                self._index_safely(lambda: self._reindex(conversation, _state(stat)))
+            if state is None or state[:2] != stat:
+                self._index_safely(lambda: self._reindex(conversation, stat))
             return conversation
 
     def list_conversations(self, query: str = "") -> list[ConversationSummary]:
@@ -178,8 +162,8 @@ class ConversationStore:
             self._refuse_damaged(conversation_id, path)
             token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}--{conversation_id}"
             os.replace(path, self.trash_dir / f"{token}.json")
-            _fsync_dir(self.trash_dir)
-            _fsync_dir(self.conversations_dir)
+            fsync_dir(self.trash_dir)
+            fsync_dir(self.conversations_dir)
             self._saved.pop(conversation_id, None)
             self._index_safely(lambda: self._drop(conversation_id), after_write=True)
             return token
@@ -195,7 +179,7 @@ class ConversationStore:
             if target.exists():
                 raise StoreError(f"A conversation {conversation_id} exists already; it was not replaced.")
             os.rename(source, target)
-            _fsync_dir(self.conversations_dir)
+            fsync_dir(self.conversations_dir)
             self._query(lambda: None)  # index the restored file now
             return conversation_id
 
@@ -212,19 +196,7 @@ class ConversationStore:
     # -- internals --------------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
-        temp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
-        _fsync_dir(path.parent)
+        write_atomically(path, data)
 
     def _refuse_damaged(self, conversation_id: str, path: Path) -> None:
         """Raise if the file on disk is damaged: known from the index, or re-read when it changed."""
@@ -259,8 +231,9 @@ class ConversationStore:
         seen: dict[str, tuple[int, int]] = {}
         with os.scandir(self.conversations_dir) as entries:
             for entry in entries:
-                if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.is_file():
-                    seen[entry.name[:-5]] = _state(entry.stat())
+                if entry.name.endswith(".json") and not entry.name.startswith("."):
+                    with contextlib.suppress(OSError):  # a dangling symlink; listed once it points somewhere
+                        seen[entry.name[:-5]] = _state(entry.stat())
         changed = [cid for cid, state in seen.items() if known.get(cid) != state and _SAFE_ID.match(cid)]
         gone = known.keys() - seen.keys()
         for start in range(0, len(changed), 200):  # batches: one transaction per file is slow on a cold build
@@ -278,15 +251,13 @@ class ConversationStore:
 
     def _read_into_index(self, conversation_id: str) -> None:
         try:
-            with open(self.path_of(conversation_id), "rb") as file:
-                raw = file.read()
-                state = _state(os.fstat(file.fileno()))
+            raw, state = read_file(self.path_of(conversation_id))
         except FileNotFoundError:  # deleted since the scandir
             self._index.drop(conversation_id)
             return
-        except OSError as error:  # unreadable (permissions…): listed as damaged, retried at each refresh
+        except Unreadable as problem:  # not a regular file, too big, no permission: listed as damaged
             self._index.drop_texts(conversation_id)
-            self._index.put(damaged_row(conversation_id, f"cannot be read: {error.strerror}", 0, 0))
+            self._index.put(damaged_row(conversation_id, problem.reason, *problem.state))
             return
         try:
             conversation = decode(raw, conversation_id)
@@ -357,3 +328,11 @@ def _index_failed(error: sqlite3.DatabaseError) -> StoreError:
 
 def _state(stat: os.stat_result) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
+
+
+def damaged(path: Path, problem: Unreadable) -> DamagedConversation:
+    return DamagedConversation(
+        f"The conversation file {path.name} cannot be opened: {problem.reason}.",
+        hint="It is left untouched; fix it by hand or move it out of the conversations folder.",
+        detail=problem.reason,
+    )
