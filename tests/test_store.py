@@ -221,7 +221,8 @@ def test_writes_are_atomic_and_private(store: ConversationStore, tmp_path: Path,
     for folder in (data_dir, store.conversations_dir, store.trash_dir):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(store.path_of(conversation.id).stat().st_mode) == 0o600
-    assert stat.S_IMODE((data_dir / "index.sqlite3").stat().st_mode) == 0o600
+    for name in ("index.sqlite3", "index.sqlite3-wal", "index.sqlite3-shm"):
+        assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
 
     before = store.path_of(conversation.id).read_bytes()
     conversation.title = "never written"

@@ -24,8 +24,17 @@ from typing import TypeVar
 
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
-from tui_chat.engine.store.files import Unreadable, fsync_dir, private_dir, read_file, write_atomically
+from tui_chat.engine.store.files import (
+    Unreadable,
+    fsync_dir,
+    private_dir,
+    read_file,
+    signature_of,
+    write_atomically,
+)
 from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
+from tui_chat.engine.store.locking import ConversationLocks
+from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_into
 from tui_chat.engine.store.rows import IndexRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
@@ -59,6 +68,8 @@ class ConversationStore:
         self.conversations_dir = private_dir(self.data_dir / "conversations")
         self.trash_dir = private_dir(self.data_dir / "trash")
         self._lock = threading.RLock()
+        self._locks = ConversationLocks(private_dir(self.data_dir / "locks"))
+        self._bases = Bases()
         self._index = ConversationIndex(self.data_dir / "index.sqlite3")
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
 
@@ -88,7 +99,8 @@ class ConversationStore:
         path = self.path_of(conversation_id)
         with self._lock:
             try:
-                raw, stat = read_file(path)
+                raw, status = read_file(path)
+                stat = _state(status)
                 conversation = decode(raw, conversation_id)
             except FileNotFoundError:
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.") from None
@@ -98,6 +110,7 @@ class ConversationStore:
                 row = damaged_row(conversation_id, damage.detail, *state)
                 self._index_safely(lambda: self._put(row))
                 raise damage from None
+            self._bases.remember(conversation, signature_of(status))
             state = self._index_safely(lambda: self._index.file_state(conversation_id))
             if state is None or state[:2] != stat:
                 self._index_safely(lambda: self._reindex(conversation, stat))
@@ -121,18 +134,27 @@ class ConversationStore:
     # -- writing ----------------------------------------------------------------------------------
 
     def save(self, conversation: Conversation) -> None:
-        """Write atomically, then update the index; raises ``DamagedConversation`` over a damaged file."""
+        """Merge what another process saved meanwhile, write atomically, then update the index.
+
+        Under the conversation's cross-process lock: when the file changed since this object was
+        loaded or saved, its messages (and title, context) are merged into ``conversation`` in place
+        first, so nothing another writer added is lost. Raises ``DamagedConversation`` over a damaged
+        file and ``StoreWriteFailed`` when the disk refuses the write (the object keeps everything).
+        """
         path = self.path_of(conversation.id)
-        with self._lock:
-            self._refuse_damaged(conversation.id, path)
+        with self._lock, self._locks.hold(conversation.id):
+            self._merge_from_disk(conversation, path)
+            ensure_unique_ids(conversation)
             saved = self._saved_state(conversation.id)
             encoded = saved.encoder.encode(conversation)
             self._write(path, encoded.data)
-            stat = path.stat()
+            status = os.stat(path)
+            stat = _state(status)
+            self._bases.remember(conversation, signature_of(status))
 
             def update_index() -> bool:
                 with self._index.transaction():
-                    self._index.put(summarize(conversation, *_state(stat)))
+                    self._index.put(summarize(conversation, *stat))
                     rows = [title_row(conversation), *text_rows(encoded.changed)]
                     rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
                     self._index.put_texts(conversation.id, rows)
@@ -147,7 +169,7 @@ class ConversationStore:
                 self._saved.pop(conversation.id, None)  # the stale row is re-read at the next refresh
 
     def rename(self, conversation_id: str, title: str) -> None:
-        with self._lock:
+        with self._lock, self._locks.hold(conversation_id):
             conversation = self.load(conversation_id)
             conversation.title = title
             conversation.title_is_custom = True
@@ -156,7 +178,7 @@ class ConversationStore:
     def delete(self, conversation_id: str) -> str:
         """Move the file to ``trash/`` and return the token that ``restore()`` takes."""
         path = self.path_of(conversation_id)
-        with self._lock:
+        with self._lock, self._locks.hold(conversation_id):
             if not path.exists():
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.")
             self._refuse_damaged(conversation_id, path)
@@ -172,8 +194,10 @@ class ConversationStore:
         """Put a deleted conversation back; returns its id."""
         _, _, conversation_id = token.partition("--")
         source = self.trash_dir / f"{token}.json"
-        with self._lock:
-            if not _SAFE_ID.match(token) or not source.exists():
+        if not _SAFE_ID.match(token) or not _SAFE_ID.match(conversation_id):
+            raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+        with self._lock, self._locks.hold(conversation_id):
+            if not source.exists():
                 raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
             target = self.path_of(conversation_id)
             if target.exists():
@@ -193,10 +217,51 @@ class ConversationStore:
                 entries.append(TrashEntry(path.stem, conversation_id, deleted_at))
         return sorted(entries, key=lambda entry: entry.token, reverse=True)
 
+    # -- change detection -------------------------------------------------------------------------
+
+    def signature(self, conversation_id: str) -> tuple[int, int, int] | None:
+        """``(mtime_ns, size, inode)`` of the file, None when there is none: one ``stat``, to poll.
+
+        It changes with every save by any process (each save is a new file).
+        """
+        try:
+            return signature_of(os.stat(self.path_of(conversation_id)))
+        except OSError:
+            return None
+
+    def reload_if_changed(self, conversation: Conversation) -> Conversation | None:
+        """Merge into ``conversation`` (in place) what other processes saved since this object was
+        loaded or saved; returns it when that added or changed anything, else None.
+
+        Cheap when nothing changed (one ``stat``). Unsaved changes of ``conversation`` are kept.
+        Raises ``DamagedConversation`` when the file became damaged.
+        """
+        path = self.path_of(conversation.id)
+        with self._lock:
+            return conversation if self._merge_from_disk(conversation, path) else None
+
     # -- internals --------------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
         write_atomically(path, data)
+
+    def _merge_from_disk(self, conversation: Conversation, path: Path) -> bool:
+        """Merge the file into ``conversation`` when it changed since this object last matched it."""
+        base = self._bases.get(conversation)
+        try:
+            if base is not None and base.signature == signature_of(os.stat(path)):
+                return False
+            raw, status = read_file(path)
+        except FileNotFoundError:
+            return False
+        except OSError as error:
+            raise damaged(path, Unreadable(f"cannot be read: {error.strerror or error}")) from None
+        except Unreadable as problem:
+            raise damaged(path, problem) from None
+        disk = decode(raw, conversation.id)  # raises DamagedConversation: a damaged file is never replaced
+        changed = merge_into(conversation, disk, base)
+        self._bases.remember(conversation, signature_of(status))
+        return changed
 
     def _refuse_damaged(self, conversation_id: str, path: Path) -> None:
         """Raise if the file on disk is damaged: known from the index, or re-read when it changed."""
@@ -251,7 +316,8 @@ class ConversationStore:
 
     def _read_into_index(self, conversation_id: str) -> None:
         try:
-            raw, state = read_file(self.path_of(conversation_id))
+            raw, status = read_file(self.path_of(conversation_id))
+            state = _state(status)
         except FileNotFoundError:  # deleted since the scandir
             self._index.drop(conversation_id)
             return

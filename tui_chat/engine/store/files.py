@@ -45,8 +45,14 @@ def state_of(status: os.stat_result) -> tuple[int, int]:
     return status.st_mtime_ns, status.st_size
 
 
-def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, tuple[int, int]]:
-    """The bytes of a regular file and its ``(mtime_ns, size)``.
+def signature_of(status: os.stat_result) -> tuple[int, int, int]:
+    """``(mtime_ns, size, inode)``: every save is a new file (``os.replace``), hence a new inode, so two
+    saves within one coarse mtime tick that happen to have the same size are still told apart."""
+    return status.st_mtime_ns, status.st_size, status.st_ino
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file and its ``fstat`` once read.
 
     Raises ``FileNotFoundError`` when it is gone and ``Unreadable`` for everything else.
     """
@@ -73,7 +79,7 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, tuple[int
             total += len(chunk)
         if total > limit:  # it grew while being read
             raise Unreadable(f"too large (over {limit:,} bytes)", state_of(status))
-        return b"".join(chunks), state_of(os.fstat(fd))
+        return b"".join(chunks), os.fstat(fd)
     except OSError as error:
         raise Unreadable(_cannot("be read", error)) from None
     finally:
