@@ -166,3 +166,18 @@ def test_a_conversation_saved_with_one_id_twice_is_refused(stores) -> None:
     conversation.current_session.messages.append(UserMessage("again", id="m-0", created_at=T0))
     with pytest.raises(StoreError, match="twice"):
         tui.save(conversation)
+
+
+def test_a_session_another_process_started_does_not_take_over_the_running_one(stores) -> None:
+    tui, cli = stores
+    seeded(tui)
+    ours, theirs = tui.load("chat-two-writers"), cli.load("chat-two-writers")
+    ours.sessions.append(Session(id="s-ours", started_at=T0.replace(hour=11)))
+    theirs.sessions.append(Session(id="s-theirs", started_at=T0.replace(hour=12)))  # later, saved first
+    theirs.current_session.messages.append(UserMessage("theirs", id="m-t", created_at=T0))
+    cli.save(theirs)
+    running = ours.current_session
+    running.messages.append(UserMessage("ours", id="m-o", created_at=T0))
+    tui.save(ours)
+    assert ours.current_session is running
+    assert [s.id for s in cli.load("chat-two-writers").sessions] == ["s-1", "s-theirs", "s-ours"]

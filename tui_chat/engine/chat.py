@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import EngineError
+from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.events import (
     RoundFinished,
     RoundStarted,
@@ -153,12 +153,24 @@ class ChatService:
         if session_started:
             welcome = conversation.sessions[-1].messages[-1]  # type: ignore[assignment]
         user = UserMessage(content=text, created_at=now)
+        before = (conversation.title, conversation.last_activity)
         conversation.current_session.messages.append(user)
         if not conversation.title_is_custom and not conversation.title:
             conversation.title = title_from(text)
         conversation.last_activity = now
         turn_id = new_id("t")
-        await self._save(conversation)
+        try:
+            await self._save(conversation)
+        except StoreError as error:
+            # Not saved (disk full, read-only…): take the message back out, so that the caller, which
+            # still has `text` (error.unsaved_text too), can keep it for the user and send it again.
+            session = next(s for s in conversation.sessions if user in s.messages)
+            session.messages.remove(user)
+            if session_started and session.messages == [welcome]:
+                conversation.sessions.remove(session)
+            conversation.title, conversation.last_activity = before
+            error.unsaved_text = text
+            raise
         yield TurnStarted(turn_id, user, session_started, welcome)
         async for event in self._turn(conversation, turn_id):
             yield event

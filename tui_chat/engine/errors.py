@@ -91,6 +91,8 @@ class TurnDeadlineExceeded(ProviderError):
 
 class StoreError(EngineError):
     kind = "store"
+    #: Set by ``ChatService.send`` when the user's message could not be saved: the text to give back.
+    unsaved_text: str | None = None
 
 
 class StoreWriteFailed(StoreError):

@@ -12,7 +12,9 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import sqlite3
+import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -70,12 +72,14 @@ class ConversationStore:
         self._lock = threading.RLock()
         self._locks = ConversationLocks(private_dir(self.data_dir / "locks"))
         self._bases = Bases()
-        self._index = ConversationIndex(self.data_dir / "index.sqlite3")
+        self._index = _open_index(self.data_dir)
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
 
     def close(self) -> None:
         with self._lock:
             self._index.close()
+            if self._index.path.parent != self.data_dir:  # the stand-in for a read-only data dir
+                shutil.rmtree(self._index.path.parent, ignore_errors=True)
 
     # -- ids and paths ----------------------------------------------------------------------------
 
@@ -142,7 +146,7 @@ class ConversationStore:
         file and ``StoreWriteFailed`` when the disk refuses the write (the object keeps everything).
         """
         path = self.path_of(conversation.id)
-        with self._lock, self._locks.hold(conversation.id):
+        with self._lock, self._locks.hold(conversation.id, path):
             self._merge_from_disk(conversation, path)
             ensure_unique_ids(conversation)
             saved = self._saved_state(conversation.id)
@@ -178,7 +182,7 @@ class ConversationStore:
     def delete(self, conversation_id: str) -> str:
         """Move the file to ``trash/`` and return the token that ``restore()`` takes."""
         path = self.path_of(conversation_id)
-        with self._lock, self._locks.hold(conversation_id):
+        with self._lock, self._locks.hold(conversation_id, path):
             if not path.exists():
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.")
             self._refuse_damaged(conversation_id, path)
@@ -381,6 +385,16 @@ class ConversationStore:
             elif not after_write:
                 raise _index_failed(error) from error
             return None
+
+
+def _open_index(data_dir: Path) -> ConversationIndex:
+    """The index in the data dir; when that is not writable (a read-only disk, say), a private one in
+    a temp folder, so listing, search and show still work while saves report why they fail."""
+    try:
+        return ConversationIndex(data_dir / "index.sqlite3")
+    except (sqlite3.Error, OSError):
+        folder = Path(tempfile.mkdtemp(prefix="tui-chat-index-"))  # 0700
+        return ConversationIndex(folder / "index.sqlite3")
 
 
 def _corrupt(error: sqlite3.DatabaseError) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from tui_chat.engine.errors import StoreError
+from tui_chat.engine.store.files import write_failed
 
 LOCK_TIMEOUT = 30.0
 """Seconds to wait for another process's save; a save of a 9 MB file takes ~0.1 s."""
@@ -38,7 +39,8 @@ class ConversationLocks:
             return lock
 
     @contextlib.contextmanager
-    def hold(self, conversation_id: str) -> Iterator[None]:
+    def hold(self, conversation_id: str, path: Path | None = None) -> Iterator[None]:
+        """Hold the lock of ``conversation_id``; ``path`` (its file) is named when the lock cannot be made."""
         lock = self._lock(conversation_id)
         try:
             lock.acquire(timeout=self.timeout)
@@ -48,12 +50,8 @@ class ConversationLocks:
                 hint="Try again in a moment.",
                 detail=f"lock {lock.lock_file} held for over {self.timeout:g} s",
             ) from None
-        except OSError as error:
-            raise StoreError(
-                f"Could not lock the conversation {conversation_id}: {error.strerror or error}.",
-                hint=f"Check that {self.folder} is writable.",
-                detail=str(error),
-            ) from None
+        except OSError as error:  # the lock file cannot be made: read-only, full, no permission
+            raise write_failed(path or lock.lock_file, error) from None
         try:
             yield
         finally:

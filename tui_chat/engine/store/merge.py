@@ -5,6 +5,8 @@ inserted after the message that precedes it there; one on both sides keeps the m
 version (a finished reply beats a partial or interrupted one, then the longer one; a tie keeps
 ours). Sessions merge the same way. Title, context and model merge three ways against ``Base`` —
 what this process last read or wrote — so a change made on one side only is never undone.
+A session only on disk goes right after the session before it there, and sessions are never
+re-sorted, so our last session (the one a running turn writes to) stays the current one.
 """
 
 from __future__ import annotations
@@ -124,8 +126,7 @@ def _merge_sessions(ours: Conversation, disk: Conversation) -> bool:
                 merged += inserts.get(message.id, ())
             mine.messages[:] = merged  # the same list object: a running turn may hold it
             changed = True
-    if changed:
-        ours.sessions.sort(key=lambda session: session.started_at)  # stable: equal starts keep their order
+    # No re-sorting: the last session is the one a running turn appends to, and it must stay last.
     return changed
 
 
