@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
+from tui_chat.engine.redact import redact, secret_values
 from tui_chat.engine.store.files import (
     Unreadable,
     fsync_dir,
@@ -37,7 +38,7 @@ from tui_chat.engine.store.files import (
 from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
 from tui_chat.engine.store.locking import ConversationLocks
 from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_into
-from tui_chat.engine.store.rows import IndexRow, damaged_row, summarize, text_rows, title_row
+from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
 __all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
@@ -159,7 +160,7 @@ class ConversationStore:
             def update_index() -> bool:
                 with self._index.transaction():
                     self._index.put(summarize(conversation, *stat))
-                    rows = [title_row(conversation), *text_rows(encoded.changed)]
+                    rows = _redacted([title_row(conversation), *text_rows(encoded.changed)])
                     rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
                     self._index.put_texts(conversation.id, rows)
                     self._index.drop_texts(conversation.id, encoded.removed)
@@ -343,7 +344,7 @@ class ConversationStore:
             self._index.put(summarize(conversation, *state))
             self._index.drop_texts(conversation.id)
             self._index.put_texts(
-                conversation.id, [title_row(conversation), *text_rows(conversation.messages())]
+                conversation.id, _redacted([title_row(conversation), *text_rows(conversation.messages())])
             )
 
     def _put(self, row: IndexRow) -> None:
@@ -385,6 +386,14 @@ class ConversationStore:
             elif not after_write:
                 raise _index_failed(error) from error
             return None
+
+
+def _redacted(rows: list[TextRow]) -> list[TextRow]:
+    """The searchable text without the API keys in use (the index, and its WAL, are files too)."""
+    secrets = secret_values()
+    if not secrets:
+        return rows
+    return [TextRow(r.message_id, r.role, r.created_at, redact(r.text, secrets)) for r in rows]
 
 
 def _open_index(data_dir: Path) -> ConversationIndex:

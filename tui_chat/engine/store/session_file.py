@@ -27,6 +27,7 @@ from tui_chat.engine.models import (
     clean_text,
     settle,
 )
+from tui_chat.engine.redact import marker, secret_values
 
 TAIL = 16
 """The last messages are always re-encoded: they are the ones a turn is still changing."""
@@ -82,8 +83,9 @@ class ConversationEncoder:
 
     def _encode(self, conversation: Conversation) -> Encoded:
         dumps = json.dumps
+        hidden = _hidden_forms()
         head = adapter(Conversation).dump_python(conversation, mode="json", exclude={"sessions"})
-        parts = [dumps(head, indent=2, ensure_ascii=False)[:-2], ',\n  "sessions": [']
+        parts = [_hide(dumps(head, indent=2, ensure_ascii=False)[:-2], hidden), ',\n  "sessions": [']
         old, fresh = self.fragments, {}
         changed: list[Message] = []
         position, tail_from = 0, conversation.message_count() - TAIL
@@ -102,7 +104,7 @@ class ConversationEncoder:
                     or cached.message is not message
                     or vars(message) != cached.snapshot
                 ):
-                    text = dumps(_scrub(message.to_dict()), ensure_ascii=False)
+                    text = _hide(dumps(_scrub(message.to_dict()), ensure_ascii=False), hidden)
                     if cached is None or cached.text != text:
                         changed.append(message)
                     cached = _Fragment(message, dict(vars(message)), text)
@@ -116,6 +118,22 @@ class ConversationEncoder:
         removed = old.keys() - fresh.keys()
         self.fragments = fresh
         return Encoded(data, changed, removed)
+
+
+def _hidden_forms() -> list[tuple[str, str]]:
+    """Each API key in use, as it appears inside JSON text, with its marker (see engine/redact.py)."""
+    forms = []
+    for secret in secret_values():
+        for form in {secret, json.dumps(secret, ensure_ascii=False)[1:-1]}:
+            forms.append((form, marker(secret)))
+    return forms
+
+
+def _hide(text: str, hidden: list[tuple[str, str]]) -> str:
+    for secret, shown in hidden:
+        if secret in text:
+            text = text.replace(secret, shown)
+    return text
 
 
 def _cleaned(value: Any) -> Any:
