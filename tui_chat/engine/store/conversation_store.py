@@ -29,6 +29,7 @@ from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.redact import redact, secret_values
 from tui_chat.engine.store.files import (
     Unreadable,
+    damaged,
     fsync_dir,
     private_dir,
     read_file,
@@ -37,7 +38,7 @@ from tui_chat.engine.store.files import (
 )
 from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
 from tui_chat.engine.store.locking import ConversationLocks
-from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_into
+from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_file_into
 from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
@@ -148,7 +149,7 @@ class ConversationStore:
         """
         path = self.path_of(conversation.id)
         with self._lock, self._locks.hold(conversation.id, path):
-            self._merge_from_disk(conversation, path)
+            merge_file_into(conversation, path, self._bases)
             ensure_unique_ids(conversation)
             saved = self._saved_state(conversation.id)
             encoded = saved.encoder.encode(conversation)
@@ -243,30 +244,12 @@ class ConversationStore:
         """
         path = self.path_of(conversation.id)
         with self._lock:
-            return conversation if self._merge_from_disk(conversation, path) else None
+            return conversation if merge_file_into(conversation, path, self._bases) else None
 
     # -- internals --------------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
         write_atomically(path, data)
-
-    def _merge_from_disk(self, conversation: Conversation, path: Path) -> bool:
-        """Merge the file into ``conversation`` when it changed since this object last matched it."""
-        base = self._bases.get(conversation)
-        try:
-            if base is not None and base.signature == signature_of(os.stat(path)):
-                return False
-            raw, status = read_file(path)
-        except FileNotFoundError:
-            return False
-        except OSError as error:
-            raise damaged(path, Unreadable(f"cannot be read: {error.strerror or error}")) from None
-        except Unreadable as problem:
-            raise damaged(path, problem) from None
-        disk = decode(raw, conversation.id)  # raises DamagedConversation: a damaged file is never replaced
-        changed = merge_into(conversation, disk, base)
-        self._bases.remember(conversation, signature_of(status))
-        return changed
 
     def _refuse_damaged(self, conversation_id: str, path: Path) -> None:
         """Raise if the file on disk is damaged: known from the index, or re-read when it changed."""
@@ -417,11 +400,3 @@ def _index_failed(error: sqlite3.DatabaseError) -> StoreError:
 
 def _state(stat: os.stat_result) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
-
-
-def damaged(path: Path, problem: Unreadable) -> DamagedConversation:
-    return DamagedConversation(
-        f"The conversation file {path.name} cannot be opened: {problem.reason}.",
-        hint="It is left untouched; fix it by hand or move it out of the conversations folder.",
-        detail=problem.reason,
-    )

@@ -16,7 +16,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from tui_chat.engine.errors import StoreWriteFailed
+from tui_chat.engine.errors import DamagedConversation, StoreWriteFailed
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """A conversation of 15,000 messages is ~9 MB; a file 28 times that is not one we wrote."""
@@ -84,6 +84,14 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_r
         raise Unreadable(_cannot("be read", error)) from None
     finally:
         os.close(fd)
+
+
+def damaged(path: Path, problem: Unreadable) -> DamagedConversation:
+    return DamagedConversation(
+        f"The conversation file {path.name} cannot be opened: {problem.reason}.",
+        hint="It is left untouched; fix it by hand or move it out of the conversations folder.",
+        detail=problem.reason,
+    )
 
 
 def _cannot(what: str, error: OSError) -> str:

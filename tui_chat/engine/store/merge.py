@@ -12,12 +12,16 @@ re-sorted, so our last session (the one a running turn writes to) stays the curr
 from __future__ import annotations
 
 import copy
+import os
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, Session, ToolMessage
+from tui_chat.engine.store.files import Unreadable, damaged, read_file, signature_of
+from tui_chat.engine.store.session_file import decode
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,25 @@ class Bases:
         if len(self._bases) > 256:
             self._bases = {key: entry for key, entry in self._bases.items() if entry[0]() is not None}
         self._bases[id(conversation)] = (weakref.ref(conversation), Base.of(conversation, signature))
+
+
+def merge_file_into(conversation: Conversation, path: Path, bases: Bases) -> bool:
+    """Merge the file into ``conversation`` when it changed since this object last matched it."""
+    base = bases.get(conversation)
+    try:
+        if base is not None and base.signature == signature_of(os.stat(path)):
+            return False
+        raw, status = read_file(path)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise damaged(path, Unreadable(f"cannot be read: {error.strerror or error}")) from None
+    except Unreadable as problem:
+        raise damaged(path, problem) from None
+    disk = decode(raw, conversation.id)  # raises DamagedConversation: a damaged file is never replaced
+    changed = merge_into(conversation, disk, base)
+    bases.remember(conversation, signature_of(status))
+    return changed
 
 
 def completeness(message: Message) -> tuple:
