@@ -118,3 +118,44 @@ def test_a_v1_file_with_lone_surrogates_loads_with_replacement_characters(store:
     text = store.path_of(SURROGATE_FILE).read_bytes().decode("utf-8")
     assert "\\ud83d" not in text and "aquí: \ufffd" in text
     assert [hit.message_id for hit in store.search("aquí")] == ["m-2"]
+
+
+def _set(path: tuple, value: object) -> object:
+    def change(data: dict) -> None:
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        if value is KeyError:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_set(("sessions", 0, "messages", 2, "usage", "prompt_tokens"), "many"),
+         "sessions[0].messages[2].usage.prompt_tokens: input should be a valid integer"),
+        (_set(("sessions", 0, "messages", 2, "usage", "prompt_tokens"), "120"),
+         "sessions[0].messages[2].usage.prompt_tokens: input should be a valid integer"),  # strict: no "120"
+        (_set(("created_at",), "2026-03-01T09:00:00"), "created_at: value error, a timestamp needs a"),
+        (_set(("last_activity",), 1772355600), "last_activity: input should be a valid datetime"),
+        (_set(("sessions", 0, "messages", 1, "content"), KeyError), "sessions[0].messages[1]: missing field"),
+        (_set(("sessions", 1, "messages", 0, "mood"), 1), "sessions[1].messages[0]: unknown field 'mood'"),
+        (_set(("sessions", 0, "messages", 3, "role"), "robot"), "sessions[0].messages[3]"),
+        (_set(("sessions", 1, "reason"), "bored"), "sessions[1].reason"),
+        (_set(("title_is_custom",), 1), "title_is_custom: input should be a valid boolean"),
+    ],
+)  # fmt: skip
+def test_files_that_break_the_format_are_damaged_with_the_path_named(
+    store: ConversationStore, change, reason: str
+) -> None:
+    data = json.loads((V1 / "chat-ana-20260301-090000-abcd.json").read_bytes())
+    change(data)
+    raw = json.dumps(data).encode()
+    (store.conversations_dir / "chat-ana-20260301-090000-abcd.json").write_bytes(raw)
+    [summary] = store.list_conversations()
+    assert summary.damaged and reason in summary.damaged, summary.damaged
+    assert (store.conversations_dir / "chat-ana-20260301-090000-abcd.json").read_bytes() == raw

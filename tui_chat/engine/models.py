@@ -88,8 +88,12 @@ def _clean_any(value: Any, info: ValidationInfo) -> Any:
     return value if info.mode == "json" else clean_json(value)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _aware(moment: datetime, info: ValidationInfo) -> datetime:
+    if moment.tzinfo is not None:
+        return moment
+    if info.mode == "json":  # every file tui-chat wrote says Z; a naive time would be read as local
+        raise ValueError("a timestamp needs a time zone (Z)")
+    return moment.replace(tzinfo=UTC)
 
 
 _TIMESTAMP_SCHEMA = {
