@@ -159,9 +159,11 @@ def test_list_stats_show_and_ask_keep_working_beside_it(
     assert run("show", BAD_ID) == 1
     err = capsys.readouterr().err
     assert reason in err and "Traceback" not in err
-    scripted_server.script(text("sigo aquí"))
+    scripted_server.script(text("sigo aquí"), text("y aquí"))
     assert run("ask", "--conversation", "chat-ana-20260301-090000-abcd", "¿sigues?") == 0
     assert "sigo aquí" in capsys.readouterr().out
+    assert run("ask", "¿y ahora?") == 0  # continues the latest readable conversation
+    assert "y aquí" in capsys.readouterr().out
     assert run("ask", "--conversation", BAD_ID, "hola") == 1
     err = capsys.readouterr().err
     assert reason in err and "Traceback" not in err
@@ -185,7 +187,7 @@ def test_lone_surrogates_from_the_model_and_a_tool_are_stored_listed_and_searcha
     )
     scripted_server.script(tool_calls([("eco", '{"texto": "pato"}')]), text("un pato \ud83d y fin"))
     with pytest.raises(SystemExit) as exited:
-        cli.main(["ask", "dime \ud83d algo"])
+        cli.main(["ask", "--context", '{"nota": "\\ud83d"}', "dime \ud83d algo"])
     assert exited.value.code == 0
     capsys.readouterr()
     store = ConversationStore(Path(os.environ["TUI_CHAT_DATA_DIR"]))
@@ -197,6 +199,7 @@ def test_lone_surrogates_from_the_model_and_a_tool_are_stored_listed_and_searcha
     result = next(m for m in messages if isinstance(m, ToolMessage))
     answer = [m for m in messages if isinstance(m, AssistantMessage)][-1]
     assert question.content == "dime \ufffd algo"
+    assert conversation.context == {"nota": "\ufffd"}
     assert "pato \ufffd" in json.dumps(result.result, ensure_ascii=False)
     assert answer.content == "un pato \ufffd y fin"
     raw = store.path_of(summary.id).read_bytes()
