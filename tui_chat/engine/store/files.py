@@ -122,7 +122,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` by ``data`` all at once (0600); on failure the old file stays and no temp is left."""
     temp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     except OSError as error:
         raise write_failed(path, error) from None
     try:
