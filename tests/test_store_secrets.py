@@ -53,7 +53,7 @@ def test_a_401_that_echoes_the_key_leaves_no_key_anywhere(
         out, err = capsys.readouterr()
         return exited.value.code, out, err
 
-    code, out, err = run("ask", "Give me the token")
+    code, out, err = run("ask", f"{KEY}: give me the token")  # the key in the title too
     assert code == 0  # (the reply itself is printed as the model sent it: stdout is the CLI's call)
     code, out, err = run("ask", "Again")
     assert code == 1

@@ -9,6 +9,7 @@ Every public method is safe to call from any thread.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import secrets
@@ -160,7 +161,7 @@ class ConversationStore:
 
             def update_index() -> bool:
                 with self._index.transaction():
-                    self._index.put(summarize(conversation, *stat))
+                    self._index.put(_hidden_title(summarize(conversation, *stat)))
                     rows = _redacted([title_row(conversation), *text_rows(encoded.changed)])
                     rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
                     self._index.put_texts(conversation.id, rows)
@@ -324,7 +325,7 @@ class ConversationStore:
     def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
         self._saved.pop(conversation.id, None)
         with self._index.transaction():
-            self._index.put(summarize(conversation, *state))
+            self._index.put(_hidden_title(summarize(conversation, *state)))
             self._index.drop_texts(conversation.id)
             self._index.put_texts(
                 conversation.id, _redacted([title_row(conversation), *text_rows(conversation.messages())])
@@ -377,6 +378,14 @@ def _redacted(rows: list[TextRow]) -> list[TextRow]:
     if not secrets:
         return rows
     return [TextRow(r.message_id, r.role, r.created_at, redact(r.text, secrets)) for r in rows]
+
+
+def _hidden_title(row: IndexRow) -> IndexRow:
+    """The list row without an API key a title may hold (the first message is the title)."""
+    title = redact(row.summary.title)
+    if title == row.summary.title:
+        return row
+    return dataclasses.replace(row, summary=dataclasses.replace(row.summary, title=title))
 
 
 def _open_index(data_dir: Path) -> ConversationIndex:
