@@ -152,8 +152,9 @@ def test_a_read_only_data_dir_still_lists_and_says_why_it_cannot_save(
         assert "chat-disk.json" in caught.value.message
         store.close()
         configure(scripted_server)
-        code, err = ask(capsys, "--data-dir", str(folder / "data"), "ask", "-c", "chat-disk", "hola otra vez")
-        assert code == 1 and "Traceback" not in err and "read-only" in err
+        data = str(folder / "data")
+        code, err = ask(capsys, "--data-dir", data, "ask", "--cid", "chat-disk", "hola otra vez")
+        assert code == 1 and "Traceback" not in err and "read-only" in err, err
         assert "here it is:\nhola otra vez" in err
         with pytest.raises(SystemExit) as exited:
             cli.main(["--data-dir", str(folder / "data"), "list"])

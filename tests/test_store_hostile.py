@@ -162,7 +162,7 @@ def test_list_stats_show_and_ask_keep_working_beside_it(
     scripted_server.script(text("sigo aquí"), text("y aquí"))
     assert run("ask", "--conversation", "chat-ana-20260301-090000-abcd", "¿sigues?") == 0
     assert "sigo aquí" in capsys.readouterr().out
-    assert run("ask", "¿y ahora?") == 0  # continues the latest readable conversation
+    assert run("ask", "--continue", "¿y ahora?") == 0  # the latest readable conversation
     assert "y aquí" in capsys.readouterr().out
     assert run("ask", "--conversation", BAD_ID, "hola") == 1
     err = capsys.readouterr().err

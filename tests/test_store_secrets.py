@@ -55,7 +55,7 @@ def test_a_401_that_echoes_the_key_leaves_no_key_anywhere(
 
     code, out, err = run("ask", f"{KEY}: give me the token")  # the key in the title too
     assert code == 0  # (the reply itself is printed as the model sent it: stdout is the CLI's call)
-    code, out, err = run("ask", "Again")
+    code, out, err = run("ask", "--continue", "Again")
     assert code == 1
     assert scripted_server.requests[-1].headers.get("authorization") == f"Bearer {KEY}"  # it was used
     assert KEY not in err and "sk-…(hidden)" in err  # stderr: the provider's text, redacted

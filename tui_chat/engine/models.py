@@ -225,6 +225,13 @@ class RoundRecord(_Format):
     duration_ms: float | None = optional()
     raw_reply: JsonObject | None = optional()
     attempts: int = Field(1, ge=0, kw_only=True, exclude_if=lambda value: value == 1)
+    omitted: int = Field(
+        0,
+        ge=0,
+        kw_only=True,
+        exclude_if=lambda value: value == 0,
+        description="Earlier messages of the session left out of this request (history cap or token budget).",
+    )
 
 
 @dataclass(config=FORMAT)
