@@ -87,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if handler is None:
         from tui_chat.ui.app import run_tui
 
-        run_tui(invocation.config, invocation.data_dir)
-        return EXIT_OK
+        return run_tui(invocation.config, invocation.data_dir)
     with visible_output():
         return handler(invocation)
 

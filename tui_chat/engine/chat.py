@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from tui_chat.engine.models import (
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, missing_credentials
+from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
@@ -50,6 +52,34 @@ TITLE_LENGTH = 60
 def title_from(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+_import_thread: threading.Thread | None = None
+
+
+def start_litellm_import() -> None:
+    """Import litellm in a daemon thread (once): quitting never waits for it, unlike an executor thread."""
+    global _import_thread
+    if _import_thread is None and not is_imported():
+        _import_thread = threading.Thread(target=import_litellm, name="import-litellm", daemon=True)
+        _import_thread.start()
+
+
+async def litellm_ready() -> None:
+    """Wait, without blocking the loop, until the background import of litellm has finished."""
+    start_litellm_import()
+    while _import_thread is not None and _import_thread.is_alive():
+        await asyncio.sleep(0.05)
+
+
+def save_failed(error: OSError, path: object) -> StoreError:
+    """A disk fault (read-only folder, full disk…) as a message that names the file."""
+    where = error.filename or path
+    return StoreError(
+        f"Could not save the conversation to {where}: {error.strerror or error}.",
+        hint="Check that the data folder is writable and the disk has space, then send again.",
+        detail=str(error),
+    )
 
 
 def tools_hash(definitions: list[dict[str, Any]]) -> str | None:
@@ -73,6 +103,7 @@ class ChatService:
         self.store = store
         self.registry = registry
         self._provider_factory = provider_factory or (lambda config: ProviderClient(config.model))
+        self._uses_litellm = provider_factory is None
         self._clock = clock
 
     @property
@@ -128,8 +159,12 @@ class ChatService:
         """Save off the event loop: an fsync can take 100 ms on a busy disk, and the UI must not stall.
 
         The turn is suspended meanwhile, so nothing else changes the conversation while it is written.
+        An OS error (read-only folder, full disk) becomes a :class:`StoreError` naming the file.
         """
-        await asyncio.to_thread(self.store.save, conversation)
+        try:
+            await asyncio.to_thread(self.store.save, conversation)
+        except OSError as error:
+            raise save_failed(error, self.store.path_of(conversation.id)) from error
 
     def setup_problem(self) -> EngineError | None:
         """Why no model can be reached as configured (e.g. a missing key), when that is known offline."""
@@ -219,6 +254,8 @@ class ChatService:
             },
         )
         provider = self._provider_factory(config)
+        if self._uses_litellm:
+            await litellm_ready()  # in a daemon thread: quitting meanwhile never waits for the import
         streaming: AssistantMessage | None = None
         last_save = time.monotonic()
         finished = False
@@ -245,4 +282,4 @@ class ChatService:
                     streaming.partial = False
                     streaming.interrupted = True
                 conversation.last_activity = self._clock()
-                self.store.save(conversation)
+                await self._save(conversation)
