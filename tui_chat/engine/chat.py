@@ -82,13 +82,16 @@ class ChatService:
     def welcome_text(self) -> str:
         return self.config.session.welcome_message or self.texts.welcome
 
-    def new_conversation(self, *, context: dict[str, Any] | None = None) -> Conversation:
+    def new_conversation(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
         """A new conversation opening with the welcome message.
 
         It is saved with its first message, so a conversation the user never writes in leaves no file.
+        ``user_id`` defaults to ``[session] user_id``; the REST server passes each request's user.
         """
         now = self._clock()
-        user_id = self.config.session.user_id
+        user_id = user_id or self.config.session.user_id
         conversation = Conversation(
             id=self.store.new_id(user_id),
             title="",

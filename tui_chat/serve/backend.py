@@ -1,0 +1,172 @@
+"""The server's one door into the engine: start a conversation, run a turn, read the figures.
+
+Every engine call the REST server makes is in this module, so moving it onto the chat slice's
+``Workspace`` API (engine/workspace.py) is a change here only. The rules are the engine's, exactly as in
+the TUI: the welcome message and user context of :meth:`ChatService.new_conversation`, the idle reset,
+the turn deadline and "a cancelled turn keeps its partial reply, marked interrupted" of
+:meth:`ChatService.send`.
+
+Concurrency: turns on different conversations run concurrently; turns on one conversation are serialised
+by an ``asyncio.Lock`` per conversation id, held from loading the file to the last save, so two requests
+never interleave their messages. (Other processes on the same data dir are the store's cross-process
+lock's business.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tui_chat.engine.errors import StoreError
+from tui_chat.engine.events import TurnEvent
+from tui_chat.engine.models import Conversation, to_iso, utcnow
+from tui_chat.engine.services import Services
+from tui_chat.engine.stats import stats_dict
+from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.texts import texts_for
+
+log = logging.getLogger("tui_chat.serve")
+
+
+class ConversationUnavailable(Exception):
+    """No conversation with this id belongs to this user: unknown, another user's, damaged or a bad id.
+
+    All four look the same to the client, so the API does not tell whether someone else's id exists.
+    """
+
+
+@dataclass(frozen=True)
+class StartedConversation:
+    conversation_id: str
+    welcome: str
+    context: dict[str, Any]
+
+
+class ServedTurn:
+    """A conversation loaded for one request and locked for it; :meth:`send` runs the turn."""
+
+    def __init__(self, backend: ChatBackend, conversation: Conversation, *, new: bool) -> None:
+        self._backend = backend
+        self._conversation = conversation
+        self.new = new
+        """True when this request started the conversation (it sent no ``conversationId``)."""
+
+    @property
+    def welcome(self) -> str:
+        """The welcome message of the conversation's current session."""
+        session = self._conversation.sessions[-1] if self._conversation.sessions else None
+        first = session.messages[0] if session and session.messages else None
+        return first.content if first is not None and getattr(first, "welcome", False) else ""
+
+    @property
+    def conversation_id(self) -> str:
+        return self._conversation.id
+
+    def send(self, text: str) -> AsyncIterator[TurnEvent]:
+        """The turn's events; close the iterator (``contextlib.aclosing``) so a cancelled turn is saved."""
+        return self._backend.services.chat.send(self._conversation, text)
+
+
+class ChatBackend:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @property
+    def _store(self) -> ConversationStore:
+        return self.services.store
+
+    def error_headline(self, kind: str) -> str:
+        """The person-readable headline of an engine error kind, in the configured language."""
+        return texts_for(self.services.config.session.language).error_headline(kind)
+
+    async def start(self, user_id: str, context: dict[str, Any] | None) -> StartedConversation:
+        """A new conversation with the welcome message, saved now: the client comes back with its id."""
+        conversation = self.services.chat.new_conversation(context=context, user_id=user_id)
+        async with self._lock(conversation.id):
+            await asyncio.to_thread(self._store.save, conversation)
+        welcome = conversation.sessions[-1].messages[-1]
+        return StartedConversation(conversation.id, welcome.content, dict(conversation.context))
+
+    @asynccontextmanager
+    async def turn(
+        self, user_id: str, conversation_id: str | None, context: dict[str, Any] | None
+    ) -> AsyncIterator[ServedTurn]:
+        """Lock and load the user's conversation (a new one without an id) for one turn.
+
+        Raises :class:`ConversationUnavailable` before anything is changed or saved.
+        """
+        fresh = None
+        if conversation_id is None:
+            fresh = self.services.chat.new_conversation(user_id=user_id)
+            conversation_id = fresh.id
+        async with self._lock(conversation_id):
+            conversation = fresh or await asyncio.to_thread(self._owned, conversation_id, user_id)
+            if context:
+                conversation.context.update(context)  # merged, as the seed did; saved with the turn
+            yield ServedTurn(self, conversation, new=fresh is not None)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    def _owned(self, conversation_id: str, user_id: str) -> Conversation:
+        try:
+            conversation = self._store.load(conversation_id)
+        except StoreError as error:  # not found, damaged, not a valid id
+            log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.kind)
+            raise ConversationUnavailable(conversation_id) from None
+        if conversation.user_id != user_id:
+            log.info("conversation %r refused to user %r: it is not theirs", conversation_id, user_id)
+            raise ConversationUnavailable(conversation_id)
+        return conversation
+
+    async def stats(self) -> dict[str, Any]:
+        return await asyncio.to_thread(self._stats)
+
+    def _stats(self) -> dict[str, Any]:
+        """The seed's ``{totalSessions, sessionDetails}``: conversations whose model session is still live.
+
+        The seed dropped a session after 20 idle minutes; here a session is live while the idle reset
+        has not passed (every conversation when the reset is off). ``tools`` and ``totals`` are over the
+        whole store.
+        """
+        figures = stats_dict(self._store.totals())
+        minutes = self.services.config.session.idle_reset_minutes
+        now = utcnow()
+        details = []
+        for summary in self._store.list_conversations():  # newest activity first
+            if summary.damaged:
+                continue
+            if minutes > 0 and now - summary.last_activity > timedelta(minutes=minutes):
+                break
+            try:
+                conversation = self._store.load(summary.id)
+            except StoreError:
+                continue  # deleted or damaged since the listing
+            session = conversation.sessions[-1] if conversation.sessions else None
+            details.append(
+                {
+                    "id": conversation.id,
+                    "userId": conversation.user_id,
+                    "messageCount": sum(
+                        1 for message in (session.messages if session else []) if not _is_welcome(message)
+                    ),
+                    "createdAt": to_iso(session.started_at if session else conversation.created_at),
+                    "lastActivity": to_iso(conversation.last_activity),
+                }
+            )
+        tools = figures.pop("tools")
+        return {"totalSessions": len(details), "sessionDetails": details, "tools": tools, "totals": figures}
+
+
+def _is_welcome(message: Any) -> bool:
+    return getattr(message, "welcome", False)
