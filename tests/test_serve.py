@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from scripted_server import Reply, ScriptedServer, echo, slow_stream, text, tool_calls
+from scripted_server import Reply, ScriptedServer, echo, error, slow_stream, stall, text, tool_calls
 from serve_helpers import Served, model_config, read_events, wait_until
 
 from tui_chat import cli
@@ -357,3 +357,33 @@ async def test_an_unexpected_failure_is_a_generic_500_with_details_in_the_log(
         logger.removeHandler(caplog.handler)
     assert status == 500 and body == {"success": False, "error": "Internal server error."}
     assert "IsADirectoryError" in caplog.text and "Traceback" in caplog.text
+
+
+async def test_a_provider_error_is_a_502_with_the_headline_and_the_message_is_kept(served: Served) -> None:
+    served.model.script(error(401, message="invalid key sk-live-0123456789"))
+    status, body = await served.post("/chat/message", {"message": "hola", "userId": "ana"})
+    assert status == 502
+    assert body["success"] is False and body["errorKind"] == "authentication"
+    assert body["error"] == served.services.chat.texts.error_headline("authentication")
+    assert "sk-live" not in json.dumps(body)  # the provider's text stays in the file and the log
+    users = [m for m in served.stored(body["conversationId"]).messages() if isinstance(m, UserMessage)]
+    assert [u.content for u in users] == ["hola"]
+
+    served.model.script(error(401, message="invalid key sk-live-0123456789"))
+    async with served.client.post(
+        "/chat/message",
+        json={"message": "otra", "userId": "ana", "conversationId": body["conversationId"]},
+        headers={"Accept": "text/event-stream"},
+    ) as response:
+        events = await read_events(response)
+    assert [name for name, _ in events][-2:] == ["error", "done"]
+    assert events[-2][1]["errorKind"] == "authentication" and events[-1][1]["success"] is False
+
+
+async def test_the_turn_deadline_applies_to_served_turns(served: Served) -> None:
+    served.services.config.model.turn_deadline = 0.5
+    served.model.script(stall(30))
+    status, body = await served.post("/chat/message", {"message": "hola", "userId": "ana"})
+    assert status == 504 and body["errorKind"] == "deadline" and body["success"] is False
+    replies = [m for m in served.stored(body["conversationId"]).messages() if isinstance(m, AssistantMessage)]
+    assert replies[-1].error is not None and replies[-1].error.kind == "deadline"
