@@ -387,3 +387,18 @@ async def test_the_turn_deadline_applies_to_served_turns(served: Served) -> None
     assert status == 504 and body["errorKind"] == "deadline" and body["success"] is False
     replies = [m for m in served.stored(body["conversationId"]).messages() if isinstance(m, AssistantMessage)]
     assert replies[-1].error is not None and replies[-1].error.kind == "deadline"
+
+
+async def test_the_search_tool_only_finds_the_calling_users_conversations(served: Served) -> None:
+    _, ana = await served.post("/chat/message", {"message": "mi clave es girasol", "userId": "ana"})
+    search = tool_calls([("buscar_informacion", '{"consulta": "girasol"}')])
+    served.model.script(search, text("nada"), search, text("algo"))
+    _, bob_turn = await served.post("/chat/message", {"message": "busca girasol", "userId": "bob"})
+    _, ana_turn = await served.post("/chat/message", {"message": "busca girasol", "userId": "ana"})
+
+    def found(conversation_id: str) -> list[str]:
+        (tool,) = [m for m in served.stored(conversation_id).messages() if isinstance(m, ToolMessage)]
+        return [hit["conversacion_id"] for hit in tool.result["data"]["resultados"]]
+
+    assert ana["conversationId"] not in found(bob_turn["conversationId"])
+    assert ana["conversationId"] in found(ana_turn["conversationId"])
