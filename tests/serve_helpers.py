@@ -45,6 +45,19 @@ class Served:
         finally:
             store.close()
 
+    def last_reply(self, conversation_id: str) -> dict[str, Any]:
+        """The last assistant message as written in the file (``partial`` / ``interrupted`` as stored:
+        loading turns a reply saved mid-stream into an interrupted one)."""
+        path = self.data_dir / "conversations" / f"{conversation_id}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        messages = [m for session in data["sessions"] for m in session["messages"]]
+        return [m for m in messages if m["role"] == "assistant"][-1]
+
+    def interrupted(self, conversation_id: str) -> bool:
+        """The turn was cancelled and saved so: ``interrupted`` written, no longer ``partial``."""
+        reply = self.last_reply(conversation_id)
+        return bool(reply.get("interrupted")) and not reply.get("partial")
+
     def files(self) -> list[Path]:
         return sorted((self.data_dir / "conversations").glob("*.json"))
 

@@ -7,6 +7,7 @@ reset, disconnects and concurrency are checked against what ends up in the conve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -258,11 +259,7 @@ async def test_a_client_leaving_mid_stream_cancels_the_turn_and_keeps_the_partia
             break
     response.close()  # drop the connection mid-stream
 
-    def interrupted() -> bool:
-        replies = [m for m in served.stored(conversation_id).messages() if isinstance(m, AssistantMessage)]
-        return bool(replies) and replies[-1].interrupted
-
-    await wait_until(interrupted)
+    await wait_until(lambda: served.interrupted(conversation_id))
     assert await asyncio.to_thread(served.model.wait_for_disconnect, 10)  # the model request was dropped
     reply = [m for m in served.stored(conversation_id).messages() if isinstance(m, AssistantMessage)][-1]
     assert reply.content.startswith("Uno ") and not reply.content.endswith("cinco")
@@ -402,3 +399,19 @@ async def test_the_search_tool_only_finds_the_calling_users_conversations(served
 
     assert ana["conversationId"] not in found(bob_turn["conversationId"])
     assert ana["conversationId"] in found(ana_turn["conversationId"])
+
+
+async def test_a_json_client_leaving_mid_turn_cancels_it_too(served: Served) -> None:
+    served.model.script(slow_stream(["uno "] * 200, interval=0.05))
+    request = asyncio.create_task(served.post("/chat/message", {"message": "espera", "userId": "ana"}))
+    await wait_until(lambda: served.model.requests != [])
+    await wait_until(lambda: any("espera" in p.read_text() for p in served.files()))
+    await asyncio.sleep(0.3)  # some text has streamed
+    request.cancel()  # the client closes its connection
+    with contextlib.suppress(asyncio.CancelledError):
+        await request
+    (path,) = served.files()
+
+    await wait_until(lambda: served.interrupted(path.stem))
+    assert served.last_reply(path.stem)["content"].startswith("uno ")
+    assert await asyncio.to_thread(served.model.wait_for_disconnect, 10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import aclosing
 
@@ -49,6 +50,9 @@ async def message(request: web.Request) -> web.StreamResponse:
             return web.json_response(reply.body(), status=reply.status)
     except ConversationUnavailable:
         raise RequestProblem(404, NOT_FOUND) from None
+    except asyncio.CancelledError:  # the client went away (aiohttp cancels the handler)
+        log.info("client left during a turn; the partial reply is kept, marked interrupted")
+        raise
 
 
 async def _stream(
