@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripted_server import ScriptedServer
+from scripted_server import ScriptedServer, slow_stream
 
 from tui_chat.engine.errors import ConfigError
 from tui_chat.serve.auth import TOKEN_ENV, TOKEN_FILE, bearer_matches, resolve_token
@@ -181,3 +181,35 @@ def test_starting_and_answering_without_a_model_call_never_imports_litellm(
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) == [True, []]
+
+
+def test_sigterm_during_a_turn_stops_the_server_and_keeps_the_reply_marked_interrupted(
+    tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.script(slow_stream([f"w{i} " for i in range(400)], interval=0.05))
+    config = Path(os.environ["TUI_CHAT_CONFIG"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT), TOKEN_ENV: "a-token-for-this-test"}
+    process, lines = _start(env)
+    url = lines[0].split()[4]
+    request = urllib.request.Request(
+        f"{url}/chat/message",
+        data=json.dumps({"message": "long", "userId": "ana"}).encode(),
+        headers={"Authorization": "Bearer a-token-for-this-test", "Accept": "text/event-stream"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as stream:
+        conversation_id = ""
+        for raw in stream:
+            line = raw.decode()
+            if line.startswith("data:") and not conversation_id:
+                conversation_id = json.loads(line[5:])["conversationId"]
+            if line.startswith("event: delta"):
+                break
+        code, err = _stop(process)  # running turns get a short grace, then are cancelled
+    assert code == 0, err
+    path = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations" / f"{conversation_id}.json"
+    data = json.loads(path.read_text())
+    reply = [m for s in data["sessions"] for m in s["messages"] if m["role"] == "assistant"][-1]
+    assert reply.get("interrupted") is True and not reply.get("partial")
+    assert reply["content"].startswith("w0 ") and not reply["content"].endswith("w399 ")

@@ -147,6 +147,9 @@ async def serve(
     services = build_services(config, data_dir)
     for problem in services.load_errors:
         print(f"tui-chat: tools from {problem.source} not loaded: {problem.message}", file=err)
+    problem = services.chat.setup_problem()
+    if problem is not None:  # e.g. no API key: every /chat/message would answer 502 until it is fixed
+        print(f"warning: {problem}", file=err)
     warning = bind_warning(host)
     if warning:
         print(warning, file=err)
