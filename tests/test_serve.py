@@ -25,6 +25,7 @@ from serve_helpers import Served, model_config, read_events, wait_until
 from tui_chat import cli
 from tui_chat.engine.models import AssistantMessage, ToolMessage, UserMessage
 from tui_chat.engine.services import build_services
+from tui_chat.serve import sse
 from tui_chat.serve.auth import resolve_token
 from tui_chat.serve.backend import ChatBackend
 from tui_chat.serve.server import start_server
@@ -415,3 +416,17 @@ async def test_a_json_client_leaving_mid_turn_cancels_it_too(served: Served) -> 
     await wait_until(lambda: served.interrupted(path.stem))
     assert served.last_reply(path.stem)["content"].startswith("uno ")
     assert await asyncio.to_thread(served.model.wait_for_disconnect, 10)
+
+
+async def test_a_quiet_stream_gets_keep_alive_comments(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sse, "HEARTBEAT_SECONDS", 0.05)
+    served.model.script(stall(0.6, text("por fin")))
+    async with served.client.post(
+        "/chat/message", json={"message": "hola", "userId": "ana"}, headers={"Accept": "text/event-stream"}
+    ) as response:
+        raw = (await response.read()).decode()
+    assert ": keep-alive\n\n" in raw
+    assert raw.index("event: start") < raw.index(": keep-alive") < raw.index("event: delta")
+    assert raw.rstrip().splitlines()[-2] == "event: done"  # nothing after the last event

@@ -77,6 +77,8 @@ async def _stream(
         log.info(
             "client left during the turn on %s; the reply is kept, marked interrupted", turn.conversation_id
         )
+    finally:
+        stream.stop_heartbeat()
     return stream.response
 
 

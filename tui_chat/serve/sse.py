@@ -14,6 +14,8 @@ Events, each ``data`` one JSON object (so newlines in model text cannot break th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +34,7 @@ from tui_chat.engine.events import (
 )
 
 MEDIA_TYPE = "text/event-stream"
+HEARTBEAT_SECONDS = 15.0
 
 
 def wants_events(request: web.Request) -> bool:
@@ -94,7 +97,11 @@ def event_of(
 
 
 class EventStream:
-    """A prepared ``text/event-stream`` response; a write raises ConnectionResetError if the client left."""
+    """A prepared ``text/event-stream`` response; a write raises ConnectionResetError if the client left.
+
+    While it is open, a ``: keep-alive`` comment goes out every :data:`HEARTBEAT_SECONDS` so a proxy
+    does not drop a stream that is quiet during a slow tool call (clients ignore comments).
+    """
 
     def __init__(self) -> None:
         self.response = web.StreamResponse(
@@ -104,12 +111,26 @@ class EventStream:
                 "X-Accel-Buffering": "no",  # no buffering in a reverse proxy (nginx)
             }
         )
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def open(self, request: web.Request) -> None:
         await self.response.prepare(request)
+        self._heartbeat = asyncio.create_task(self._beat(), name="sse-heartbeat")
+
+    async def _beat(self) -> None:
+        with contextlib.suppress(ConnectionResetError, RuntimeError):  # the client left / stream ended
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                await self.response.write(b": keep-alive\n\n")
 
     async def send(self, event: str, data: dict[str, Any]) -> None:
         await self.response.write(encode(event, data))
 
     async def close(self) -> None:
+        self.stop_heartbeat()
         await self.response.write_eof()
+
+    def stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
