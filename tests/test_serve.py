@@ -430,3 +430,19 @@ async def test_a_quiet_stream_gets_keep_alive_comments(
     assert ": keep-alive\n\n" in raw
     assert raw.index("event: start") < raw.index(": keep-alive") < raw.index("event: delta")
     assert raw.rstrip().splitlines()[-2] == "event: done"  # nothing after the last event
+
+
+async def test_a_conversation_from_the_cli_continues_over_http_for_its_user(served: Served) -> None:
+    config = Path(os.environ["TUI_CHAT_CONFIG"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[model]\nname = "openai/scripted"\napi_base = "{served.model.base_url}"\n')
+    args = cli.build_parser().parse_args(["ask", "--new", "desde la terminal"])
+    assert await asyncio.to_thread(cli.run, args) == 0
+    (path,) = served.files()
+    body = {"message": "y ahora por HTTP", "conversationId": path.stem}
+    status, _ = await served.post("/chat/message", {**body, "userId": "ana"})
+    assert status == 404
+    status, answer = await served.post("/chat/message", {**body, "userId": "local"})  # [session] user_id
+    assert status == 200 and answer["conversationId"] == path.stem
+    sent = served.model.requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["desde la terminal", "y ahora por HTTP"]
