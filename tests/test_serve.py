@@ -150,6 +150,14 @@ async def test_stats_has_the_seed_shape_and_tool_figures(served: Served) -> None
     assert stats["tools"]["buscar_informacion"]["calls"] == 1
     assert stats["totals"]["conversations"] == 2
 
+    body = {"message": "dos", "userId": "ana", "conversationId": first["conversationId"]}
+    await served.post("/chat/message", body)
+    async with served.client.get("/chat/stats") as response:
+        again = {detail["id"]: detail for detail in (await response.json())["sessionDetails"]}
+    assert again[first["conversationId"]]["messageCount"] == 6  # read again: it changed
+    assert again[first["conversationId"]]["lastActivity"] > ana["lastActivity"]
+    assert again[second["conversationId"]] == details[second["conversationId"]]
+
 
 @pytest.mark.parametrize(
     "headers",

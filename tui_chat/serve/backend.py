@@ -77,6 +77,8 @@ class ChatBackend:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._details: dict[str, tuple[Any, dict[str, Any]]] = {}
+        """Live sessions' ``sessionDetails`` by conversation id, with the index row they were read at."""
 
     @property
     def _store(self) -> ConversationStore:
@@ -143,30 +145,34 @@ class ChatBackend:
         minutes = self.services.config.session.idle_reset_minutes
         now = utcnow()
         details = []
+        cache: dict[str, tuple[Any, dict[str, Any]]] = {}
         for summary in self._store.list_conversations():  # newest activity first
             if summary.damaged:
                 continue
             if minutes > 0 and now - summary.last_activity > timedelta(minutes=minutes):
                 break
-            try:
-                conversation = self._store.load(summary.id)
-            except StoreError:
-                continue  # deleted or damaged since the listing
-            session = conversation.sessions[-1] if conversation.sessions else None
-            details.append(
-                {
-                    "id": conversation.id,
-                    "userId": conversation.user_id,
-                    "messageCount": sum(
-                        1 for message in (session.messages if session else []) if not _is_welcome(message)
-                    ),
-                    "createdAt": to_iso(session.started_at if session else conversation.created_at),
-                    "lastActivity": to_iso(conversation.last_activity),
-                }
-            )
+            key = (summary.last_activity, summary.message_count, summary.session_count)
+            known = self._details.get(summary.id)
+            if known is None or known[0] != key:  # only conversations that changed are read again
+                try:
+                    known = key, _session_detail(self._store.load(summary.id))
+                except StoreError:
+                    continue  # deleted or damaged since the listing
+            cache[summary.id] = known
+            details.append(known[1])
+        self._details = cache
         tools = figures.pop("tools")
         return {"totalSessions": len(details), "sessionDetails": details, "tools": tools, "totals": figures}
 
 
-def _is_welcome(message: Any) -> bool:
-    return getattr(message, "welcome", False)
+def _session_detail(conversation: Conversation) -> dict[str, Any]:
+    """One ``sessionDetails`` entry: the current session, as the seed described its sessions."""
+    session = conversation.sessions[-1] if conversation.sessions else None
+    messages = session.messages if session else []
+    return {
+        "id": conversation.id,
+        "userId": conversation.user_id,
+        "messageCount": sum(1 for message in messages if not getattr(message, "welcome", False)),
+        "createdAt": to_iso(session.started_at if session else conversation.created_at),
+        "lastActivity": to_iso(conversation.last_activity),
+    }
