@@ -21,8 +21,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from tui_chat.config import Config
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.events import TurnEvent
 from tui_chat.engine.models import Conversation, to_iso, utcnow
@@ -79,6 +81,27 @@ class ChatBackend:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._details: dict[str, tuple[Any, dict[str, Any]]] = {}
         """Live sessions' ``sessionDetails`` by conversation id, with the index row they were read at."""
+
+    @classmethod
+    def build(cls, config: Config, data_dir: Path) -> ChatBackend:
+        """The store, the tools (the user's modules too) and the chat service, as the TUI builds them."""
+        from tui_chat.engine.services import build_services
+
+        return cls(build_services(config, data_dir))
+
+    def startup_problems(self) -> list[str]:
+        """What to tell the operator at start: tool modules that did not load, a model that cannot work."""
+        problems = [
+            f"tools from {problem.source} not loaded: {problem.message}"
+            for problem in self.services.load_errors
+        ]
+        setup = self.services.chat.setup_problem()
+        if setup is not None:  # e.g. no API key: every /chat/message answers 502 until it is fixed
+            problems.append(str(setup))
+        return problems
+
+    def close(self) -> None:
+        self.services.store.close()
 
     @property
     def _store(self) -> ConversationStore:

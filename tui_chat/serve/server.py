@@ -139,23 +139,18 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM (or ``stop``); the ``tui-chat serve`` command."""
-    from tui_chat.engine.services import build_services
-
     token = resolve_token(data_dir)
     if token.warning:
         print(f"warning: {token.warning}", file=err)
-    services = build_services(config, data_dir)
-    for problem in services.load_errors:
-        print(f"tui-chat: tools from {problem.source} not loaded: {problem.message}", file=err)
-    problem = services.chat.setup_problem()
-    if problem is not None:  # e.g. no API key: every /chat/message would answer 502 until it is fixed
+    backend = ChatBackend.build(config, data_dir)
+    for problem in backend.startup_problems():
         print(f"warning: {problem}", file=err)
     warning = bind_warning(host)
     if warning:
         print(warning, file=err)
     access_log = configure_logging(err)
     running = await start_server(
-        ChatBackend(services),
+        backend,
         token=token.value,
         host=host,
         port=port,
@@ -175,4 +170,4 @@ async def serve(
     finally:
         print("tui-chat serve: stopping", file=err, flush=True)
         await running.close()
-        services.store.close()
+        backend.close()
