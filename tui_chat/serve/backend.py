@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import StoreError
+from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.events import TurnEvent
 from tui_chat.engine.models import Conversation, to_iso, utcnow
 from tui_chat.engine.services import Services
@@ -145,14 +145,27 @@ class ChatBackend:
 
     def _owned(self, conversation_id: str, user_id: str) -> Conversation:
         try:
+            self._store.path_of(conversation_id)  # a StoreError for an id that is no file name
             conversation = self._store.load(conversation_id)
-        except StoreError as error:  # not found, damaged, not a valid id
+        except (ConversationNotFound, DamagedConversation) as error:
+            log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.kind)
+            raise ConversationUnavailable(conversation_id) from None
+        except StoreError as error:
+            if self._valid_id(conversation_id):
+                raise  # the index or the disk failed: the server's problem, a 500
             log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.kind)
             raise ConversationUnavailable(conversation_id) from None
         if conversation.user_id != user_id:
             log.info("conversation %r refused to user %r: it is not theirs", conversation_id, user_id)
             raise ConversationUnavailable(conversation_id)
         return conversation
+
+    def _valid_id(self, conversation_id: str) -> bool:
+        try:
+            self._store.path_of(conversation_id)
+        except StoreError:
+            return False
+        return True
 
     async def stats(self) -> dict[str, Any]:
         return await asyncio.to_thread(self._stats)
