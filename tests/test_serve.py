@@ -454,3 +454,20 @@ async def test_a_conversation_from_the_cli_continues_over_http_for_its_user(serv
     assert status == 200 and answer["conversationId"] == path.stem
     sent = served.model.requests[-1].body["messages"]
     assert [m["content"] for m in sent if m["role"] == "user"] == ["desde la terminal", "y ahora por HTTP"]
+
+
+async def test_closing_a_served_turn_saves_it_interrupted_at_once(served: Served) -> None:
+    """What the SSE route does when its client is gone mid-write: close the turn's events.
+
+    The partial reply must be saved interrupted by the time ``aclose()`` returns, not later when the
+    garbage collector finalises an inner generator (a server shutting down would lose that race).
+    """
+    served.model.script(slow_stream(["a ", "b ", "c "] * 50, interval=0.05))
+    backend = ChatBackend(served.services)
+    async with backend.turn("ana", None, None) as turn:
+        events = turn.send("hola")
+        async for event in events:
+            if type(event).__name__ == "TextDelta":
+                break
+        await events.aclose()  # type: ignore[attr-defined]
+        assert served.interrupted(turn.conversation_id)

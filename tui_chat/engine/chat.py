@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -163,8 +164,9 @@ class ChatService:
         turn_id = new_id("t")
         await self._save(conversation)
         yield TurnStarted(turn_id, user, session_started, welcome)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def retry(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
         """Run the last user message again (after an error); nothing is added for the user."""
@@ -175,8 +177,9 @@ class ChatService:
         turn_id = new_id("t")
         conversation.last_activity = self._clock()
         yield TurnStarted(turn_id, user, False, None)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
