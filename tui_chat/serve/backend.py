@@ -80,6 +80,8 @@ class ChatBackend:
         self.services = services
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._details: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+        """The request tasks running a turn now, for :meth:`stop_turns`."""
         """Live sessions' ``sessionDetails`` by conversation id, with the index row they were read at."""
 
     @classmethod
@@ -131,11 +133,33 @@ class ChatBackend:
         if conversation_id is None:
             fresh = self.services.chat.new_conversation(user_id=user_id)
             conversation_id = fresh.id
+        task = asyncio.current_task()
         async with self._lock(conversation_id):
             conversation = fresh or await asyncio.to_thread(self._owned, conversation_id, user_id)
             if context:
                 conversation.context.update(context)  # merged, as the seed did; saved with the turn
-            yield ServedTurn(self, conversation, new=fresh is not None)
+            if task is not None:
+                self._running.add(task)
+            try:
+                yield ServedTurn(self, conversation, new=fresh is not None)
+            finally:
+                self._running.discard(task)  # type: ignore[arg-type]
+
+    async def stop_turns(self, grace: float) -> int:
+        """Let running turns finish for ``grace`` seconds, then cancel the rest and wait until each has
+        saved its partial reply (marked interrupted). Returns how many were cancelled.
+
+        The HTTP server's own shutdown cancels a handler without waiting for it, so the store could be
+        closed under a turn's last save; this waits.
+        """
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+        left = set(self._running)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.gather(*left, return_exceptions=True)
+        return len(left)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)

@@ -33,6 +33,7 @@ SHUTDOWN_GRACE = 5.0
 @dataclass
 class RunningServer:
     runner: web.AppRunner
+    backend: ChatBackend
     host: str
     port: int
 
@@ -41,7 +42,15 @@ class RunningServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    async def close(self) -> None:
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop listening, give running turns ``grace`` seconds, cancel the rest (saved, interrupted)."""
+        for site in list(self.runner.sites):
+            await site.stop()
+        cancelled = await self.backend.stop_turns(grace)
+        if cancelled:
+            log.info(
+                "stopped %d running turn(s); their partial replies are kept, marked interrupted", cancelled
+            )
         await self.runner.cleanup()
 
 
@@ -70,7 +79,7 @@ async def start_server(
         await runner.cleanup()
         raise
     bound_port = runner.addresses[0][1] if runner.addresses else port
-    return RunningServer(runner, host, bound_port)
+    return RunningServer(runner, backend, host, bound_port)
 
 
 def is_loopback(host: str) -> bool:
