@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from scripted_server import Reply, ScriptedServer, echo, error, slow_stream, stall, text, tool_calls
 from serve_helpers import Served, model_config, read_events, wait_until
 
@@ -26,6 +27,7 @@ from tui_chat import cli
 from tui_chat.engine.models import AssistantMessage, ToolMessage, UserMessage
 from tui_chat.engine.services import build_services
 from tui_chat.serve import sse
+from tui_chat.serve.app import make_app
 from tui_chat.serve.auth import resolve_token
 from tui_chat.serve.backend import ChatBackend
 from tui_chat.serve.server import start_server
@@ -349,20 +351,29 @@ async def test_requests_on_one_conversation_are_serialised(served: Served) -> No
 async def test_an_unexpected_failure_is_a_generic_500_with_details_in_the_log(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, started = await served.post("/chat/start", {"userId": "ana"})
-    path = served.data_dir / "conversations" / f"{started['conversationId']}.json"
-    path.unlink()
-    path.mkdir()  # a file-system fault: the conversation's file is now a folder
+    """The real application and middlewares, plus one route that fails the way a bug would."""
+    app = make_app(ChatBackend(served.services), token=served.token)
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError(f"bug while holding {os.environ.get('HOME')} and key sk-live-0123456789")
+
+    app.router.add_post("/chat/broken", broken)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/chat/broken"
     logger = logging.getLogger("tui_chat.serve")
     logger.addHandler(caplog.handler)
     try:
-        status, body = await served.post(
-            "/chat/message", {"message": "hi", "userId": "ana", "conversationId": started["conversationId"]}
-        )
+        async with served.client.post(url, json={"userId": "ana"}) as response:
+            status, raw = response.status, await response.text()
     finally:
         logger.removeHandler(caplog.handler)
-    assert status == 500 and body == {"success": False, "error": "Internal server error."}
-    assert "IsADirectoryError" in caplog.text and "Traceback" in caplog.text
+        await runner.cleanup()
+    assert status == 500 and json.loads(raw) == {"success": False, "error": "Internal server error."}
+    assert "sk-live" not in raw and "Traceback" not in raw
+    assert "RuntimeError: bug while holding" in caplog.text and "Traceback" in caplog.text
 
 
 async def test_a_provider_error_is_a_502_with_the_headline_and_the_message_is_kept(served: Served) -> None:
