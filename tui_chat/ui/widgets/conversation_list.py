@@ -12,7 +12,6 @@ from datetime import datetime
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -20,6 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui_chat.engine.models import ConversationSummary, utcnow
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time
 
 FIRST_BATCH = 100
@@ -55,11 +55,7 @@ class ConversationOptions(OptionList):
     actions use keys that cannot be typed. The highlight never wraps from one end to the other.
     """
 
-    BINDINGS = [
-        Binding("ctrl+e", "rename", "Rename"),
-        Binding("delete,ctrl+d", "delete", "Delete"),
-        Binding("ctrl+z", "undo", "Undo delete"),
-    ]
+    BINDINGS = bindings(Where.LIST)
 
     @property
     def conversation_list(self) -> ConversationList | None:
