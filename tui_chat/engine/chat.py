@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,13 +114,16 @@ class ChatService:
     def welcome_text(self) -> str:
         return self.config.session.welcome_message or self.texts.welcome
 
-    def new_conversation(self, *, context: dict[str, Any] | None = None) -> Conversation:
+    def new_conversation(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
         """A new conversation opening with the welcome message.
 
         It is saved with its first message, so a conversation the user never writes in leaves no file.
+        ``user_id`` defaults to ``[session] user_id``; the REST server passes each request's user.
         """
         now = self._clock()
-        user_id = self.config.session.user_id
+        user_id = user_id or self.config.session.user_id
         conversation = Conversation(
             id=self.store.new_id(user_id),
             title="",
@@ -207,8 +211,9 @@ class ChatService:
             error.unsaved_text = text
             raise
         yield TurnStarted(turn_id, user, session_started, welcome)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def retry(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
         """Run the last user message again (after an error); nothing is added for the user."""
@@ -219,8 +224,9 @@ class ChatService:
         turn_id = new_id("t")
         conversation.last_activity = self._clock()
         yield TurnStarted(turn_id, user, False, None)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
