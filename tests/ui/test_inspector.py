@@ -247,18 +247,32 @@ def test_control_characters_are_shown_as_symbols_not_acted_upon() -> None:
 # -- the real path: a scripted model over HTTP, a tool module loaded through the config ----------------
 
 
+def _answered(screen, before: int) -> bool:
+    """The turn is over: a finished reply is the last message and nothing runs any more."""
+    from tui_chat.engine.models import AssistantMessage
+
+    conversation = screen.conversation
+    if conversation is None or screen.turn_running or conversation.message_count() <= before + 1:
+        return False
+    last = conversation.messages()[-1]
+    return isinstance(last, AssistantMessage) and not last.partial
+
+
 async def _converse(pilot, message: str) -> None:
     from tests.ui.conftest import wait_for
     from tui_chat.ui.screens.main import MainScreen
     from tui_chat.ui.widgets.composer import Composer
 
+    main_screen = pilot.app.screen
+    conversation = getattr(main_screen, "conversation", None)
+    before = conversation.message_count() if conversation is not None else 0
     composer = pilot.app.query_one(Composer)
     composer.focus()
     composer.load_text(message)
     await pilot.press("enter")
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen._turn is not None and not screen.turn_running)
+    await wait_for(pilot, lambda: _answered(screen, before))
 
 
 async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figures(

@@ -4,7 +4,7 @@ The fork is a new conversation: a copy of the original up to the round that made
 call's result replaced (and its arguments, when they were edited), marked ``forked_from`` the
 original at that message. The other results of the same round are kept, so every call the model made
 still has its answer; everything after the round is left out. The original is not touched: only the
-new file is written.
+new file is written (``Workspace.fork``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from tui_chat.engine.models import (
     new_id,
     utcnow,
 )
-from tui_chat.engine.store.conversation_store import ConversationStore
 
 FORK_MARK = "⑂ "
 
@@ -97,15 +96,6 @@ def fork_at(
     fork.created_at = now
     fork.last_activity = now
     fork.forked_from = {"conversation_id": conversation.id, "message_id": recorded.id}
-    return fork
-
-
-def create_fork(
-    store: ConversationStore, conversation: Conversation, recorded: ToolMessage, replacement: ToolMessage
-) -> Conversation:
-    """Fork ``conversation`` at ``recorded`` with ``replacement`` as its result, and save the fork."""
-    fork = fork_at(conversation, recorded, replacement, store.new_id(conversation.user_id))
-    store.save(fork)
     return fork
 
 

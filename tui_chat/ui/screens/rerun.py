@@ -243,21 +243,18 @@ def call_arguments(recorded: str, edited: str) -> str:
 
 def open_rerun(app: TuiChatApp, conversation: Conversation, recorded: ToolMessage) -> None:
     """Push the re-run screen; when the user continues, write the fork and let the model answer in it."""
-    registry = app.services.chat.registry
+    registry = app.workspace.services.registry
 
     async def done(request: ContinueFrom | None) -> None:
         if request is None:
             return
-        from tui_chat.engine.errors import StoreError
-        from tui_chat.engine.fork import create_fork
+        from tui_chat.engine.errors import EngineError
         from tui_chat.ui.screens.main import MainScreen
         from tui_chat.ui.widgets.inspector import InspectorScreen
 
         try:
-            fork = create_fork(
-                app.services.store, request.conversation, request.recorded, request.replacement
-            )
-        except (StoreError, ValueError, OSError) as error:
+            fork = await app.workspace.fork(request.conversation, request.recorded, request.replacement)
+        except (EngineError, ValueError, OSError) as error:
             app.notify(f"Could not fork the conversation: {error}", severity="error", markup=False)
             return
         while isinstance(app.screen, InspectorScreen):

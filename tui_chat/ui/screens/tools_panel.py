@@ -356,7 +356,7 @@ def open_tools_panel(app: TuiChatApp) -> None:
         return
     app.push_screen(
         ToolsPanelScreen(
-            app.services.chat.registry,
+            app.workspace.services.registry,
             RunHistory.in_data_dir(app.data_dir),
             user_id=app.config.session.user_id,
             conversation=conversation,

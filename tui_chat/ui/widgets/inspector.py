@@ -401,8 +401,8 @@ class InspectorPanel(Widget):
         record = self.selected_call
         if record is None or record.result is None or self._conversation is None:
             raise NotExportable("select a finished function call first")
-        services = getattr(self.app, "services", None)
-        registry = getattr(getattr(services, "chat", None), "registry", None)
+        services = getattr(getattr(self.app, "workspace", None), "services", None)
+        registry = getattr(services, "registry", None)
         specs = registry.specs() if registry is not None else []
         spec = next((spec for spec in specs if spec.name == record.call.name), None)
         return call_as_test(record.result, spec, context_for(self._conversation, record.result))
