@@ -139,7 +139,7 @@ def load_tool_module(registry: ToolRegistry, entry: str) -> list[ToolLoadError]:
                 registry.include(spec)
             except DuplicateToolError as duplicate:
                 errors.append(ToolLoadError(source, str(duplicate)))
-    registry.load_errors.extend(errors)
+    registry.report_load_errors(errors)
     return errors
 
 
