@@ -44,6 +44,17 @@ def host_command(modules: list[str], *, managed: bool, timeout: float, output_li
     return [*command, "--timeout", f"{timeout:g}", "--output-limit", str(output_limit)]
 
 
+def host_environment() -> dict[str, str]:
+    """Ours (tools expect the user's environment), and a PYTHONPATH that finds this very tui_chat."""
+    environment = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[3])
+    environment["PYTHONPATH"] = os.pathsep.join(
+        part for part in (package_root, environment.get("PYTHONPATH", "")) if part
+    )
+    environment.setdefault("PYTHONUNBUFFERED", "1")
+    return environment
+
+
 def host_source(
     modules: list[str],
     data_dir: Path,
@@ -56,13 +67,7 @@ def host_source(
     """The tool host serving ``modules`` (file paths made absolute now, against the current directory)."""
     resolved = [resolve_module_entry(entry) for entry in modules]
     command = host_command(resolved, managed=True, timeout=timeout, output_limit=output_limit)
-    environment = dict(os.environ)
-    # The host must import this very tui_chat, also when it runs from a source checkout.
-    package_root = str(Path(__file__).resolve().parents[3])
-    environment["PYTHONPATH"] = os.pathsep.join(
-        part for part in (package_root, environment.get("PYTHONPATH", "")) if part
-    )
-    environment.setdefault("PYTHONUNBUFFERED", "1")
+    environment = host_environment()
 
     def resolve() -> Endpoint:
         return Endpoint(command=command[0], args=command[1:], env=environment)
