@@ -60,8 +60,9 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
 
     text = _read_message(args.message)
     services = build_services(config, data_dir)
-    for problem in services.load_errors:
-        print(f"tui-chat: tools from {problem.source} not loaded: {problem.message}", file=sys.stderr)
+    services.registry.close_with_loop()  # the tool host and MCP servers end with this command
+    for problem in await services.registry.problems(config.tools.start_timeout):
+        print(f"tui-chat: {problem}", file=sys.stderr)
     context = _parse_context(args.context)
     conversation = _pick_conversation(services, args)
     conversation.context.update(context)

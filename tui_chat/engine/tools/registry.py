@@ -263,6 +263,7 @@ class ToolRegistry:
         self._subscribers: list[tuple[Callable[[], Any], asyncio.AbstractEventLoop | None]] = []
         self._runtime: ToolRuntime | None = None
         self._home_loop: asyncio.AbstractEventLoop | None = None
+        self._guard: asyncio.Task[None] | None = None
         self.watcher: Any = None
         """The hot-reload watcher (:mod:`tui_chat.engine.tools.watch`), when one is attached."""
 
@@ -331,8 +332,11 @@ class ToolRegistry:
             with contextlib.suppress(RuntimeError):
                 target.call_soon_threadsafe(callback)
 
-    def start(self) -> None:
-        """Start every source in the background (the tool host, MCP servers); returns at once."""
+    def start(self, *, watch: bool = False) -> None:
+        """Start every source in the background (the tool host, MCP servers); returns at once.
+
+        ``watch``: also start the hot-reload watcher, when one is attached (the TUI does).
+        """
         if self._home_loop is None and not (self._runtime is not None and self._runtime.in_runtime()):
             with contextlib.suppress(RuntimeError):
                 self._home_loop = asyncio.get_running_loop()
@@ -341,7 +345,7 @@ class ToolRegistry:
         runtime = self.runtime
         for source in self._sources:
             source.start(runtime)
-        if self.watcher is not None:
+        if watch and self.watcher is not None:
             self.watcher.start(runtime)
 
     async def wait_ready(self, timeout: float | None = None, *, servers_timeout: float | None = None) -> None:
@@ -372,6 +376,27 @@ class ToolRegistry:
         if hosts:
             await self.runtime.run(_restart_all(hosts, "reload"))
         self._source_changed()
+
+    async def problems(self, timeout: float | None = None) -> list[str]:
+        """Wait for the sources' first start; then one line per load error and per source not running."""
+        await self.wait_ready(timeout, servers_timeout=None if timeout is None else min(timeout, 5.0))
+        lines = [f"tools from {error.source} not loaded: {error.message}" for error in self.load_errors]
+        for source in self._sources:
+            status = source.status
+            if status.state != "ready" and not (source.kind == "host" and self.load_errors):
+                lines.append(f"{getattr(source, 'label', source.name)} is not available: {status.message}")
+        return lines
+
+    def close_with_loop(self) -> None:
+        """Close when the running event loop ends (``asyncio.run`` cancels this guard on the way out)."""
+
+        async def guard() -> None:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.close()
+
+        self._guard = asyncio.get_running_loop().create_task(guard(), name="tool-sources-guard")
 
     def close(self) -> None:
         """Stop every source and the watcher (their processes are killed); safe to call twice."""
