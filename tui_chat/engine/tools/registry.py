@@ -387,6 +387,15 @@ class ToolRegistry:
                 lines.append(f"{getattr(source, 'label', source.name)} is not available: {status.message}")
         return lines
 
+    def notices(self) -> set[str]:
+        """One line per current problem (a module not loaded, a source down), for toasts."""
+        lines = {f"{error.source}: {error.message}" for error in self.load_errors}
+        for source in self._sources:
+            status = source.status
+            if status.state in ("failed", "restarting") and status.message:
+                lines.add(status.message)
+        return lines
+
     def close_with_loop(self) -> None:
         """Close when the running event loop ends (``asyncio.run`` cancels this guard on the way out)."""
 
