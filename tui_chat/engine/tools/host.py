@@ -214,6 +214,16 @@ def main(argv: list[str] | None = None) -> None:
     faulthandler.enable(file=sys.__stderr__ or 2, all_threads=True)  # a segfault's traceback → the log
     code = 0
     try:
+        import anyio
+        import mcp.server.lowlevel  # the SDK: ~0.8 s of imports, done before waiting
+        import mcp.server.stdio  # noqa: F401
+
+        if args.managed:
+            # A spare host started ahead of time waits here, warm, until the app connects: the user
+            # modules are imported only then, so a reload gets the code as it is on disk now.
+            import select
+
+            select.select([wire_in], [], [])
         server = build_server(
             args.module,
             managed=args.managed,
@@ -221,8 +231,6 @@ def main(argv: list[str] | None = None) -> None:
             output_limit=args.output_limit,
             log=log,
         )
-        import anyio
-
         anyio.run(_serve, server, wire_in, wire_out)
     except KeyboardInterrupt:
         code = 130

@@ -136,6 +136,9 @@ class McpSource(ToolSource):
         self._kill_reasons: dict[int, str] = {}
         self._closed = False
         self._stderr: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+        self._spare: tuple[Any, Any] | None = None
+        self.keep_spare = False
+        """Keep a warm host process ready (the TUI, with hot reload): a reload then costs ~0.1 s."""
 
     # --- what the registry reads (any thread) ---------------------------------------------------
 
@@ -200,6 +203,8 @@ class McpSource(ToolSource):
                     self._session = session
                     self._ready.set()
                     self._set("ready", "", next_attempt_in=None)
+                    if self.keep_spare and self.kind == "host":
+                        asyncio.get_running_loop().create_task(self._prepare_spare())
                     done.set()
                     self._first_attempt.set()
                     await self._down.wait()
@@ -284,28 +289,13 @@ class McpSource(ToolSource):
         import mcp_types as types
         from mcp.shared.message import SessionMessage
 
-        stderr: Any = subprocess.PIPE
-        log_file = None
-        if self.log_path is not None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            _rotate(self.log_path)
-            log_file = open(self.log_path, "ab")  # noqa: SIM115 - the child's stderr, closed below
-            if self.kind == "host":
-                stderr = log_file
-        try:
-            process = await anyio.open_process(
-                [endpoint.command, *endpoint.args],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=endpoint.env,
-                cwd=endpoint.cwd,
-                start_new_session=True,
-            )
-        except BaseException:
-            if log_file is not None:
-                log_file.close()
-            raise
+        spare, self._spare = self._spare, None
+        if spare is not None and spare[0].returncode is None:
+            process, log_file = spare
+        else:
+            if spare is not None:
+                self._discard(spare)
+            process, log_file = await self._spawn(endpoint)
         self._process = process
         self._status.pid = process.pid
         read_writer, read_stream = anyio.create_memory_object_stream[Any](16)
@@ -378,6 +368,53 @@ class McpSource(ToolSource):
             log_file.close()
         if self._process is process:
             self._process = None
+
+    async def _spawn(self, endpoint: Endpoint) -> tuple[Any, Any]:
+        """Start the server process in a process group of its own; stderr to its log (or a pipe)."""
+        import anyio
+
+        stderr: Any = subprocess.PIPE
+        log_file = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            _rotate(self.log_path)
+            log_file = open(self.log_path, "ab")  # noqa: SIM115 - the child's stderr, closed after it
+            if self.kind == "host":
+                stderr = log_file
+        try:
+            process = await anyio.open_process(
+                [endpoint.command, *endpoint.args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=endpoint.env,
+                cwd=endpoint.cwd,
+                start_new_session=True,
+            )
+        except BaseException:
+            if log_file is not None:
+                log_file.close()
+            raise
+        return process, log_file
+
+    async def _prepare_spare(self) -> None:
+        """A host process started ahead, warm but without user code, for the next restart or reload."""
+        if self._spare is not None or self._closed:
+            return
+        try:
+            spare = await self._spawn(self._resolve())
+        except Exception:
+            return
+        if self._closed or self._spare is not None:
+            self._discard(spare)
+        else:
+            self._spare = spare
+
+    def _discard(self, spare: tuple[Any, Any]) -> None:
+        process, log_file = spare
+        self._kill_process(process)
+        if log_file is not None:
+            log_file.close()
 
     async def _reap(self, process: Any, generation: int) -> None:
         """stdout ended: the process is exiting; record how, and tell the supervisor."""
@@ -476,6 +513,9 @@ class McpSource(ToolSource):
 
     async def stop(self) -> None:
         self._closed = True
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self._discard(spare)
         if self._process is not None:
             self._kill_reasons.setdefault(self._generation, "stopped")
             self._kill_process(self._process)

@@ -344,6 +344,8 @@ class ToolRegistry:
             return
         runtime = self.runtime
         for source in self._sources:
+            if watch and source.kind == "host":
+                source.keep_spare = True
             source.start(runtime)
         if watch and self.watcher is not None:
             self.watcher.start(runtime)

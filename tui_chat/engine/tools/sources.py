@@ -67,6 +67,8 @@ class ToolSource:
     name: str
     kind: Literal["host", "mcp"]
     on_change: Callable[[], None] | None = None
+    keep_spare: bool = False
+    """Keep a started process in reserve for the next restart (the tool host, under hot reload)."""
 
     def specs(self) -> list[ToolSpec]:
         raise NotImplementedError
