@@ -261,6 +261,10 @@ def _build_mcp(data: Any, source: Path) -> McpSettings:
                 f"{source}: [{where}]: a server name must be 1-32 letters, digits, '_' or '-'.",
                 hint="Its tools are offered to the model as NAME__TOOL.",
             )
+        if name == "tools":
+            raise ConfigError(
+                f"{source}: [{where}]: 'tools' is the name of the local tool host; pick another name."
+            )
         server = _build_section(McpServerSettings, value, where, source)
         if bool(server.command) == bool(server.url):
             raise ConfigError(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation, UsageError
 from tui_chat.config import Config
 
 LOG_TAIL_LINES = 40
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Escape sequences a tool printed must not drive the terminal that reads its log."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -159,18 +156,12 @@ def serve_command(run: Invocation) -> int:
 
 
 def log_command(run: Invocation) -> int:
-    from tui_chat.engine.tools.configured import logs_dir
+    from tui_chat.engine.tools.logs import log_path, log_tail
 
-    name = run.args.name
-    path = logs_dir(run.data_dir) / ("tool-host.log" if name == "tools" else f"mcp-{name}.log")
+    path = log_path(run.data_dir, run.args.name)
     if not path.is_file():
         raise UsageError(f"no log yet at {path} (it is written once the tool host or server has run)")
-    with open(path, "rb") as log:
-        log.seek(0, os.SEEK_END)
-        size = log.tell()
-        log.seek(max(size - 200_000, 0))
-        lines = log.read().decode("utf-8", "replace").splitlines()
     print(f"{path}:")
-    for line in lines[-max(run.args.lines, 1) :]:
-        print(_CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", line))
+    for line in log_tail(path, run.args.lines):
+        print(line)
     return EXIT_OK

@@ -13,17 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_chat.engine.tools.loader import is_file_entry
+from tui_chat.engine.tools.logs import log_path
 from tui_chat.engine.tools.mcp_client import Endpoint, McpSource
 
 if TYPE_CHECKING:
     from tui_chat.config import Config, McpServerSettings
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-HOST_NAME = "tools"
-
-
-def logs_dir(data_dir: Path) -> Path:
-    return data_dir / "logs"
+HOST_NAME = HOST_LOG_SOURCE = "tools"
 
 
 def resolve_module_entry(entry: str) -> str:
@@ -76,7 +73,7 @@ def host_source(
         HOST_NAME,
         "host",
         resolve,
-        log_path=logs_dir(data_dir) / "tool-host.log",
+        log_path=log_path(data_dir, HOST_LOG_SOURCE),
         start_timeout=start_timeout,
         cancel_grace=cancel_grace,
         output_limit=output_limit,
@@ -127,7 +124,7 @@ def server_source(
         name,
         "mcp",
         resolve,
-        log_path=logs_dir(data_dir) / f"mcp-{name}.log",
+        log_path=log_path(data_dir, name),
         call_timeout=settings.timeout or default_timeout,
         start_timeout=start_timeout,
     )
