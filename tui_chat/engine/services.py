@@ -50,6 +50,7 @@ def build_registry(config: Config, store: ConversationStore, data_dir: Path) -> 
             await registry.reload()
 
         registry.watcher = ModuleWatcher(config.tools.modules, reload)
+        registry.watcher.announce = registry.changed
     return registry
 
 

@@ -1,5 +1,7 @@
 """Load the user's tool modules named in the config (``[tools] modules``).
 
+The app does this in the tool host (:mod:`tui_chat.engine.tools.host`), never in its own process.
+
 Each entry is either a file (``~/my_tools.py``, ``./tools.py``, ``/abs/path.py``: anything ending in
 ``.py`` or containing a path separator; ``~`` is expanded, relative paths are relative to the current
 directory) or a dotted module name importable from ``sys.path`` (``mypkg.tools``).

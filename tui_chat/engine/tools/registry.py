@@ -11,7 +11,15 @@ Two ways in, two calling conventions:
 
 ``execute()`` never raises (except ``CancelledError`` when the turn is cancelled): an unknown tool,
 arguments that are not JSON or do not match the schema, an exception, a timeout all come back as a
-``{"success": false, "error": ...}`` result the model can read and react to.
+``{"success": false, "error": ...}`` result the model can read and react to, with ``error_kind``
+(invalid_arguments, unknown_tool, exception, timeout, crashed, cancelled).
+
+Tools that run elsewhere come from *sources* (:mod:`tui_chat.engine.tools.sources`): the tool host
+serving the user's ``[tools] modules`` and external MCP servers. ``add_source()`` offers their tools
+beside the in-process ones (a clashing name keeps the first and is reported in ``load_errors``);
+arguments are checked here against the tool's schema, then the call goes to the source.
+``start()`` starts the sources in the background, ``subscribe(callback)`` reports changes of the tool
+set, load errors or a source's state on the subscriber's loop, ``await reload()`` restarts the hosts.
 
 Sync handlers run in a daemon thread of their own rather than ``asyncio.to_thread``: a hung handler
 cannot be stopped, and in the shared default executor it would also hold a worker and make
@@ -323,6 +331,10 @@ class ToolRegistry:
                 self._subscribers.remove(entry)
 
         return unsubscribe
+
+    def changed(self) -> None:
+        """Tell the subscribers that something changed (the watcher calls it after a reload)."""
+        self._notify()
 
     def _notify(self) -> None:
         for callback, loop in list(self._subscribers):

@@ -51,6 +51,8 @@ class ModuleWatcher:
         self._task: asyncio.Task[None] | None = None
         self.error = ""
         self.reloads = 0
+        self.announce: Callable[[], Any] | None = None
+        """Called after each reload (the registry tells its subscribers)."""
 
     def start(self, runtime: ToolRuntime) -> None:
         if self._task is None and (self.files or self.packages):
@@ -90,8 +92,10 @@ class ModuleWatcher:
                 rust_timeout=500,
                 yield_on_timeout=False,
             ):
-                self.reloads += 1
                 await self._on_change({Path(path) for _change, path in changes})
+                self.reloads += 1  # counted once the new host answers (or failed), then announced
+                if self.announce is not None:
+                    self.announce()
         except Exception as error:  # a vanished folder, an inotify limit: say so, keep chatting
             self.error = f"hot reload stopped: {type(error).__name__}: {error}"
 
