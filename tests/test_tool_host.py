@@ -256,6 +256,23 @@ async def test_an_async_tool_that_honours_cancellation_times_out_without_a_resta
     assert await host_pid(registry) == before
 
 
+async def test_a_cancelled_call_whose_thread_keeps_running_gets_the_host_restarted(registry):
+    before = await host_pid(registry)
+    hang = registry.get("hang")
+    registry_timeout = hang.timeout
+    call = registry.execute(ToolCall(id="call-cancelled", name="hang", arguments="{}"), CONTEXT)
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.1):  # the turn is cancelled (Esc) before the tool's own timeout
+            await call
+
+    assert registry_timeout == 0.3
+    async with asyncio.timeout(30):
+        while (pid := await host_pid(registry)) == before:
+            await asyncio.sleep(0.05)
+    assert pid != before
+
+
 async def test_a_10_mb_result_is_kept_whole_and_truncated_for_the_model(registry):
     message = await run(registry, "big")
 

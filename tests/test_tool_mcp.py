@@ -219,6 +219,61 @@ async def test_tools_list_changed_is_honoured_and_subscribers_are_told(
 
 # --- failures ------------------------------------------------------------------------------------
 
+FAULTY_SERVER = """
+import asyncio, os, sys
+import mcp_types as types
+import anyio
+from mcp.server.lowlevel import Server
+from mcp.server.stdio import stdio_server
+
+async def list_tools(ctx, params):
+    return types.ListToolsResult(tools=[
+        types.Tool(name=name, description=name, input_schema={"type": "object"})
+        for name in ("ok", "die", "hang")
+    ])
+
+async def call_tool(ctx, params):
+    if params.name == "die":
+        print("dying now", file=sys.stderr, flush=True)
+        os._exit(5)
+    if params.name == "hang":
+        await asyncio.sleep(60)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=str(os.getpid()))])
+
+async def main():
+    server = Server("faulty", on_list_tools=list_tools, on_call_tool=call_tool)
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+anyio.run(main)
+"""
+
+
+async def test_an_external_server_that_crashes_in_a_call_is_reported_and_restarted(tmp_path: Path):
+    script = tmp_path / "faulty_server.py"
+    script.write_text(FAULTY_SERVER)
+    settings = McpServerSettings(command=sys.executable, args=[str(script)], timeout=0.5)
+    registry = registry_with(tmp_path, faulty=settings)
+    try:
+        await registry.wait_ready(20)
+        first = await registry.execute(ToolCall(id="a", name="faulty__ok", arguments="{}"), CONTEXT)
+
+        died = await registry.execute(ToolCall(id="b", name="faulty__die", arguments="{}"), CONTEXT)
+        hung = await registry.execute(ToolCall(id="c", name="faulty__hang", arguments="{}"), CONTEXT)
+        again = await registry.execute(ToolCall(id="d", name="faulty__ok", arguments="{}"), CONTEXT)
+
+        assert died.error == "the MCP server 'faulty' exited with status 5 while running 'faulty__die'"
+        assert died.error_kind == "crashed"
+        assert "dying now" in registry.sources[0].status.stderr_tail
+        assert hung.error_kind == "timeout"
+        assert (
+            hung.error
+            == "'faulty__hang' timed out after 0.5 s and was cancelled (notifications/cancelled sent)"
+        )
+        assert again.ok and again.result["data"] != first.result["data"]  # a new process
+    finally:
+        registry.close()
+
 
 async def test_a_server_that_fails_to_start_is_reported_with_its_stderr_and_retried_with_backoff(
     tmp_path: Path,

@@ -137,6 +137,7 @@ class McpSource(ToolSource):
         self._closed = False
         self._stderr: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
         self._spare: tuple[Any, Any] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.keep_spare = False
         """Keep a warm host process ready (the TUI, with hot reload): a reload then costs ~0.1 s."""
 
@@ -173,6 +174,12 @@ class McpSource(ToolSource):
             await asyncio.sleep(0.005)
         await self._first_attempt.wait()
 
+    def _background(self, coroutine: Any) -> None:
+        """A task of this source on the runtime loop, referenced until it ends."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
@@ -204,7 +211,7 @@ class McpSource(ToolSource):
                     self._ready.set()
                     self._set("ready", "", next_attempt_in=None)
                     if self.keep_spare and self.kind == "host":
-                        asyncio.get_running_loop().create_task(self._prepare_spare())
+                        self._background(self._prepare_spare())
                     done.set()
                     self._first_attempt.set()
                     await self._down.wait()
@@ -442,7 +449,7 @@ class McpSource(ToolSource):
         if isinstance(message, types.ToolListChangedNotification):
             session = self._session
             if session is not None:
-                asyncio.get_running_loop().create_task(self._relist(session))
+                self._background(self._relist(session))
 
     async def _relist(self, session: Any) -> None:
         try:
@@ -575,6 +582,11 @@ class McpSource(ToolSource):
                 return await self._crashed(spec, call_id, generation, offset)
             return _failed(f"{self.label} answered with an error: {error.message}", "exception")
         except asyncio.CancelledError:
+            # The turn was cancelled: the SDK has sent notifications/cancelled. A sync handler's
+            # thread does not stop for that; if it is still running after the grace period, the host
+            # is restarted so the thread does not live on.
+            if self.kind == "host":
+                self._background(self._stop_if_still_running(spec, call_id, session, generation))
             raise
         except Exception as error:  # a broken transport, an answer that is not a valid result
             if self._process is None and self.kind != "host" and self._down is not None:
@@ -628,23 +640,7 @@ class McpSource(ToolSource):
         message = f"{spec.name!r} timed out after {timeout:g} s and was cancelled"
         if self.kind != "host":
             return _failed(message + " (notifications/cancelled sent)", "timeout")
-        end = time.monotonic() + self.cancel_grace
-        stopped = False
-        while time.monotonic() < end:
-            try:
-                status = await session.call_tool(
-                    STATUS_TOOL, {}, read_timeout_seconds=max(end - time.monotonic(), 0.001)
-                )
-            except Exception:
-                break
-            try:
-                running = json.loads(status.content[0].text).get("running", [])
-            except (ValueError, IndexError, AttributeError):
-                break
-            if call_id not in running:
-                stopped = True
-                break
-            await asyncio.sleep(0.02)
+        stopped = not await self._still_running(call_id, session)
         output = self._log_output(call_id, offset)
         if stopped:
             return _failed(message, "timeout", output)
@@ -654,6 +650,29 @@ class McpSource(ToolSource):
             "timeout",
             output,
         )
+
+    async def _still_running(self, call_id: str, session: Any) -> bool:
+        """Ask the host, for up to ``cancel_grace`` seconds, whether the call's handler has returned."""
+        end = time.monotonic() + self.cancel_grace
+        while time.monotonic() < end:
+            try:
+                status = await session.call_tool(
+                    STATUS_TOOL, {}, read_timeout_seconds=max(end - time.monotonic(), 0.001)
+                )
+                running = json.loads(status.content[0].text).get("running", [])
+            except Exception:
+                return True  # no answer: treat as stuck
+            if call_id not in running:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    async def _stop_if_still_running(
+        self, spec: ToolSpec, call_id: str, session: Any, generation: int
+    ) -> None:
+        await asyncio.sleep(0)
+        if generation == self._generation and await self._still_running(call_id, session):
+            await self._kill_generation(generation, f"{spec.name!r} did not stop when its turn was cancelled")
 
     async def _kill_generation(self, generation: int, reason: str) -> None:
         if generation != self._generation:
