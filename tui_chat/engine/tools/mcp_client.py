@@ -550,12 +550,15 @@ class McpSource(ToolSource):
         from mcp.shared.exceptions import MCPError
 
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
         assert self._ready is not None
-        if not self._ready.is_set():
+        if not self._ready.is_set() and self._status.state != "failed":
+            # Starting or restarting (after a crash, a reload): that time is not the tool's, so the
+            # call's timeout starts once the server answers. A server waiting out its backoff
+            # after failed starts is not waited for.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(timeout, self.start_timeout)):
+                async with asyncio.timeout(self.start_timeout):
                     await self._ready.wait()
+        deadline = loop.time() + timeout
         session, generation = self._session, self._generation
         if session is None or not self._ready.is_set():
             detail = self._status.message or f"it is {self._status.state}"
