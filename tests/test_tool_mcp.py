@@ -33,11 +33,11 @@ TIME_SERVER = str(Path(sys.executable).parent / "mcp-server-time")
 SECRET = "s3cr3t-token-for-the-test"
 
 
-def registry_with(tmp_path: Path, **servers: McpServerSettings) -> ToolRegistry:
+def registry_with(tmp_path: Path, start_timeout: float = 15, **servers: McpServerSettings) -> ToolRegistry:
     registry = ToolRegistry(default_timeout=10)
     for name, settings in servers.items():
         registry.add_source(
-            server_source(name, settings, tmp_path / "data", default_timeout=10, start_timeout=15)
+            server_source(name, settings, tmp_path / "data", default_timeout=10, start_timeout=start_timeout)
         )
     return registry
 
@@ -303,6 +303,20 @@ async def test_a_server_that_fails_to_start_is_reported_with_its_stderr_and_retr
         status = broken.status
         assert status.next_attempt_in == 2.0 ** (status.restarts - 1)
         assert time_source.status.restarts == 0
+    finally:
+        registry.close()
+
+
+async def test_a_server_that_never_answers_is_reported_as_timed_out_at_start(tmp_path: Path):
+    silent = McpServerSettings(command=sys.executable, args=["-c", "import time; time.sleep(60)"])
+    registry = registry_with(tmp_path, start_timeout=0.5, silent=silent)
+    try:
+        await registry.wait_ready(20)
+        (source,) = registry.sources
+        assert source.status.state in ("failed", "restarting")
+        assert source.status.message == "the MCP server 'silent' did not answer within 0.5 s of starting"
+        message = await registry.execute(ToolCall(id="c", name="silent__x", arguments="{}"), CONTEXT)
+        assert message.error_kind == "unknown_tool"  # it never listed a tool
     finally:
         registry.close()
 

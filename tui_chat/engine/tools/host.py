@@ -174,11 +174,12 @@ def build_server(
             "traceback": message.traceback,
             "arguments_valid": message.arguments_valid,
         }
-        text = (
-            json.dumps(message.result, ensure_ascii=False)
-            if message.error is None
-            else (message.error + (f"\n\n{message.traceback}" if message.traceback else ""))
-        )
+        if message.error is not None:
+            text = message.error + (f"\n\n{message.traceback}" if message.traceback else "")
+        elif managed:
+            text = ""  # the app reads structuredContent: a 10 MB result crosses the pipe once
+        else:
+            text = json.dumps(message.result, ensure_ascii=False)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=text)],
             structured_content=message.result,

@@ -250,7 +250,7 @@ class McpSource(ToolSource):
         self._set("stopped", "")
 
     def _failure_message(self, error: BaseException, generation: int) -> str:
-        if isinstance(error, TimeoutError):
+        if _contains(error, TimeoutError):
             return f"{self.label} did not answer within {self.start_timeout:g} s of starting"
         if isinstance(error, FileNotFoundError | PermissionError):
             return f"cannot start {self.label}: {error.strerror}: {error.filename}"
@@ -742,6 +742,12 @@ def _failed(message: str, kind: str, output: str = "") -> CallOutcome:
     return CallOutcome(
         result={"success": False, "error": message}, error=message, error_kind=kind, output=output
     )
+
+
+def _contains(error: BaseException, kind: type[BaseException]) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return any(_contains(inner, kind) for inner in error.exceptions)
+    return isinstance(error, kind)
 
 
 def _error_text(error: BaseException) -> str:

@@ -564,6 +564,10 @@ class ToolRegistry:
         try:
             specs = self._merged_specs()
             spec = specs.get(call.name)
+            if spec is None and self._sources:
+                await self.wait_ready()  # on demand: a source may not have listed its tools yet
+                specs = self._merged_specs()
+                spec = specs.get(call.name)
             if spec is None:
                 available = ", ".join(specs) or "none"
                 raise _ToolFailed(
