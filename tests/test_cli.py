@@ -57,13 +57,13 @@ def store() -> ConversationStore:
     return ConversationStore(Path(os.environ["TUI_CHAT_DATA_DIR"]))
 
 
-def test_ask_streams_the_reply_and_continues_the_latest_conversation(
+def test_ask_streams_the_reply_and_continue_picks_the_latest_conversation(
     config_file: Path, scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scripted_server.script(text("Hello there!"), text("Second answer."))
     assert run("ask", "Hi") == 0
     assert capsys.readouterr().out == "Hello there!\n"
-    assert run("ask", "And again") == 0
+    assert run("ask", "--continue", "And again") == 0
     assert "Second answer." in capsys.readouterr().out
     (summary,) = store().list_conversations()
     assert summary.title == "Hi"

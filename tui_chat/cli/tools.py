@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation, UsageError
 from tui_chat.config import Config
+from tui_chat.engine.terminal_text import json_text, visible
 
 LOG_TAIL_LINES = 40
 
@@ -23,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser(
         "tools", help="tools with their source, status and schema; serve them over MCP"
     )
-    tools.add_argument("--json", action="store_true")
+    tools.add_argument("--json", action="store_true", help="print JSON instead of text")
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
     actions = tools.add_subparsers(dest="tools_command", metavar="ACTION")
     serve = actions.add_parser(
@@ -98,7 +99,7 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
     failed = [source for source in data["sources"] if source["state"] != "ready"]
     code = EXIT_ERROR if data["load_errors"] or failed else EXIT_OK
     if as_json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_text(data))
         return code
     if not data["tools"]:
         print('No tools registered. Add modules in the config: [tools] modules = ["~/my_tools.py"]')
@@ -107,9 +108,9 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
         if tool["server"]:
             where = f"MCP server {tool['server']!r}"
         status = "" if tool["status"] == "ready" else f", {tool['status']}"
-        print(f"{tool['name']}  ({where}{status})")
+        print(visible(f"{tool['name']}  ({where}{status})"))
         if tool["description"]:
-            print(f"    {tool['description'].splitlines()[0]}")
+            print(f"    {visible(tool['description'].splitlines()[0])}")
         properties = tool["parameters"].get("properties", {})
         required = set(tool["parameters"].get("required", []))
         for name, schema in properties.items():
@@ -119,7 +120,7 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
             if isinstance(kind, list):
                 kind = " | ".join(map(str, kind))
             marker = "" if name in required else "?"
-            print(f"    {name}{marker}: {kind}")
+            print(visible(f"    {name}{marker}: {kind}"))
     if data["sources"]:
         print("\nSources:")
     for source in data["sources"]:
@@ -127,12 +128,12 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
         pid = f", pid {source['pid']}" if source["pid"] and source["state"] == "ready" else ""
         print(f"  {label}: {source['state']}{pid}; log {source['log']}")
         if source["message"]:
-            print(f"    {source['message']}", file=sys.stderr)
+            print(f"    {visible(source['message'])}", file=sys.stderr)
         if source["state"] != "ready" and source["stderr_tail"].strip():
             for line in source["stderr_tail"].strip().splitlines()[-8:]:
-                print(f"    stderr: {line}", file=sys.stderr)
+                print(f"    stderr: {visible(line)}", file=sys.stderr)
     for problem in data["load_errors"]:
-        print(f"NOT LOADED {problem['source']}: {problem['message']}", file=sys.stderr)
+        print(visible(f"NOT LOADED {problem['source']}: {problem['message']}"), file=sys.stderr)
     return code
 
 

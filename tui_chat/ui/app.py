@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
-from tui_chat.config import Config, save_config
+from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
@@ -138,11 +138,12 @@ class TuiChatApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         if theme != self.config.ui.theme and self.config.path is not None:
             self.config.ui.theme = theme
-            self._save_config(self.config)
+            self._save_settings(self.config)
 
     @work(thread=True, group="config")
-    def _save_config(self, config: Config) -> None:
-        save_config(config)
+    def _save_settings(self, config: Config) -> None:
+        """The app's settings file, layered over config.toml (which the app never writes)."""
+        save_settings(config)
 
     # -- start-up ------------------------------------------------------------------------------------
 
@@ -242,6 +243,7 @@ class TuiChatApp(App[None]):
     def apply_config(self, config: Config) -> None:
         """Use a changed config from now on (the settings screen has saved it)."""
         config.path = config.path or self.config.path
+        config.settings_path = config.settings_path or self.config.settings_path
         self.config = config
         self.services.chat.config = config
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:

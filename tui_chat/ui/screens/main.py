@@ -75,7 +75,12 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         texts = self.tui.services.chat.texts
-        chat_texts = ChatTexts(divider=texts.new_session_divider, interrupted=texts.interrupted_note)
+        chat_texts = ChatTexts(
+            divider=texts.new_session_divider,
+            interrupted=texts.interrupted_note,
+            omitted_one=texts.omitted_one,
+            omitted_many=texts.omitted_many,
+        )
         with Horizontal(id="body"):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
@@ -274,6 +279,7 @@ class MainScreen(Screen[None]):
                     await self._turn_started(conversation, event, retry=text is None)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
+                    await chat.mark_history_cut(event.assistant)
                     self._waiting_status()
                 elif isinstance(event, ev.Retrying):
                     self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
