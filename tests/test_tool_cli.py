@@ -67,7 +67,9 @@ def test_ask_json_stays_valid_json_when_a_tool_prints(tmp_path: Path, scripted_s
     (tool_message,) = [m for m in turn["messages"] if m["role"] == "tool"]
     assert tool_message["result"] == {"success": True, "data": "HEY"}
     assert tool_message["output"] == "PRINTED-ON-STDOUT hey\nPRINTED-ON-STDERR hey\n"
-    assert "PRINTED" not in completed.stderr and "RAW-FD" not in completed.stdout + completed.stderr
+    # ask shows what the tool printed on stderr, marked as the tool's; writes below Python stay in the log
+    assert "  │ PRINTED-ON-STDOUT hey\n  │ PRINTED-ON-STDERR hey\n" in completed.stderr
+    assert "RAW-FD" not in completed.stdout + completed.stderr
     log = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "logs" / "tool-host.log"
     assert "RAW-FD-1" in log.read_text()
 

@@ -119,6 +119,8 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
                 if not args.json:
                     status = "✓" if result.ok else f"✗ {result.error}"
                     print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+                for line in result.output.splitlines():  # what the tool printed (captured by the host)
+                    print(visible(f"  │ {line}"), file=sys.stderr)
             elif isinstance(event, Retrying):
                 say(f"{event.error.message} Retrying in {event.delay:g} s…")
             elif isinstance(event, TurnFailed):

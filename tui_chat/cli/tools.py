@@ -37,7 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.set_defaults(handler=serve_command)
     log = actions.add_parser("log", help="the end of the tool host's log, or of an MCP server's")
     log.add_argument("name", nargs="?", default="tools", help="'tools' (the tool host) or a server name")
-    log.add_argument("--lines", "-n", type=int, default=LOG_TAIL_LINES)
+    log.add_argument(
+        "--lines", "-n", type=int, default=LOG_TAIL_LINES, help=f"how many lines (default {LOG_TAIL_LINES})"
+    )
     log.set_defaults(handler=log_command)
 
 
