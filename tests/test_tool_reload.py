@@ -136,7 +136,7 @@ async def test_the_tui_starts_the_host_after_the_first_paint_and_toasts_reloads_
     config = Config()
     config.tools.modules = [str(module)]
     app = TuiChatApp(config, tmp_path / "data", warm_litellm=False)
-    registry = app.services.chat.registry
+    registry = app.workspace.services.registry
     assert registry.sources[0].status.state == "stopped"  # nothing started before the app runs
 
     def messages() -> list[str]:
@@ -157,6 +157,6 @@ async def test_the_tui_starts_the_host_after_the_first_paint_and_toasts_reloads_
 
         save(module, VERSION.format(answer="two"))
         await wait_for(lambda: "version" in registry)
-        await pilot.press("f5")
+        await app.run_action("reload_tools")  # what the palette's "Reload tools" runs
         await wait_for(lambda: any(message.startswith("Tools reloaded: ") for message in messages()))
     assert registry.sources[0].status.state == "stopped"  # closed with the app

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.command import CommandList, CommandPalette
+
 from tests.ui.conftest import FIXED_NOW, wait_for
 from tui_chat.config import Config, ModelSettings, ToolSettings, load_config, save_config
 from tui_chat.engine.chat import ChatService
@@ -38,6 +40,18 @@ def make_themed_app(tmp_path: Path, model_settings: ModelSettings) -> tuple[TuiC
     return app, config_path
 
 
+def first_match(app: TuiChatApp) -> str:
+    """The highlighted (first) command the open palette offers, as plain text; "" when none."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return ""
+    commands = palette.query_one(CommandList)
+    if commands.highlighted is None or not commands.option_count:
+        return ""
+    prompt = commands.get_option_at_index(commands.highlighted).prompt
+    return getattr(prompt, "plain", str(prompt))
+
+
 def saved_theme(config_path: Path) -> str:
     """The theme a restart would use (config.toml with the settings file over it)."""
     return load_config(config_path, settings_path=config_path.parents[1] / "data" / "settings.toml").ui.theme
@@ -53,13 +67,13 @@ async def test_switching_theme_from_the_palette_is_saved(
         assert app.theme == "tui-chat-dark"
         assert "my-green" in app.available_themes
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"theme")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: first_match(app).lower().startswith("theme"))
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and first_match(app))
         await pilot.press(*"tui-chat-light")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: first_match(app) == "tui-chat-light")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.theme == "tui-chat-light")
         await wait_for(pilot, lambda: saved_theme(config_path) == "tui-chat-light")

@@ -5,21 +5,25 @@ Importing this module must not import litellm: it is imported in a thread worker
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import sys
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
 from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
+from tui_chat.ui.actions import Where, bindings, palette_commands
+from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.settings import SettingsScreen
@@ -28,39 +32,14 @@ from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
-    from tui_chat.engine.store.conversation_store import ConversationStore
-    from tui_chat.engine.tools.registry import ToolLoadError
-
-HELP_KEYS: list[tuple[str, str]] = [
-    ("enter", "Send the message"),
-    ("shift+enter / ctrl+j", "New line in the message (ui.newline_keys)"),
-    ("up", "Recall the last message (empty composer)"),
-    ("escape", "Stop the reply (the partial reply is kept, marked)"),
-    ("ctrl+r", "Retry after an error"),
-    ("ctrl+n", "New conversation"),
-    ("ctrl+l", "Go to the conversation list; typing there filters it"),
-    ("enter (list)", "Open the highlighted conversation"),
-    ("backspace / ctrl+u / esc (list)", "Edit / clear the filter"),
-    ("ctrl+e (list)", "Rename the conversation"),
-    ("delete / ctrl+d (list)", "Delete the conversation (to the trash)"),
-    ("ctrl+z (list)", "Undo a delete (again for each earlier delete)"),
-    ("ctrl+o", "Expand or collapse every tool call"),
-    ("enter (tool call)", "Expand one tool call and select it in the inspector"),
-    ("c / y (message)", "Copy the message / the next code block"),
-    ("ctrl+b", "Copy the last reply"),
-    ("tab / shift+tab", "Move between panes and messages"),
-    ("f1", "Help"),
-    ("f2", "Show or hide the inspector"),
-    ("f3", "Settings (model, API key, temperature, idle reset…)"),
-    ("f4", "Edit the user context of the conversation"),
-    ("f9", "Statistics"),
-    ("ctrl+p", "Command palette (every action, themes)"),
-    ("ctrl+q", "Quit"),
-]
-
+    from tui_chat.engine.workspace import Workspace
 
 LITELLM_WARM_UP_LATEST = 2.0
 """Seconds after start-up when litellm is imported even if the conversation list is still loading."""
+
+
+STOP_TIMEOUT = 5.0
+"""Seconds run_tui waits for replies still running after the app ended without asking (a crash)."""
 
 
 def settle_garbage_collector() -> None:
@@ -74,24 +53,10 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(700, 10, 100)
 
 
-@dataclass
-class UiServices:
-    """The engine objects the UI talks to (built by ``engine.services`` or injected by tests)."""
-
-    store: ConversationStore
-    chat: ChatService
-    load_errors: list[ToolLoadError] = field(default_factory=list)
-
-
 class TuiChatApp(App[None]):
     TITLE = "tui-chat"
     CSS_PATH = ["app.tcss"]
-    BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("f3", "settings", "Settings"),
-        Binding("f5", "reload_tools", "Reload tools", show=False),
-        Binding("f9", "stats", "Stats", show=False),
-    ]
+    BINDINGS = bindings(Where.APP)
 
     def __init__(
         self,
@@ -109,12 +74,13 @@ class TuiChatApp(App[None]):
         self._warm_litellm = warm_litellm
         self._litellm_started = False
         if chat_service is None:
-            from tui_chat.engine.services import build_services
+            from tui_chat.engine.workspace import build_workspace
 
-            built = build_services(config, data_dir)
-            self.services = UiServices(built.store, built.chat, list(built.load_errors))
+            self.workspace: Workspace = build_workspace(config, data_dir)
         else:
-            self.services = UiServices(chat_service.store, chat_service)
+            from tui_chat.engine.workspace import workspace_for
+
+            self.workspace = workspace_for(chat_service, data_dir)
         self._theme_errors = self._register_themes()
 
     # -- themes --------------------------------------------------------------------------------------
@@ -153,7 +119,7 @@ class TuiChatApp(App[None]):
     def on_mount(self) -> None:
         for error in self._theme_errors:
             self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
-        for load_error in self.services.load_errors:
+        for load_error in self.workspace.load_errors:
             self.notify(
                 f"{load_error.source}: {load_error.message}",
                 title="Tool module not loaded",
@@ -161,7 +127,8 @@ class TuiChatApp(App[None]):
                 markup=False,
                 timeout=10,
             )
-        self._tool_notices = {f"{e.source}: {e.message}" for e in self.services.load_errors}
+        self._tool_notices = {f"{e.source}: {e.message}" for e in self.workspace.load_errors}
+        self._tool_reloads = 0
         self.call_after_refresh(self._start_tools)
         self.call_after_refresh(self._warm_up)
         if self._warm_litellm:
@@ -170,14 +137,13 @@ class TuiChatApp(App[None]):
     # -- tools: the tool host and MCP servers start after the first paint -----------------------------
 
     def _start_tools(self) -> None:
-        registry = self.services.chat.registry
+        registry = self.workspace.services.registry
         registry.subscribe(self._tools_changed)
         registry.start(watch=True)
-        self._tool_reloads = 0
 
     def _tools_changed(self) -> None:
         """Toast what is new: a module that did not load, a server that is down, a reload."""
-        registry = self.services.chat.registry
+        registry = self.workspace.services.registry
         current = registry.notices()
         for notice in current - self._tool_notices:
             self.notify(notice, title="Tools", severity="error", markup=False, timeout=10)
@@ -189,14 +155,14 @@ class TuiChatApp(App[None]):
 
     @work(group="tools", exclusive=True)
     async def action_reload_tools(self) -> None:
-        registry = self.services.chat.registry
+        registry = self.workspace.services.registry
         await registry.reload()
         problems = len(registry.load_errors)
         note = f", {problems} not loaded" if problems else ""
         self.notify(f"Tools reloaded: {len(registry)} tools{note}.", title="Tools", timeout=3)
 
     def on_unmount(self) -> None:
-        self.services.chat.registry.close()
+        self.workspace.services.registry.close()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:
@@ -214,22 +180,56 @@ class TuiChatApp(App[None]):
             self._start_litellm_import()
 
     def _start_litellm_import(self) -> None:
-        if not self._litellm_started:
-            self._litellm_started = True
-            self._import_litellm()
+        """Import litellm before the first send needs it, in a daemon thread: ctrl+q never waits for it."""
+        if self._litellm_started:
+            return
+        self._litellm_started = True
+        from tui_chat.engine.chat import start_litellm_import
 
-    @work(thread=True, group="warm-up-litellm")
-    def _import_litellm(self) -> None:
-        """Import litellm before the first send needs it; then settle the collector."""
-        from tui_chat.engine.provider.litellm_import import import_litellm
+        if self.workspace.setup_problem() is not None:
+            return  # no key: nothing can be sent, so the ~3 s of CPU are not spent
+        start_litellm_import()
+        self._settle_after_import()
 
-        import_litellm()
-        self.call_from_thread(settle_garbage_collector)
+    @work(group="warm-up-litellm")
+    async def _settle_after_import(self) -> None:
+        from tui_chat.engine.chat import litellm_ready
+
+        await litellm_ready()
+        settle_garbage_collector()
+
+    # -- quitting ------------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit at once; with replies still running, ask first, then stop them (saved, marked interrupted)."""
+        running = len(self.workspace.running_ids)
+        if not running:
+            self.exit()
+            return
+        replies = "A reply is" if running == 1 else f"{running} replies are"
+
+        async def done(confirmed: bool | None) -> None:
+            if confirmed:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        await screen.hide_turn()  # nothing is drawn into a closing app
+                await self.workspace.stop_all()
+                self.exit()
+
+        if not isinstance(self.screen, ConfirmDialog):
+            self.push_screen(
+                ConfirmDialog(
+                    f"{replies} still coming. Quit and stop {'it' if running == 1 else 'them'}? "
+                    "What arrived so far is kept, marked interrupted.",
+                    confirm_label="Quit",
+                ),
+                done,
+            )
 
     # -- global screens ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(HELP_KEYS))
+        self.push_screen(HelpScreen())
 
     def action_settings(self) -> None:
 
@@ -245,7 +245,7 @@ class TuiChatApp(App[None]):
         config.path = config.path or self.config.path
         config.settings_path = config.settings_path or self.config.settings_path
         self.config = config
-        self.services.chat.config = config
+        self.workspace.use_config(config)
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
             self.theme = config.ui.theme
         for screen in self.screen_stack:
@@ -254,39 +254,35 @@ class TuiChatApp(App[None]):
         self.notify("Settings saved.", timeout=3)
 
     def action_stats(self) -> None:
-        self.push_screen(StatsScreen(self.services.store))
+        self.push_screen(StatsScreen(self.workspace.totals_reader))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "The keys of tui-chat", self.action_help)
-        yield SystemCommand(
-            "Settings", "Model, API key, temperature, idle reset, language", self.action_settings
-        )
-        yield SystemCommand("Statistics", "Conversations, messages, tool calls, tokens", self.action_stats)
-        yield SystemCommand(
-            "Reload tools", "Restart the tool host with the saved modules", self.action_reload_tools
-        )
-        if isinstance(screen, MainScreen):
-            commands = [
-                ("New conversation", "Start a new conversation", screen.action_new_conversation),
-                ("Stop the reply", "Cancel the reply being streamed", screen.action_cancel_reply),
-                ("Retry", "Send the last message again after an error", screen.action_retry),
-                ("Toggle tool calls", "Expand or collapse every tool call", screen.action_toggle_tool_calls),
-                (
-                    "Toggle inspector",
-                    "Show or hide the function-call inspector",
-                    screen.action_toggle_inspector,
-                ),
-                ("Edit context", "The user context of this conversation", screen.action_edit_context),
-                ("Copy last reply", "Copy the last reply to the clipboard", screen.action_copy_last_reply),
-                ("Export as Markdown", "Write this conversation to the exports folder", screen.action_export),
-                ("Undo delete", "Restore the latest deleted conversation", screen.action_undo_delete),
-                ("Conversation list", "Focus the list of conversations", screen.action_focus_list),
-            ]
-            for title, help_text, callback in commands:
-                yield SystemCommand(title, help_text, callback)
+        targets = {Where.APP: self, Where.CHAT: screen if isinstance(screen, MainScreen) else None}
+        for command in palette_commands(targets):
+            yield SystemCommand(command.title, command.help, command.callback)
 
 
-def run_tui(config: Config, data_dir: Path) -> None:
-    """Run the app until the user quits."""
-    TuiChatApp(config, data_dir).run()
+def run_tui(config: Config, data_dir: Path) -> int:
+    """Run the app until the user quits; returns the exit status (1 after a crash, never 0).
+
+    The app runs on a loop of our own: ``asyncio.run`` would wait at exit for every executor thread
+    (a cold index build, a slow disk). Turns are stopped and saved before the app exits, and every write
+    is atomic, so once the app is gone nothing is left to wait for.
+    """
+    app = TuiChatApp(config, data_dir)
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+        if app.workspace.running_ids:  # the app ended another way (a crash): still save those replies
+            loop.run_until_complete(asyncio.wait_for(app.workspace.stop_all(), STOP_TIMEOUT))
+    except TimeoutError:
+        pass
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    code = app.return_code or 0  # Textual sets 1 when a handler raised (it drew the traceback)
+    busy = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if busy or "litellm" in sys.modules:
+        os._exit(code)  # threads still reading, or litellm's slow finalisation: nothing left to save
+    return code

@@ -17,13 +17,13 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui_chat.config import Config, range_of, save_settings
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.screens.modal import TuiModal
 
 COMMON_MODELS = (
@@ -147,11 +147,7 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
 class SettingsScreen(TuiModal[Config | None]):
     """Edit and save the settings; dismisses with the saved Config, or None on Esc."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("f3", "cancel", "Cancel", show=False),
-    ]
+    BINDINGS = bindings(Where.SETTINGS)
 
     def __init__(self, config: Config) -> None:
         super().__init__()

@@ -6,13 +6,13 @@ from typing import Protocol
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from tui_chat.engine.stats import stats_rows, tool_rows
-from tui_chat.engine.store.index import StoreTotals
+from tui_chat.engine.workspace import StoreTotals
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.screens.modal import TuiModal
 
@@ -47,15 +47,11 @@ def totals_content(totals: StoreTotals) -> Content:
 class StatsScreen(TuiModal[None]):
     """Reads ``store.totals()`` in a thread (it queries the index) and shows the figures."""
 
-    BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("q", "dismiss", "Close", show=False),
-        Binding("f9", "dismiss", "Close", show=False),
-    ]
+    BINDINGS = bindings(Where.STATS)
 
     def __init__(self, store: TotalsSource) -> None:
         super().__init__()
-        self.store = store
+        self.source = store
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="stats-body"):
@@ -70,7 +66,7 @@ class StatsScreen(TuiModal[None]):
     @work(thread=True, exclusive=True, group="stats")
     def load_totals(self) -> None:
         try:
-            content = totals_content(self.store.totals())
+            content = totals_content(self.source.totals())
         except Exception as error:  # an unreadable index must not take the app down
             content = Content.styled(f"Could not read the statistics: {visible(str(error))}", "$text-error")
         self.app.call_from_thread(self.query_one("#stats-text", Static).update, content)
