@@ -31,10 +31,19 @@ def _json(value: Any) -> str:
 T = TypeVar("T")
 
 
-def _run_quietly(work: Coroutine[Any, Any, T]) -> T:
-    """Run tool calls with anything a tool prints sent to stderr: stdout carries only our results."""
+def _run_quietly(run: Invocation, registry: Any, work: Coroutine[Any, Any, T]) -> T:
+    """Run tool calls once the tool sources have started (they end with this command), with anything a
+    tool prints sent to stderr: stdout carries only our results."""
+
+    async def main() -> T:
+        if hasattr(registry, "close_with_loop"):
+            registry.watcher = None  # one run: no hot reload
+            registry.close_with_loop()
+            await registry.wait_ready(run.config.tools.start_timeout)
+        return await work
+
     with contextlib.redirect_stdout(sys.stderr):
-        return asyncio.run(work)
+        return asyncio.run(main())
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -78,7 +87,9 @@ def tools_run_command(run: Invocation) -> int:
     arguments = sys.stdin.read() if run.args.args == "-" else run.args.args
     services = _services(run)
     context = manual_context(run.config.session.user_id)
-    message = _run_quietly(run_tool(services.registry, run.args.name, arguments, context))
+    message = _run_quietly(
+        run, services.registry, run_tool(services.registry, run.args.name, arguments, context)
+    )
     result = outcome(message)
     if run.args.json:
         print(_json({"name": message.name, "arguments": arguments, "ok": message.ok} | result))
@@ -103,7 +114,7 @@ def replay_command(run: Invocation) -> int:
 
     services = _services(run)
     conversation = services.store.load(resolve_id(services.store, run.args.id))
-    comparisons = _run_quietly(replay(services.registry, conversation, run.args.tool))
+    comparisons = _run_quietly(run, services.registry, replay(services.registry, conversation, run.args.tool))
     differing = [comparison for comparison in comparisons if not comparison.same]
     if run.args.json:
         print(

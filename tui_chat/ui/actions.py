@@ -79,6 +79,8 @@ ACTIONS: tuple[Action, ...] = (
       palette="Statistics"),
     A("tools_panel", ("f5",), "Tools panel: run any tool by hand (a form from its schema, or JSON)", W.APP,
       footer="Tools", palette="Tools panel"),
+    A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
+      palette="Reload tools"),
     A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
     A("focus_next", ("tab", "shift+tab"), "Move between panes and messages", W.APP, bound=False),
     A("quit", ("ctrl+q",), "Quit", W.APP, bound=False),
