@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_chat import __version__
-from tui_chat.cli import ask, browse, config_cmd, tools
+from tui_chat.cli import ask, browse, config_cmd, search, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
 from tui_chat.config import default_config_path, default_data_dir
 from tui_chat.engine.errors import ConfigError, ConversationNotFound, StoreError
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
 
-COMMAND_MODULES = (ask, browse, tools, config_cmd)
+COMMAND_MODULES = (ask, browse, search, tools, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
