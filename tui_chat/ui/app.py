@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,13 +22,16 @@ from tui_chat.config import Config, save_config
 from tui_chat.engine.models import utcnow
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.screens.search import OpenAt, SearchScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
+from tui_chat.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
     from tui_chat.engine.store.conversation_store import ConversationStore
+    from tui_chat.engine.store.index import SearchHit
     from tui_chat.engine.tools.registry import ToolLoadError
 
 HELP_KEYS: list[tuple[str, str]] = [
@@ -39,6 +42,7 @@ HELP_KEYS: list[tuple[str, str]] = [
     ("ctrl+r", "Retry after an error"),
     ("ctrl+n", "New conversation"),
     ("ctrl+l", "Go to the conversation list; typing there filters it"),
+    ("ctrl+f, / (list)", "Search inside every conversation (messages, tool calls, errors)"),
     ("enter (list)", "Open the highlighted conversation"),
     ("backspace / ctrl+u / esc (list)", "Edit / clear the filter"),
     ("ctrl+e (list)", "Rename the conversation"),
@@ -90,6 +94,7 @@ class TuiChatApp(App[None]):
         Binding("f1", "help", "Help"),
         Binding("f3", "settings", "Settings"),
         Binding("f9", "stats", "Stats", show=False),
+        Binding("ctrl+f", "search", "Search", priority=True),
     ]
 
     def __init__(
@@ -220,6 +225,24 @@ class TuiChatApp(App[None]):
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.services.store))
 
+    def action_search(self) -> None:
+        """Search every conversation; Enter there opens the conversation at the message (search slice)."""
+        if isinstance(self.screen, SearchScreen):
+            self.screen.action_focus_query()
+            return
+
+        def done(hit: SearchHit | None) -> None:
+            if hit is not None:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        screen.post_message(OpenAt(hit.conversation_id, hit.message_id))
+
+        self.push_screen(SearchScreen(self.services.store, clock=self.clock), done)
+
+    @on(ConversationList.SearchRequested)
+    def _search_requested(self) -> None:
+        self.action_search()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "The keys of tui-chat", self.action_help)
@@ -227,6 +250,7 @@ class TuiChatApp(App[None]):
             "Settings", "Model, API key, temperature, idle reset, language", self.action_settings
         )
         yield SystemCommand("Statistics", "Conversations, messages, tool calls, tokens", self.action_stats)
+        yield SystemCommand("Search", "Search every conversation (ctrl+f)", self.action_search)
         if isinstance(screen, MainScreen):
             commands = [
                 ("New conversation", "Start a new conversation", screen.action_new_conversation),

@@ -28,6 +28,7 @@ from tui_chat.engine.provider.litellm_import import is_imported
 from tui_chat.ui.formatting import one_line, running_status, visible
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
+from tui_chat.ui.screens.search import OpenAt
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
@@ -122,10 +123,9 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
-    @work(thread=True, exclusive=True, group="list")
     def load_list(self) -> None:
-        summaries = self.tui.services.store.list_conversations()
-        self.app.call_from_thread(self.sidebar.set_summaries, summaries)
+        # The list reads itself off the event loop, batch by batch, then indexes and polls (search slice).
+        self.sidebar.load(self.tui.services.store)
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -187,6 +187,21 @@ class MainScreen(Screen[None]):
         if self._pending_send is not None:
             text, self._pending_send = self._pending_send, None
             await self._send(text)
+
+    # -- search results (search slice) ------------------------------------------------------------
+
+    @on(OpenAt)
+    def _open_at(self, event: OpenAt) -> None:
+        self.open_at(event.conversation_id, event.message_id)
+
+    @work(group="open-at")
+    async def open_at(self, conversation_id: str, message_id: str) -> None:
+        """Open a conversation (unless it is open) and show one message of it, highlighted."""
+        if self.conversation is None or self.conversation.id != conversation_id:
+            with contextlib.suppress(Exception):
+                await self.open_conversation(conversation_id).wait()
+        if self.conversation is not None and self.conversation.id == conversation_id and message_id:
+            await self.chat.reveal_message(message_id)
 
     # -- sending -----------------------------------------------------------------------------------
 
