@@ -156,7 +156,7 @@ def test_per_tool_figures_count_errors_by_kind_and_duration_percentiles(store: C
 
 
 def write_files(folder: Path, count: int) -> None:
-    """``count`` conversation files written directly (as another process would), file ``n`` newer than ``n-1``."""
+    """``count`` files written directly (as another process would); file ``n`` is newer than ``n-1``."""
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(count):
         item = conversation(f"chat-{number:04d}", number * 10, title=f"Charla {number}")
@@ -261,7 +261,7 @@ def test_two_stores_on_one_data_dir_build_and_read_the_index_together(tmp_path: 
                 store.list_conversations()
                 store.index_all_texts()
                 store.save(conversation(f"chat-by-{id(store)}", 5000))
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(store,)) for store in (first, second)]
