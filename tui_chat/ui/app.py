@@ -94,7 +94,7 @@ class TuiChatApp(App[None]):
         Binding("f1", "help", "Help"),
         Binding("f3", "settings", "Settings"),
         Binding("f9", "stats", "Stats", show=False),
-        Binding("ctrl+f", "search", "Search", priority=True),
+        Binding("ctrl+f", "search", "Search", priority=True, show=False),
     ]
 
     def __init__(

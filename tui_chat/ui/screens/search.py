@@ -129,7 +129,7 @@ class SearchScreen(TuiModal["SearchHit | None"]):
             yield Static("", id="search-status")
             yield OptionList(id="search-results")
             yield Static(
-                Content("Enter opens the conversation at that message · ↓ to the results · Esc closes"),
+                Content("Enter opens the conversation at that message · ↓ results · Esc closes"),
                 classes="modal-hint",
             )
 

@@ -30,9 +30,10 @@ def totals_content(totals: StoreTotals) -> Content:
     if not tools:
         lines.append(Content.styled("No function calls yet.", "$text-muted"))
     else:
-        width = min(32, max(20, *(len(visible(name)) for name, _ in tools)))
-        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>7}" + "".join(
-            f" {column:>8}" for column in ("p50", "p95", "max", "mean")
+        # Fits an 80-column terminal: longer names are cut with an ellipsis.
+        width = min(22, max(12, *(len(visible(name)) for name, _ in tools)))
+        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>6}" + "".join(
+            f" {column:>7}" for column in ("p50", "p95", "max", "mean")
         )
         lines.append(Content.styled(header, "bold $accent"))
         for name, stats in tools:
@@ -41,8 +42,8 @@ def totals_content(totals: StoreTotals) -> Content:
                 Content.assemble(
                     one_line(name, width).ljust(width),
                     f" {stats.calls:>7,}",
-                    (f" {stats.errors:>7,}", "$text-error" if stats.errors else ""),
-                    *(f" {format_duration(value):>8}" for value in durations),
+                    (f" {stats.errors:>6,}", "$text-error" if stats.errors else ""),
+                    *(f" {format_duration(value):>7}" for value in durations),
                 )
             )
             if stats.errors_by_kind:
