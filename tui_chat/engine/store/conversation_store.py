@@ -164,8 +164,11 @@ class ConversationStore:
             self._query(lambda: None)
             self.index_all_texts()
             return self._query(run)
-        with self._lock:
-            return self._index_safely(run) or SearchResult(indexed=0, total=1)
+        try:  # the index's read connection: no need to wait for a batch of the full-text pass
+            return run()
+        except sqlite3.DatabaseError:
+            with self._lock:
+                return self._index_safely(run) or SearchResult(indexed=0, total=1)
 
     def scan_conversations(self) -> Iterator[ListProgress]:
         """``list_conversations()`` step by step: after each batch of files read, every row so far.
@@ -230,8 +233,11 @@ class ConversationStore:
                 return step
 
     def text_progress(self) -> TextProgress:
-        with self._lock:
-            return self._index_safely(self._index.text_progress) or TextProgress(0, 1)
+        try:
+            return self._index.text_progress()
+        except sqlite3.DatabaseError:
+            with self._lock:
+                return self._index_safely(self._index.text_progress) or TextProgress(0, 1)
 
     def totals(self) -> StoreTotals:
         return self._query(self._index.totals)

@@ -203,7 +203,11 @@ class _Mirror:
 
 
 class ConversationIndex:
-    """SQLite in WAL mode, one connection shared under a lock (the TUI calls from worker threads)."""
+    """SQLite in WAL mode, one connection shared under a lock (the TUI calls from worker threads).
+
+    Searches use a second, read-only connection with a lock of its own: in WAL mode it reads the last
+    commit while the full-text pass writes, so typing in the search screen never waits for a batch.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -211,6 +215,24 @@ class ConversationIndex:
         self.fts = True
         self._db = self._open()
         self._mirror: _Mirror | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+                )
+            yield self._reader
+
+    def _close_reader(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._reader.close()
+                self._reader = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -288,6 +310,7 @@ class ConversationIndex:
     def reset(self) -> None:
         """Throw the cache away (it is corrupt): the next refresh re-reads every file."""
         with self.lock:
+            self._close_reader()
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._remove_files()
@@ -300,6 +323,7 @@ class ConversationIndex:
 
     def close(self) -> None:
         with self.lock:
+            self._close_reader()
             self._db.close()
 
     @contextlib.contextmanager
@@ -504,9 +528,9 @@ class ConversationIndex:
             return self._db.execute(sql, (limit,)).fetchall()
 
     def text_progress(self) -> TextProgress:
-        with self.lock:
-            (pending,) = self._db.execute(f"SELECT count(*) {self._PENDING}").fetchone()
-            (total,) = self._db.execute("SELECT count(*) FROM conversations WHERE damaged IS NULL").fetchone()
+        with self._reading() as db:
+            (pending,) = db.execute(f"SELECT count(*) {self._PENDING}").fetchone()
+            (total,) = db.execute("SELECT count(*) FROM conversations WHERE damaged IS NULL").fetchone()
         return TextProgress(total - pending, total)
 
     def search(
@@ -541,9 +565,9 @@ class ConversationIndex:
                 sql += " AND t.error"
             sql += " ORDER BY t.rowid DESC LIMIT ?"
             params += (limit,)
-        with self.lock:
+        with self._reading() as db:
             try:
-                rows = self._db.execute(sql, params).fetchall()
+                rows = db.execute(sql, params).fetchall()
             except sqlite3.OperationalError as error:
                 if "fts5" in str(error):  # a query FTS5 cannot parse finds nothing
                     return []
