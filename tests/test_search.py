@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -300,6 +302,36 @@ def test_cli_search_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert run_cli("stats", "--json") == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["tools"]["buscar_receta"]["calls"] == 3 and "p95_ms" in stats["tools"]["buscar_receta"]
+
+
+def test_list_and_search_processes_share_a_cold_data_dir(tmp_path: Path) -> None:
+    """Two real processes on a data dir with no index: both build it, neither fails or loses a row."""
+    data = tmp_path / "shared"
+    write_files(data / "conversations", 80)
+    env = {**os.environ, "TUI_CHAT_DATA_DIR": str(data), "PYTHONPATH": str(Path(__file__).parent.parent)}
+    command = [sys.executable, "-m", "tui_chat"]
+    listing = subprocess.Popen([*command, "list", "--json"], env=env, stdout=subprocess.PIPE, text=True)
+    search = subprocess.Popen(
+        [*command, "search", "palabra42 hola", "--json"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    listed, found = listing.communicate(timeout=120)[0], search.communicate(timeout=120)[0]
+    assert listing.returncode == 0 and search.returncode == 0
+    assert len(json.loads(listed)) == 80
+    hits = json.loads(found)
+    assert hits["index_complete"] and [h["conversation_id"] for h in hits["hits"]] == ["chat-0042"]
+    store = ConversationStore(data)
+    assert store.text_progress().complete and len(store.search("zanahoria", wait=False, limit=100)) == 80
+
+
+def test_cli_search_no_wait_says_the_index_is_incomplete(capsys: pytest.CaptureFixture[str]) -> None:
+    data = Path(os.environ["TUI_CHAT_DATA_DIR"])
+    write_files(data / "conversations", 4)
+    ConversationStore(data).list_conversations()  # summaries only: the text is not indexed yet
+    assert run_cli("search", "zanahoria", "--no-wait", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["index_complete"] is False and out["hits"] == []
+    assert run_cli("search", "zanahoria", "--no-wait") == 0
+    assert "still being built: 0 of 4 conversations" in capsys.readouterr().out
 
 
 def test_cli_search_needs_words_or_a_filter(capsys: pytest.CaptureFixture[str]) -> None:

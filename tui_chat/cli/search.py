@@ -26,6 +26,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     search.add_argument("--errors", action="store_true", help="only failed tool calls and failed replies")
     search.add_argument("--role", choices=ROLES, help="only messages of this role")
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    search.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="search what is indexed now instead of indexing every conversation first (and say how much)",
+    )
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=search_command)
 
@@ -40,13 +45,19 @@ def search_command(run: Invocation) -> int:
         raise UsageError("--limit must be at least 1")
     store = ConversationStore(run.data_dir)
     try:
-        progress = store.text_progress()
-        if not progress.complete and sys.stderr.isatty():
-            print(
-                f"Indexing {progress.total - progress.indexed:,} conversations for search…", file=sys.stderr
-            )
+        if not args.no_wait:
+            store.list_conversations()  # new or changed files first, so the count below is right
+            progress = store.text_progress()
+            if not progress.complete and sys.stderr.isatty():
+                left = progress.total - progress.indexed
+                print(f"Indexing {left:,} conversations for search…", file=sys.stderr)
         result = store.search(
-            args.query, role=args.role, tool=args.tool, errors_only=args.errors, limit=args.limit
+            args.query,
+            role=args.role,
+            tool=args.tool,
+            errors_only=args.errors,
+            limit=args.limit,
+            wait=not args.no_wait,
         )
     finally:
         store.close()
@@ -55,7 +66,6 @@ def search_command(run: Invocation) -> int:
         return EXIT_OK
     if not result:
         print("No matches.")
-        return EXIT_OK
     bold = sys.stdout.isatty()
     for hit in result:
         when = hit.created_at.astimezone().strftime("%Y-%m-%d %H:%M")

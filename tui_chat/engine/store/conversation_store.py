@@ -201,12 +201,12 @@ class ConversationStore:
             before = self._index_safely(self._index.file_states) or {}
             return self._query(self._index.file_states) != before
 
-    def index_texts(self, max_files: int = 64, max_messages: int = 3000) -> TextProgress:
+    def index_texts(self, max_files: int = 32, max_messages: int = 1500) -> TextProgress:
         """The full-text pass, one step: fully read and index the conversations whose text is not
         indexed for their current file (most recent activity first), up to ``max_files`` of them or
         about ``max_messages`` messages, in one transaction (FTS5 is much faster in big ones).
 
-        Saves and listings wait for one step at most (a few hundred ms).
+        Saves and listings wait for one step at most (~0.1-0.3 s; a very large file takes longer).
         """
         with self._lock:
 
