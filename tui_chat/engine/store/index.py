@@ -186,6 +186,19 @@ def highlights_of(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return text, tuple(spans)
 
 
+def around(text: str, query: str, width: int = 160) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A snippet of ``text`` around the first ``query`` (any case), for the search without FTS5."""
+    found = text.lower().find(query.lower()) if query else -1  # lower() keeps the offsets
+    start = max(0, found - width // 3) if found >= 0 else 0
+    cut = text[start : start + width]
+    prefix = "…" if start else ""
+    snippet = prefix + cut + ("…" if start + width < len(text) else "")
+    if found < 0:
+        return snippet, ()
+    offset = found - start + len(prefix)
+    return snippet, ((offset, offset + len(query)),)
+
+
 @dataclass
 class _Mirror:
     """The conversations table in memory: building 10,000 summaries from SQLite costs ~120 ms a listing."""
@@ -548,7 +561,7 @@ class ConversationIndex:
             params: tuple = (HIGHLIGHT_START, HIGHLIGHT_END, match, *tool_param, limit)
         else:
             escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql = "SELECT " + columns.format(snippet="substr(texts_fts.text, 1, 200)") + source
+            sql = "SELECT " + columns.format(snippet="texts_fts.text") + source
             sql += " WHERE texts_fts.text LIKE ? ESCAPE '\\'" + tool_check
             params = (f"%{escaped}%", *tool_param)
             if role:
@@ -567,7 +580,7 @@ class ConversationIndex:
                 raise
         hits = []
         for cid, title, mid, hit_role, marked, at, tools, error in rows:
-            snippet, spans = highlights_of(marked)
+            snippet, spans = highlights_of(marked) if self.fts else around(marked, query.strip())
             hits.append(
                 SearchHit(
                     cid, title, mid, hit_role, snippet, _moment(at), spans, tuple(tools.split()), bool(error)

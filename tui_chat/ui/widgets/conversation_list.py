@@ -215,9 +215,12 @@ class ConversationList(Vertical):
     def _scan(self) -> None:
         source, worker = self._source, get_current_worker()
         assert source is not None
-        for step in source.scan_conversations():
-            if worker.is_cancelled or not self._call(self._scanned, step):
-                return
+        try:
+            for step in source.scan_conversations():
+                if worker.is_cancelled or not self._call(self._scanned, step):
+                    return
+        except Exception as error:  # a locked or unreadable index: say so; the poll tries again
+            self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}")
         self._call(self._start_background)
 
     def _call(self, callback: Callable[..., object], *args: object) -> bool:
@@ -266,7 +269,9 @@ class ConversationList(Vertical):
             try:
                 changed = source.refresh()
                 summaries = source.list_conversations() if changed else None
-            except Exception:  # the next poll tries again
+            except Exception as error:  # the next poll tries again
+                if not self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}"):
+                    return
                 continue
             if summaries is not None and not self._call(self.refresh_summaries, summaries):
                 return
