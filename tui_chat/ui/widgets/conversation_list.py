@@ -224,10 +224,10 @@ class ConversationList(Vertical):
         self._call(self._start_background)
 
     def _call(self, callback: Callable[..., object], *args: object) -> bool:
-        """Run ``callback`` on the event loop and wait for it; False once the app is gone."""
+        """Run ``callback`` on the event loop and wait for it; False once the app (or this widget) is gone."""
         try:
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:
+        except Exception:  # shutting down: the app is not running, the widgets are unmounted
             return False
         return True
 
