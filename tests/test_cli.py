@@ -1,7 +1,9 @@
 """The headless CLI: every command, its output and its exit status.
 
 Most commands run in-process through ``cli.run`` (fast); a few run as real processes to prove the
-entry point, the exit codes and crash safety (kill -9 during a streaming reply).
+entry point, the exit codes and crash safety (kill -9 during a streaming reply). Those that reach a model
+are forked from one host that has already imported litellm (tests/cli_host.py), so they do not pay
+``import litellm`` each.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_host import CliHost
 from scripted_server import ScriptedServer, error, slow_stream, text, tool_calls
 
 from tui_chat import cli
@@ -49,6 +53,14 @@ def config_file(tmp_path: Path, scripted_server: ScriptedServer) -> Path:
     return path
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cli_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliHost]:
+    """Started with the module's first test, so that its ``import litellm`` overlaps with the others."""
+    host = CliHost(tmp_path_factory.mktemp("cli-host"))
+    yield host
+    host.close()
+
+
 def run(*argv: str) -> int:
     return cli.run(cli.build_parser().parse_args(list(argv)))
 
@@ -57,13 +69,13 @@ def store() -> ConversationStore:
     return ConversationStore(Path(os.environ["TUI_CHAT_DATA_DIR"]))
 
 
-def test_ask_streams_the_reply_and_continues_the_latest_conversation(
+def test_ask_streams_the_reply_and_continue_picks_the_latest_conversation(
     config_file: Path, scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scripted_server.script(text("Hello there!"), text("Second answer."))
     assert run("ask", "Hi") == 0
     assert capsys.readouterr().out == "Hello there!\n"
-    assert run("ask", "And again") == 0
+    assert run("ask", "--continue", "And again") == 0
     assert "Second answer." in capsys.readouterr().out
     (summary,) = store().list_conversations()
     assert summary.title == "Hi"
@@ -227,11 +239,16 @@ def _cli(*argv: str, **kwargs: object) -> subprocess.Popen[str]:
     )
 
 
-def test_entry_point_exit_codes(config_file: Path, scripted_server: ScriptedServer) -> None:
-    scripted_server.script(text("pong"))
-    process = _cli("ask", "ping")
-    out, err = process.communicate(timeout=60)
-    assert (process.returncode, out) == (0, "pong\n"), err
+def test_entry_point_exit_codes(
+    config_file: Path, scripted_server: ScriptedServer, cli_host: CliHost
+) -> None:
+    scripted_server.script(text("pong"), error(401, message="bad key"))
+    returncode, out, err = cli_host.start("ask", "ping").wait()
+    assert (returncode, out) == (0, "pong\n"), err
+    returncode, out, err = cli_host.start("ask", "again").wait()
+    assert (returncode, out) == (1, "") and "tui-chat:" in err and "Traceback" not in err
+    returncode, out, err = cli_host.start("ask", "-", stdin="from stdin").wait()
+    assert (returncode, out) == (0, "You said: from stdin\n"), err
     process = _cli("--version")
     assert process.communicate(timeout=30)[0].startswith("tui-chat ")
     process = _cli("frobnicate")
@@ -240,10 +257,10 @@ def test_entry_point_exit_codes(config_file: Path, scripted_server: ScriptedServ
 
 
 def test_kill_9_during_a_streaming_reply_leaves_a_valid_file(
-    config_file: Path, scripted_server: ScriptedServer
+    config_file: Path, scripted_server: ScriptedServer, cli_host: CliHost
 ) -> None:
     scripted_server.script(slow_stream([f"token{i} " for i in range(400)], interval=0.02))
-    process = _cli("ask", "stream something long")
+    process = cli_host.start("ask", "stream something long")
     conversations = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations"
     deadline = time.monotonic() + 60
     partial = False
@@ -254,7 +271,7 @@ def test_kill_9_during_a_streaming_reply_leaves_a_valid_file(
             partial = bool(reply.get("partial")) and "token12 " in reply.get("content", "")
     assert partial, "no partial reply was saved while streaming"
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate(timeout=10)
+    assert process.wait(timeout=10)[0] == -signal.SIGKILL
 
     (summary,) = store().list_conversations()
     assert summary.damaged is None

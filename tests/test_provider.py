@@ -373,7 +373,7 @@ async def test_429_really_waits(scripted_server: ScriptedServer, model_settings:
     _, result = await collect(ProviderClient(model_settings))
     elapsed = time.monotonic() - started
     assert result.content == "ok"
-    assert 0.9 <= elapsed < 3.0
+    assert elapsed >= 0.9  # it slept the Retry-After second for real (how much longer is load, not behaviour)
     assert len(scripted_server.requests) == 2
 
 
@@ -425,9 +425,7 @@ async def test_connection_refused(model_settings: ModelSettings) -> None:
     port = closed_port()
     model_settings.api_base = f"http://127.0.0.1:{port}/v1"
     sleep = FakeSleep()
-    started = time.monotonic()
     problem, events = await fail(ProviderClient(model_settings, sleep=sleep))
-    assert time.monotonic() - started < 3
     assert isinstance(problem, ConnectionFailed)
     assert problem.message == f"Cannot connect to http://127.0.0.1:{port} — is the server running?"
     assert len(events) == 2 and sleep.delays == [0.5, 1.0]
@@ -453,7 +451,8 @@ async def test_timeout_when_the_server_stalls(
     assert isinstance(problem, ProviderTimeout)
     assert len(events) == 1 and isinstance(events[0].error, ProviderTimeout)
     assert len(scripted_server.requests) == 2
-    assert 0.8 <= elapsed < 0.4 * 2 + 1.5
+    # Each attempt waited for its 0.4 s timeout; had it waited out the 3 s stall, the reply would have come.
+    assert elapsed >= 0.8
 
 
 async def test_context_window_exceeded_is_not_retried(

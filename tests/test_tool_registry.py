@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from typing import Any, Literal
 
 import pytest
@@ -185,10 +184,12 @@ async def test_sys_exit_in_a_handler_is_an_error_result_not_the_end_of_the_app()
 async def test_a_hung_sync_handler_times_out_without_blocking_the_loop():
     registry = ToolRegistry(default_timeout=5)
     release = threading.Event()
+    returned = threading.Event()
 
     @tool(timeout=0.2)
     def hang() -> None:
         release.wait(10)
+        returned.set()
 
     registry.add(hang)
     ticks = 0
@@ -200,14 +201,13 @@ async def test_a_hung_sync_handler_times_out_without_blocking_the_loop():
             ticks += 1
 
     ticking = asyncio.create_task(ticker())
-    started = time.perf_counter()
     message = await registry.execute(call("hang"), CONTEXT)
-    elapsed = time.perf_counter() - started
+    handler_still_hung = not returned.is_set()
     ticking.cancel()
     release.set()
 
     assert message.error == "'hang' timed out after 0.2 s"
-    assert elapsed < 2
+    assert handler_still_hung  # the result came at the timeout, not when the handler gave up
     assert ticks >= 5  # the event loop kept running while the handler hung
 
 

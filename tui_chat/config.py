@@ -1,12 +1,23 @@
 """Configuration: typed dataclasses read from TOML, validated with messages that name the key.
 
-The file lives in platformdirs' config dir (``--config`` / ``TUI_CHAT_CONFIG`` override it); the data
-dir comes from platformdirs too (``--data-dir`` / ``TUI_CHAT_DATA_DIR``). Writing uses tomli-w.
+Two layers, each validated the same way:
+
+* ``config.toml`` is the user's: it lives in platformdirs' config dir (``--config`` /
+  ``TUI_CHAT_CONFIG`` override it) and the app never writes it — except ``tui-chat config init``,
+  which writes a commented template (:func:`config_template`);
+* ``settings.toml`` in the data dir (``--data-dir`` / ``TUI_CHAT_DATA_DIR``) is the app's: what the
+  user changes in the UI (theme, model, the settings screen) is written there with tomli-w, only
+  the keys that differ from config.toml, and it is layered over config.toml on load.
+
+``Config.sources`` says where each value came from, for ``tui-chat config show``.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
+import itertools
 import os
 import tomllib
 import types
@@ -18,6 +29,11 @@ from typing import Any, Literal
 from tui_chat.engine.errors import ConfigError
 
 APP_NAME = "tui-chat"
+SETTINGS_NAME = "settings.toml"
+SETTINGS_HEADER = (
+    "# Written by tui-chat: what you changed in the app (theme, model, settings screen).\n"
+    "# It is layered over config.toml; delete a line to go back to config.toml's value.\n\n"
+)
 
 
 @dataclass
@@ -25,16 +41,32 @@ class ModelSettings:
     """Which model to call and how. ``temperature = 0`` reaches the provider as 0."""
 
     name: str = field(default_factory=lambda: os.environ.get("DEFAULT_MODEL") or "gpt-4o-mini")
+    """Any litellm model string: gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama_chat/llama3.1,
+    openai/<name> (with api_base)."""
     api_base: str = ""
+    """The server's URL for local or OpenAI-compatible servers (http://localhost:8080/v1); empty: the
+    provider's own."""
     api_key_env: str = ""
+    """The environment variable holding the key; empty: the provider's usual one (OPENAI_API_KEY …)."""
     temperature: float = 0.7
     max_tokens: int = 1000
+    """The longest reply, in tokens; reserved out of the context window when the history is cut."""
     timeout: float = 60.0
     """Inactivity timeout of one request, in seconds."""
     turn_deadline: float = 600.0
     """Deadline of a whole turn (every round and tool call), in seconds."""
     max_retries: int = 2
     """Retries of one request after a rate limit, a 5xx or a connection failure (never after a 401)."""
+    context_window: int = 0
+    """The model's context window in tokens; 0 means ask litellm (it knows the hosted models). Set it for
+    local or unknown models (llama.cpp: its ``--ctx-size``) so long histories are cut before the server
+    refuses them."""
+    tool_choice: Literal["auto", "required", "none"] = "auto"
+    """When tools are offered: the model may (auto), must (required: in a turn's first round, so it
+    can answer with the results afterwards) or must not (none) call one."""
+    tool_call_format: Literal["native", "json-in-content"] = "native"
+    """``json-in-content``: also read tool calls a small local model writes as JSON in its reply text
+    (bare, in a ```json fence or in ``<tool_call>`` tags), for the tools offered only."""
 
 
 @dataclass
@@ -46,9 +78,11 @@ class SessionSettings:
     """Empty means the default of ``language``."""
     system_prompt: str = ""
     """Empty means the default of ``language`` (the seed's instructions)."""
-    history_messages: int = 10
+    history_messages: int = 0
+    """Optional cap on the messages of earlier turns sent; 0 (the default) sends the whole session
+    within the model's context window. The seed sent the last 10."""
     history_token_budget: int = 0
-    """Optional cap on the tokens of history sent; 0 means no cap."""
+    """Optional cap on the tokens of history sent; 0 means only the context window limits it."""
     user_id: str = "local"
 
 
@@ -67,6 +101,7 @@ class ToolSettings:
 @dataclass
 class UISettings:
     theme: str = "tui-chat-dark"
+    """A built-in theme or one from the themes folder next to this file."""
     newline_keys: list[str] = field(default_factory=lambda: ["shift+enter", "ctrl+j"])
     show_inspector: bool = True
 
@@ -78,14 +113,14 @@ class Config:
     tools: ToolSettings = field(default_factory=ToolSettings)
     ui: UISettings = field(default_factory=UISettings)
     path: Path | None = field(default=None, compare=False)
-    """The file this was read from (not written to it)."""
+    """The user's config file this was read from (never written to)."""
+    settings_path: Path | None = field(default=None, compare=False)
+    """The app's settings file layered over it (where UI changes go); None: UI changes are not kept."""
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+    """``"model.name"`` → ``"settings"`` / ``"config"`` for the keys a file set (the rest are defaults)."""
 
     def to_toml_dict(self) -> dict[str, Any]:
-        return {
-            section.name: dataclasses.asdict(getattr(self, section.name))
-            for section in dataclasses.fields(self)
-            if section.name != "path"
-        }
+        return {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
 
 
 def default_config_path() -> Path:
@@ -95,6 +130,10 @@ def default_config_path() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_settings_path(data_dir: Path | None = None) -> Path:
+    return (data_dir or default_data_dir()) / SETTINGS_NAME
 
 
 def default_data_dir() -> Path:
@@ -134,7 +173,8 @@ def _check_value(annotation: Any, value: Any) -> bool:
     return isinstance(value, annotation)
 
 
-def _build_section(cls: type, data: Any, where: str, source: Path) -> Any:
+def _check_section(cls: type, data: Any, where: str, source: Path) -> dict[str, Any]:
+    """The validated values of one section (only the keys given)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: [{where}] must be a table.")
     hints = typing.get_type_hints(cls)
@@ -153,7 +193,7 @@ def _build_section(cls: type, data: Any, where: str, source: Path) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             _check_range(f"{where}.{key}", value, source)
         values[key] = float(value) if hints[key] is float else value
-    return cls(**values)
+    return values
 
 
 _RANGES: dict[str, tuple[float, float | None]] = {
@@ -162,8 +202,9 @@ _RANGES: dict[str, tuple[float, float | None]] = {
     "model.timeout": (0.001, None),
     "model.turn_deadline": (0.001, None),
     "model.max_retries": (0, 10),
+    "model.context_window": (0, None),
     "session.idle_reset_minutes": (0.0, None),
-    "session.history_messages": (1, None),
+    "session.history_messages": (0, None),
     "session.history_token_budget": (0, None),
     "tools.timeout": (0.001, None),
     "tools.max_result_chars": (0, None),
@@ -192,36 +233,137 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-def parse_config(text: str, source: Path) -> Config:
+def _check_file(text: str, source: Path) -> dict[str, dict[str, Any]]:
+    """The validated tables of one TOML file, section by section (only the keys it sets)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: invalid TOML: {error}.", hint="Fix the line named above.") from error
-    sections: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
         if key not in _SECTIONS:
             raise ConfigError(
                 f"{source}: unknown section or key '{key}'.",
                 hint=f"Known sections: {', '.join('[' + name + ']' for name in _SECTIONS)}.",
             )
-        sections[key] = _build_section(_SECTIONS[key], value, key, source)
-    return Config(**sections, path=source)
+        sections[key] = _check_section(_SECTIONS[key], value, key, source)
+    return sections
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Read the config file; a missing file means the defaults."""
-    path = path or default_config_path()
+def _read_file(path: Path, what: str) -> dict[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Config(path=path)
+        return {}
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config file: {error.strerror}.") from error
-    return parse_config(text, path)
+        raise ConfigError(f"{path}: cannot read the {what}: {error.strerror}.") from error
+    return _check_file(text, path)
+
+
+def _build(layers: list[tuple[str, dict[str, dict[str, Any]]]], **extra: Any) -> Config:
+    """A Config from validated layers, later layers winning key by key; records each key's source."""
+    merged: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    for name, layer in layers:
+        for section, values in layer.items():
+            merged.setdefault(section, {}).update(values)
+            sources.update({f"{section}.{key}": name for key in values})
+    sections = {name: cls(**merged.get(name, {})) for name, cls in _SECTIONS.items()}
+    return Config(**sections, sources=sources, **extra)
+
+
+def parse_config(text: str, source: Path) -> Config:
+    """One config file's text (no settings layer)."""
+    return _build([("config", _check_file(text, source))], path=source)
+
+
+def load_config(path: Path | None = None, *, settings_path: Path | None = None) -> Config:
+    """Read the user's config (a missing file means the defaults) with the app's settings over it."""
+    path = path or default_config_path()
+    settings_path = settings_path or default_settings_path()
+    return _build(
+        [
+            ("config", _read_file(path, "config file")),
+            ("settings", _read_file(settings_path, "settings file")),
+        ],
+        path=path,
+        settings_path=settings_path,
+    )
+
+
+def save_settings(config: Config) -> Path:
+    """Keep what the user changed in the app: the keys of ``config`` that differ from config.toml
+    (and its defaults) go to the settings file, atomically; config.toml is not touched."""
+    import tomli_w
+
+    base = _build([("config", _read_file(config.path, "config file"))] if config.path else [])
+    changed: dict[str, dict[str, Any]] = {}
+    for name in _SECTIONS:
+        ours, theirs = dataclasses.asdict(getattr(config, name)), dataclasses.asdict(getattr(base, name))
+        values = {key: value for key, value in ours.items() if value != theirs[key]}
+        if values:
+            changed[name] = values
+    path = config.settings_path = config.settings_path or default_settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(SETTINGS_HEADER + tomli_w.dumps(changed), encoding="utf-8")
+    os.replace(temp, path)
+    config.sources = {
+        **{key: source for key, source in base.sources.items()},
+        **{f"{section}.{key}": "settings" for section, values in changed.items() for key in values},
+    }
+    return path
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstrings written under each field of a settings dataclass (one description per setting)."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for current, following in itertools.pairwise(body):
+        if (
+            isinstance(current, ast.AnnAssign)
+            and isinstance(current.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[current.target.id] = " ".join(following.value.value.split()).replace("``", "`")
+    return docs
+
+
+def config_template() -> str:
+    """The commented config.toml ``config init`` writes: every key, commented out, at its default."""
+    import textwrap
+
+    import tomli_w
+
+    lines = [
+        "# tui-chat configuration. Every key is optional: uncomment a line to change it.",
+        "# The values shown are the defaults. What you change in the app (theme, model, settings)",
+        f"# is kept in {SETTINGS_NAME} in the data dir, layered over this file (see: tui-chat config show).",
+    ]
+    defaults = Config()
+    for name, cls in _SECTIONS.items():
+        lines += ["", f"[{name}]"]
+        docs = field_docs(cls)
+        values = dataclasses.asdict(getattr(defaults, name))
+        for key, value in values.items():
+            if key in docs:
+                lines += textwrap.wrap(docs[key], 100, initial_indent="# ", subsequent_indent="# ")
+            if name == "model" and key == "name":
+                value = "gpt-4o-mini"  # not $DEFAULT_MODEL: the template is the same for everyone
+                lines.append("# (empty here: $DEFAULT_MODEL, else gpt-4o-mini)")
+            lines += ["# " + line for line in tomli_w.dumps({key: value}).strip().splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:
-    """Write the config atomically with tomli-w; returns the path written."""
+    """Write a whole config file atomically with tomli-w; returns the path written.
+
+    Never called by the app (config.toml is the user's: UI changes go through :func:`save_settings`);
+    tests and scripts use it to write a config file.
+    """
     import tomli_w
 
     path = path or config.path or default_config_path()

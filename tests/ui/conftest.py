@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,19 @@ from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.ui.app import TuiChatApp
 
 FIXED_NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand, for the app and the engine: an idle reset without real waiting."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @tool
@@ -53,7 +66,11 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(model_settings: ModelSettings, data_dir: Path) -> Callable[..., TuiChatApp]:
-    """Build the app on the real ChatService, ConversationStore and a registry holding ``get_time``."""
+    """Build the app on the real ChatService, ConversationStore and a registry holding ``get_time``.
+
+    A ``clock`` given here is the app's and the engine's; without one the app shows ``FIXED_NOW`` and the
+    engine keeps the real time.
+    """
 
     def factory(
         *, idle_reset_minutes: float = 20.0, clock: Callable[[], datetime] | None = None
@@ -66,7 +83,7 @@ def make_app(model_settings: ModelSettings, data_dir: Path) -> Callable[..., Tui
         store = ConversationStore(data_dir)
         registry = ToolRegistry()
         registry.add(get_time)
-        chat = ChatService(config, store, registry)
+        chat = ChatService(config, store, registry, **({"clock": clock} if clock else {}))
         return TuiChatApp(
             config, data_dir, chat_service=chat, clock=clock or (lambda: FIXED_NOW), warm_litellm=False
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scripted_server import error, slow_stream, stall, text, tool_calls
 
-from tests.ui.conftest import screen_text, wait_for
+from tests.ui.conftest import Clock, screen_text, wait_for
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.screens import main as main_module
@@ -52,7 +52,7 @@ def stored(data_dir: Path) -> list[Conversation]:
 async def test_starts_with_a_new_conversation_showing_the_welcome_and_the_composer_focused(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "virtual assistant" in screen_text(app))
         assert isinstance(app.focused, Composer)
         blocks = list(app.query(AssistantBlock))
         assert len(blocks) == 1 and blocks[0].message.welcome
@@ -90,7 +90,7 @@ async def test_a_tool_call_is_shown_inline_and_in_the_inspector(make_app, script
         block.focus()
         await pilot.press("enter")
         assert block.expanded
-        assert '"time": "12:00"' in screen_text(app)
+        await wait_for(pilot, lambda: '"time": "12:00"' in screen_text(app))
         await pilot.press("ctrl+o")
         assert not block.expanded
 
@@ -112,16 +112,20 @@ async def test_escape_cancels_the_reply_and_keeps_partial_text(make_app, scripte
 
 
 async def test_idle_reset_shows_a_divider(make_app, scripted_server) -> None:
-    app = make_app(idle_reset_minutes=0.3 / 60)  # 0.3 s
+    clock = Clock()
+    app = make_app(idle_reset_minutes=20, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "first")
         await wait_for(pilot, lambda: not main(app).turn_running)
+        clock.advance(minutes=19)
+        await send(pilot, "still the same session")
+        await wait_for(pilot, lambda: not main(app).turn_running)
         assert not app.query(SessionDivider)
-        await asyncio.sleep(0.5)
+        clock.advance(minutes=21)
         await send(pilot, "second")
         await wait_for(pilot, lambda: not main(app).turn_running)
         assert len(app.query(SessionDivider)) == 1
-        assert "new session — earlier messages" in screen_text(app)
+        await wait_for(pilot, lambda: "new session — earlier messages" in screen_text(app))
         welcomes = [block for block in app.query(AssistantBlock) if block.message.welcome]
         assert len(welcomes) == 2
 
@@ -147,8 +151,7 @@ async def test_delete_asks_first_and_can_be_undone(make_app, data_dir) -> None:
         await pilot.press("ctrl+l")
         listing.options.highlighted = 0
         await pilot.press("delete")
-        await pilot.pause()
-        assert "Delete “Delete me”?" in screen_text(app)
+        await wait_for(pilot, lambda: "Delete “Delete me”?" in screen_text(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: listing.count == 1)
         assert [c.title for c in stored(data_dir)] == ["Keep me"]
@@ -169,12 +172,10 @@ async def test_a_damaged_file_is_listed_and_opening_it_does_not_crash(make_app, 
         assert summary is not None and summary.damaged
         await pilot.press("ctrl+l")
         listing.options.highlighted = listing.options.get_option_index(damaged.stem)
-        await pilot.pause()
-        assert "damaged" in screen_text(app)
+        await wait_for(pilot, lambda: "damaged" in screen_text(app))
         await pilot.press("enter")
         await wait_for(pilot, lambda: main(app).conversation is None)
-        await pilot.pause()
-        assert "✗" in screen_text(app)
+        await wait_for(pilot, lambda: "✗" in screen_text(app))
     assert damaged.read_text(encoding="utf-8") == '{"format_version": 1, "id": '
 
 
@@ -193,8 +194,7 @@ async def test_markup_and_escape_sequences_in_a_reply_are_shown_literally(make_a
         conversation_id = main(app).conversation.id
         main(app).open_conversation(conversation_id)
         await wait_for(pilot, lambda: len(app.query(AssistantBlock)) == 2)
-        await pilot.pause()
-        assert "[bold]x[/] [/] [link=https://e.x]y[/link]" in screen_text(app)
+        await wait_for(pilot, lambda: "[bold]x[/] [/] [link=https://e.x]y[/link]" in screen_text(app))
         assert app.is_running
 
 
@@ -207,8 +207,7 @@ async def test_a_provider_error_is_shown_with_retry_and_the_message_is_kept(
         await send(pilot, "please answer")
         await wait_for(pilot, lambda: app.query(ErrorBlock))
         await wait_for(pilot, lambda: not main(app).turn_running)
-        await pilot.pause()
-        assert "The provider rejected the request" in screen_text(app)
+        await wait_for(pilot, lambda: "The provider rejected the request" in screen_text(app))
         assert "does not exist." in screen_text(app)
         assert not app._notifications, "the error has its block; no second copy as a notification"
         assert [block.message.content for block in app.query(UserBlock)] == ["please answer"]
@@ -228,9 +227,9 @@ async def test_missing_credentials_raise_the_setup_banner(make_app, scripted_ser
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello?")
         await wait_for(pilot, lambda: not main(app).turn_running and app.query(ErrorBlock))
-        await pilot.pause()
+        await wait_for(pilot, lambda: "No model is configured" in screen_text(app))
         assert app.query_one("#banner").display
-        assert "No model is configured" in screen_text(app) and "F3" in screen_text(app)
+        assert "F3" in screen_text(app)
 
 
 async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(make_app, data_dir) -> None:
@@ -247,11 +246,10 @@ async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(mak
         main(app).open_conversation(conversation.id)
         chat = app.query_one(ChatView)
         await wait_for(pilot, lambda: chat.mounted_count > 0)
-        await pilot.pause()
-        assert chat.mounted_count <= 60
-        assert "answer 299" in screen_text(app)
+        await wait_for(pilot, lambda: "answer 299" in screen_text(app))
         # A short first window is topped up after the first paint: there must be room to scroll up.
-        await wait_for(pilot, lambda: chat.max_scroll_y >= chat.size.height)
+        await wait_for(pilot, lambda: chat.max_scroll_y >= chat.size.height and not chat._loading)
+        assert chat.mounted_count <= 60  # a window, not the 600 messages
         assert "answer 299" in screen_text(app)
         chat.scroll_home(animate=False)
         await wait_for(pilot, lambda: chat.mounted_count > 60)
@@ -294,10 +292,9 @@ async def test_a_message_sent_while_a_conversation_is_opening_is_shown_in_it(
         await pilot.press("ctrl+l", "enter")
         await send(pilot, "zebra question")
         await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "zebra question" in screen_text(app))
         assert main(app).conversation.id == opened.id
         assert user_texts(app) == ["hello", "zebra question"]
-        assert "zebra question" in screen_text(app)
     (conversation,) = stored(data_dir)
     assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)][-1] == "zebra question"
 
@@ -305,17 +302,18 @@ async def test_a_message_sent_while_a_conversation_is_opening_is_shown_in_it(
 async def test_the_first_message_and_one_after_an_idle_reset_are_always_shown(
     make_app, scripted_server
 ) -> None:
-    app = make_app(idle_reset_minutes=0.3 / 60)
+    clock = Clock()
+    app = make_app(idle_reset_minutes=20, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "first at once")  # no pause: start-up work may still be running
         await wait_for(pilot, lambda: not main(app).turn_running)
         assert user_texts(app) == ["first at once"]
-        await asyncio.sleep(0.5)
+        clock.advance(minutes=21)
         await send(pilot, "after the reset")
         await wait_for(pilot, lambda: not main(app).turn_running)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "after the reset" in screen_text(app))
+        assert app.query(SessionDivider)
         assert user_texts(app) == ["first at once", "after the reset"]
-        assert "after the reset" in screen_text(app)
 
 
 async def test_a_new_conversation_during_a_reply_leaves_the_interrupted_note_with_the_old_one(
@@ -350,10 +348,10 @@ async def test_opening_another_conversation_during_a_reply_keeps_it_highlighted(
         main(app).open_conversation(older.id)
         await wait_for(pilot, lambda: not main(app).turn_running and main(app).conversation is not None)
         await wait_for(pilot, lambda: listing.count == 2)
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # time for a late update to move the highlight away
+        await wait_for(pilot, lambda: highlighted_title(listing) == "older conversation")
         assert main(app).conversation.id == older.id
         assert listing.current_id == older.id
-        assert highlighted_title(listing) == "older conversation"
 
 
 # -- the conversation list ----------------------------------------------------------------------------
@@ -419,8 +417,7 @@ async def test_after_a_delete_the_neighbour_is_highlighted_and_every_delete_can_
         await pilot.press("ctrl+l", "down")
         assert highlighted_title(listing) == "two"
         await pilot.press("delete")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: listing.count == 3)
         assert highlighted_title(listing) == "three"  # the row that took its place, not the last one
@@ -441,8 +438,7 @@ async def test_renaming_keeps_the_conversation_in_its_place(make_app, data_dir) 
     async with app.run_test(size=SIZE) as pilot:
         listing = await list_of(pilot, data_dir, ["one", "two", "three"])
         await pilot.press("ctrl+l", "down", "down", "ctrl+e")
-        await pilot.pause()
-        assert isinstance(app.screen, RenameDialog)
+        await wait_for(pilot, lambda: isinstance(app.screen, RenameDialog))
         await pilot.press("ctrl+u", *"renamed", "enter")
         await wait_for(
             pilot, lambda: listing.summary(listing.options.highlighted_option.id).title == "renamed"
@@ -481,8 +477,7 @@ async def test_sending_while_a_damaged_file_is_shown_opens_a_new_conversation_wi
         await wait_for(pilot, lambda: main(app).conversation is None and app.query(Notice))
         await send(pilot, "new words")
         await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
-        await pilot.pause()
-        assert not app.query(Notice)  # the damaged file's error is gone with it
+        await wait_for(pilot, lambda: not app.query(Notice))  # the damaged file's error is gone with it
         assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
         assert user_texts(app) == ["new words"]
         assert "starts a new conversation" in notified(app)
@@ -495,9 +490,8 @@ async def test_delete_on_a_damaged_file_says_at_once_that_it_cannot_be_deleted(m
     async with app.run_test(size=SIZE) as pilot:
         await open_damaged(pilot, path)
         await pilot.press("delete")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "cannot delete it" in notified(app))
         assert isinstance(app.screen, MainScreen)  # no "Delete …?" question that ends in a refusal
-        assert "cannot delete it" in notified(app)
     assert path.exists()
 
 
@@ -513,15 +507,12 @@ async def test_a_missing_key_is_shown_from_the_start_and_settings_re_check_it(ma
     app = make_app()
     app.config.model.api_key_env = "TUI_CHAT_TEST_MISSING_KEY"
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "TUI_CHAT_TEST_MISSING_KEY" in screen_text(app))
         assert banner_shown(app)
-        assert "No model is configured" in screen_text(app) and "TUI_CHAT_TEST_MISSING_KEY" in screen_text(
-            app
-        )
+        assert "No model is configured" in screen_text(app)
         monkeypatch.setenv("TUI_CHAT_TEST_MISSING_KEY", "sk-test")
         app.apply_config(app.config)
-        await pilot.pause()
-        assert not banner_shown(app)
+        await wait_for(pilot, lambda: not banner_shown(app))
 
 
 async def test_the_banner_goes_once_the_model_answers_and_on_another_conversation(
@@ -550,8 +541,7 @@ async def test_the_banner_goes_once_the_model_answers_and_on_another_conversatio
         await send(pilot, "one")
         await wait_for(pilot, lambda: not main(app).turn_running and banner_shown(app))
         await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert not banner_shown(app)
+        await wait_for(pilot, lambda: not banner_shown(app))
 
 
 async def test_the_status_says_the_model_client_is_loading_until_it_is(
@@ -574,10 +564,10 @@ async def test_the_composer_hint_is_not_cut_off(make_app) -> None:
     for size in (SIZE, (90, 30), (200, 40)):
         app = make_app()
         async with app.run_test(size=size) as pilot:
-            await pilot.pause()
             composer = app.query_one(Composer)
-            assert len(composer.placeholder) < composer.content_size.width
-            assert composer.placeholder in screen_text(app)
+            hint = composer.placeholder
+            await wait_for(pilot, lambda hint=hint, app=app: bool(hint) and hint in screen_text(app))
+            assert len(hint) < composer.content_size.width
 
 
 async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conversation(

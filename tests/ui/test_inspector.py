@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from panel_fixtures import MARKUP, SYSTEM, TOOLS, InspectorApp, sample_conversation
 from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 
+from tests.ui.conftest import wait_for
 from tui_chat.engine.models import ToolCall, ToolMessage
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
@@ -194,18 +194,17 @@ async def test_no_conversation_and_no_calls_say_so() -> None:
         await pilot.press("c")  # nothing selected: a warning, not a crash
 
 
-async def test_hundreds_of_calls_open_quickly() -> None:
+async def test_hundreds_of_calls_are_all_listed() -> None:
+    """Every call gets its row (how fast is bench/tui.py's business, not a timed unit test's)."""
     conversation = sample_conversation(extra_calls=600)
     app = InspectorApp(None)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.query_one(InspectorPanel)
-        started = time.perf_counter()
         panel.show_conversation(conversation)
-        await pilot.pause()
-        elapsed = time.perf_counter() - started
+        await wait_for(pilot, lambda: len(rows(panel)) == 603)
         assert len(panel.call_ids) == 603
-        assert elapsed < 1.5, f"showing 603 calls took {elapsed:.2f} s"
+        assert "603" in text_of(panel.query_one("#inspector-title", Static))
 
 
 async def test_overlay_screen_shows_the_calls_and_closes_with_escape() -> None:
@@ -213,23 +212,22 @@ async def test_overlay_screen_shows_the_calls_and_closes_with_escape() -> None:
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
         await app.push_screen(InspectorScreen(sample_conversation(), "call-bad"))
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         screen = app.screen
         assert isinstance(screen, InspectorScreen)
         assert screen.panel.selected_call_id == "call-bad"
         footer = screen.query_one(Footer)
+        await wait_for(pilot, lambda: footer.region.height == 1)
         assert footer.region.bottom == 30 and footer.region.height == 1  # on screen, at the bottom
         keys = {
             b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
         }
         assert keys["escape"] == "Close inspector"
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, InspectorScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, InspectorScreen))
         await app.push_screen(InspectorScreen(sample_conversation()))
         await pilot.press("f2")  # the key that opens it closes it too
-        await pilot.pause()
-        assert not isinstance(app.screen, InspectorScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, InspectorScreen))
 
 
 def test_control_characters_are_shown_as_symbols_not_acted_upon() -> None:

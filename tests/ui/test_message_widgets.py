@@ -13,6 +13,7 @@ from textual.widgets import Footer, Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
 import tui_chat.ui
+from tests.ui.conftest import wait_for
 from tui_chat.engine.models import AssistantMessage, UserMessage
 from tui_chat.ui.widgets.message_widgets import (
     AssistantBlock,
@@ -112,7 +113,7 @@ async def test_c_and_y_on_a_focused_message_copy_it_and_its_code_blocks_one_afte
         block.focus()
         await pilot.pause()
         await pilot.press("c", "y", "y", "y")
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(copied) == 4 and len(app._notifications) >= 3)
         notes = [str(n.message) for n in app._notifications]
     assert copied == [content, "print(1)\n", "ls -l\n", "print(1)\n"]
     assert notes[:3] == [
@@ -130,7 +131,7 @@ async def test_a_message_without_code_says_so_on_y() -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         block.focus()
         await pilot.press("y")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app._notifications)
         assert copied == []
         assert [str(n.message) for n in app._notifications] == ["This message has no code block."]
 
@@ -142,13 +143,16 @@ async def test_the_footer_shows_the_copy_keys_while_a_message_has_the_focus() ->
     app = ChatHost(block, other)
     async with app.run_test(size=(100, 20)) as pilot:
         other.focus()
+        await wait_for(pilot, lambda: "elsewhere" in "".join(lines_of(app, other)))
         await pilot.pause()
         footer = lines_of(app, app.query_one(Footer))[0]
         assert "Copy message" not in footer
         block.focus()
-        await pilot.pause()
-        footer = lines_of(app, app.query_one(Footer))[0]
-        assert "c Copy message" in footer and "y Copy code" in footer
+
+        def footer() -> str:
+            return lines_of(app, app.query_one(Footer))[0]
+
+        await wait_for(pilot, lambda: "c Copy message" in footer() and "y Copy code" in footer())
 
 
 async def test_a_focused_message_is_set_apart_from_the_others() -> None:
@@ -156,11 +160,10 @@ async def test_a_focused_message_is_set_apart_from_the_others() -> None:
     app = ChatHost(first, second)
     async with app.run_test(size=(60, 20)) as pilot:
         first.focus()
-        await pilot.pause()
+        # What the terminal shows: the left bar and the background differ from an unfocused message.
+        await wait_for(pilot, lambda: first_cell_style(app, first) != first_cell_style(app, second))
         assert first.styles.outline_left[0] != "" and second.styles.outline_left[0] == ""
         assert first.styles.background_tint.a > 0 and second.styles.background_tint.a == 0
-        # What the terminal shows: the left bar and the background differ from an unfocused message.
-        assert first_cell_style(app, first) != first_cell_style(app, second)
 
 
 # -- the live reply -----------------------------------------------------------------------------
@@ -190,10 +193,10 @@ async def test_a_streamed_reply_looks_exactly_like_the_same_reply_reopened() -> 
     async with app.run_test(size=(70, 120)) as pilot:
         await stream(reply, REPLY)
         await reply.finish()
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Last paragraph" in "".join(lines_of(app, reply)))
+        await wait_for(pilot, lambda: lines_of(app, reply) == lines_of(app, reopened))
         assert reply.source == REPLY
         assert not reply.query(Markdown)  # nothing live is left
-        assert lines_of(app, reply) == lines_of(app, reopened)
 
 
 async def test_only_the_growing_block_is_a_live_markdown_widget() -> None:
@@ -218,9 +221,12 @@ async def test_appends_that_overlap_are_applied_in_order_once() -> None:
     async with app.run_test(size=(70, 20)) as pilot:
         tail = reply.query_one(Markdown)
         await asyncio.gather(tail.append("alpha\n\nbe"), tail.append("ta\n\ngam"))
-        await pilot.pause()
-        shown = [line.strip(" █") for line in lines_of(app, reply)]
-        assert [line for line in shown if line] == ["alpha", "beta", "gam"]
+
+        def shown() -> list[str]:
+            return [line for line in (line.strip(" █") for line in lines_of(app, reply)) if line]
+
+        await wait_for(pilot, lambda: "gam" in shown())
+        assert shown() == ["alpha", "beta", "gam"]
         await reply.finish()
         assert reply.source == "alpha\n\nbeta\n\ngam"
 
@@ -233,11 +239,9 @@ async def test_a_cancelled_reply_keeps_its_text_and_is_marked_as_when_reopened()
     async with app.run_test(size=(70, 40)) as pilot:
         await stream(reply, partial, size=5)
         await reply.finish(interrupted=True)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "⏸ Reply interrupted." in "".join(lines_of(app, reply)[-1:]))
+        await wait_for(pilot, lambda: lines_of(app, reply) == lines_of(app, reopened))
         assert reply.source == partial
-        shown = lines_of(app, reply)
-        assert shown == lines_of(app, reopened)
-        assert "⏸ Reply interrupted." in shown[-1]
 
 
 async def test_the_interrupted_note_follows_the_apps_language_when_not_given() -> None:
@@ -246,8 +250,7 @@ async def test_the_interrupted_note_follows_the_apps_language_when_not_given() -
     async with app.run_test(size=(70, 20)) as pilot:
         await stream(reply, "Hola")
         await reply.finish(interrupted=True)
-        await pilot.pause()
-        assert "⏸ Respuesta interrumpida." in lines_of(app, reply)[-1]
+        await wait_for(pilot, lambda: "⏸ Respuesta interrumpida." in "".join(lines_of(app, reply)[-1:]))
 
 
 # -- the error block ------------------------------------------------------------------------------
@@ -257,7 +260,7 @@ async def test_an_error_block_leads_with_the_headline_of_its_kind_in_the_given_l
     block = ErrorBlock("timeout", "No answer in 60 s", "Try again.", language="es")
     app = ChatHost(block)
     async with app.run_test(size=(80, 20)) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: "✗" in "".join(lines_of(app, block)))
         shown = [line.strip(" █") for line in lines_of(app, block)]
     assert shown[0] == "✗ El proveedor dejó de responder."
     assert shown[1] == "No answer in 60 s. Try again."

@@ -1,7 +1,8 @@
 """Snapshots of the inspector with a call selected, the settings screen and the help screen.
 
-Fixed terminal sizes, a pause before anything else (layout is not done when run_before starts) and
-no cursor blink, so the pictures are stable (docs in /work/shared/notes/textual.md §1).
+The pictures are stable because the terminal size is fixed, the cursor does not blink, and each picture
+is taken only once the screen under test is up (layout is not done yet when ``run_before`` starts).
+The help screen shows the app's real key list (ui/actions.py).
 """
 
 from __future__ import annotations
@@ -13,20 +14,10 @@ import pytest
 from panel_fixtures import InspectorApp, ScreenApp, sample_conversation
 from textual.widgets import Input, TextArea
 
+from tests.ui.conftest import wait_for
 from tui_chat.config import Config
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.settings import SettingsScreen
-
-HELP_KEYS = [
-    ("ctrl+n", "New conversation"),
-    ("enter", "Send the message"),
-    ("shift+enter", "New line"),
-    ("escape", "Cancel the reply"),
-    ("f2", "Toggle the function-call inspector"),
-    ("ctrl+o", "Expand or collapse every function call"),
-    ("ctrl+p", "Command palette"),
-    ("[b]", "Shown [bold]literally[/]"),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +26,9 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def settle(pilot: Any) -> None:
-    await pilot.pause()
+    app = pilot.app
+    wanted = getattr(app, "start_screen", app.screen)
+    await wait_for(pilot, lambda: app.screen is wanted and app.screen.is_mounted)
     for widget in pilot.app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False
@@ -54,4 +47,4 @@ def test_settings_screen(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(ScreenApp(HelpScreen(HELP_KEYS)), terminal_size=(90, 30), run_before=settle)
+    assert snap_compare(ScreenApp(HelpScreen()), terminal_size=(100, 80), run_before=settle)

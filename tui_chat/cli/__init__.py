@@ -4,13 +4,18 @@ Each command lives in a module of its own with a ``register(commands)`` that add
 ``handler``; this module only assembles them and turns errors into exit codes.
 
 Exit status: 0 on success, 1 on a provider or tool error, 2 on a usage or configuration error.
+
+Every headless command writes through :class:`~tui_chat.engine.terminal_text.VisibleStream`: model text,
+tool results, titles and error messages never put a raw control character on the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,6 +24,7 @@ from tui_chat.cli import ask, browse, config_cmd, search, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
 from tui_chat.config import default_config_path, default_data_dir
 from tui_chat.engine.errors import ConfigError, ConversationNotFound, StoreError
+from tui_chat.engine.terminal_text import VisibleStream, visible
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
 
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
     try:
         code = run(args)
     except (UsageError, ConfigError, ConversationNotFound, StoreError) as error:
-        print(f"tui-chat: {error}", file=sys.stderr)
+        print(visible(f"tui-chat: {error}"), file=sys.stderr)
         code = (
             EXIT_ERROR
             if isinstance(error, StoreError) and not isinstance(error, ConversationNotFound)
@@ -80,4 +86,16 @@ def run(args: argparse.Namespace) -> int:
 
         run_tui(invocation.config, invocation.data_dir)
         return EXIT_OK
-    return handler(invocation)
+    with visible_output():
+        return handler(invocation)
+
+
+@contextlib.contextmanager
+def visible_output() -> Iterator[None]:
+    """Route stdout and stderr through the control-character rule while a headless command runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

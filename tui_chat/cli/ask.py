@@ -1,26 +1,41 @@
-"""``tui-chat ask``: one message, headless, the reply streamed to stdout and tool calls to stderr."""
+"""``tui-chat ask``: one message, headless, the reply streamed to stdout and tool calls to stderr.
+
+Like the seed's ``/message`` without an id (and like ``llm``), ``ask`` starts a new conversation unless
+told which one to continue: ``--continue`` (the latest) or ``--conversation ID``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation, UsageError
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, UsageError, plural, resolve_id
 from tui_chat.config import Config
 from tui_chat.engine.errors import EngineError
+from tui_chat.engine.terminal_text import json_text, visible
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     ask = commands.add_parser("ask", help="send one message headless and stream the reply")
     ask.add_argument("message", nargs="?", help="the message, or - to read it from standard input")
     which = ask.add_mutually_exclusive_group()
-    which.add_argument("--conversation", "-c", metavar="ID", help="continue this conversation")
-    which.add_argument("--new", action="store_true", help="start a new conversation")
+    which.add_argument(
+        "--continue",
+        "-c",
+        dest="continue_latest",
+        action="store_true",
+        help="continue the latest conversation",
+    )
+    which.add_argument("--conversation", "--cid", metavar="ID", help=f"continue this conversation: {ID_HELP}")
+    which.add_argument("--new", action="store_true", help="start a new conversation (the default)")
     ask.add_argument("--model", "-m", help="the model for this turn (any litellm model string)")
-    ask.add_argument("--json", action="store_true", help="print the whole turn as JSON")
+    ask.add_argument(
+        "--json", action="store_true", help="print the whole turn as JSON (control characters escaped)"
+    )
     ask.add_argument(
         "--context",
         metavar="JSON",
@@ -50,18 +65,20 @@ def _read_message(argument: str | None) -> str:
 async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
     from tui_chat.engine.events import (
         Retrying,
+        RoundStarted,
         TextDelta,
         ToolCallFinished,
         ToolCallStarted,
         TurnFailed,
         TurnFinished,
+        TurnStarted,
     )
     from tui_chat.engine.services import build_services
 
     text = _read_message(args.message)
     services = build_services(config, data_dir)
     for problem in services.load_errors:
-        print(f"tui-chat: tools from {problem.source} not loaded: {problem.message}", file=sys.stderr)
+        say(f"tools from {problem.source} not loaded: {problem.message}")
     context = _parse_context(args.context)
     conversation = _pick_conversation(services, args)
     conversation.context.update(context)
@@ -70,42 +87,66 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
     streamed = False
     error: EngineError | None = None
     finished: TurnFinished | None = None
-    async for event in services.chat.send(conversation, text):
-        if isinstance(event, TextDelta) and not args.json:
-            out.write(event.text)
-            out.flush()
-            streamed = True
-        elif isinstance(event, ToolCallStarted) and not args.json:
-            print(f"▸ {event.call.name}({event.call.arguments})", file=sys.stderr)
-        elif isinstance(event, ToolCallFinished):
-            result = event.result
-            if not result.ok:
-                failed_calls.append(f"{result.name}: {result.error}")
-            if not args.json:
-                status = "✓" if result.ok else f"✗ {result.error}"
-                print(f"  {status} {result.name} {result.duration_ms:.0f} ms", file=sys.stderr)
-        elif isinstance(event, Retrying):
-            print(f"tui-chat: {event.error.message} Retrying in {event.delay:g} s…", file=sys.stderr)
-        elif isinstance(event, TurnFailed):
-            error = event.error
-        elif isinstance(event, TurnFinished):
-            finished = event
+    omitted_said = False
+    # What a tool prints goes to stderr: stdout carries only the reply (or the JSON), whole.
+    with contextlib.redirect_stdout(sys.stderr):
+        async for event in services.chat.send(conversation, text):
+            if isinstance(event, TurnStarted) and event.session_started and _idle_reset(conversation):
+                minutes = config.session.idle_reset_minutes
+                say(
+                    f"conversation {conversation.id} was idle for over {minutes:g} minutes: this starts a "
+                    "new model session, so the earlier messages are kept but not sent to the model."
+                )
+            elif isinstance(event, RoundStarted) and not omitted_said:
+                omitted = event.assistant.request.omitted if event.assistant.request else 0
+                if omitted:
+                    say(
+                        f"{plural(omitted, 'earlier message')} of this session not sent to the model "
+                        "(the context window or [session] history_messages limits the history)."
+                    )
+                    omitted_said = True
+            elif isinstance(event, TextDelta) and not args.json:
+                out.write(visible(event.text))
+                out.flush()
+                streamed = True
+            elif isinstance(event, ToolCallStarted) and not args.json:
+                print(visible(f"▸ {event.call.name}({event.call.arguments})"), file=sys.stderr)
+            elif isinstance(event, ToolCallFinished):
+                result = event.result
+                if not result.ok:
+                    failed_calls.append(f"{result.name}: {result.error}")
+                if not args.json:
+                    status = "✓" if result.ok else f"✗ {result.error}"
+                    print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+            elif isinstance(event, Retrying):
+                say(f"{event.error.message} Retrying in {event.delay:g} s…")
+            elif isinstance(event, TurnFailed):
+                error = event.error
+            elif isinstance(event, TurnFinished):
+                finished = event
     if args.json:
-        print(json.dumps(_turn_json(conversation.id, finished, error), indent=2, ensure_ascii=False))
+        print(json_text(_turn_json(conversation.id, finished, error)), file=out)
     elif streamed:
         out.write("\n")
     if finished and finished.note and finished.reason == "max_rounds":
-        print(f"tui-chat: {finished.note}", file=sys.stderr)
+        say(finished.note)
     if error is not None:
-        print(f"tui-chat: {error}", file=sys.stderr)
-        print(f"tui-chat: your message is saved in conversation {conversation.id}.", file=sys.stderr)
+        say(str(error))
+        say(f"your message is saved in conversation {conversation.id}.")
         return EXIT_ERROR
     if failed_calls:
-        print(
-            f"tui-chat: {len(failed_calls)} tool call(s) failed: {'; '.join(failed_calls)}", file=sys.stderr
-        )
+        say(f"{plural(len(failed_calls), 'tool call')} failed: {'; '.join(failed_calls)}")
         return EXIT_ERROR
     return EXIT_OK
+
+
+def say(text: str) -> None:
+    """A note on stderr, prefixed like every message of the command, with control characters shown."""
+    print(visible(f"tui-chat: {text}"), file=sys.stderr)
+
+
+def _idle_reset(conversation: Any) -> bool:
+    return bool(conversation.sessions) and conversation.current_session.reason == "idle_reset"
 
 
 def _parse_context(text: str | None) -> dict[str, Any]:
@@ -123,8 +164,8 @@ def _parse_context(text: str | None) -> dict[str, Any]:
 def _pick_conversation(services: Any, args: argparse.Namespace) -> Any:
     store, chat = services.store, services.chat
     if args.conversation:
-        return store.load(args.conversation)
-    if not args.new:
+        return store.load(resolve_id(store, args.conversation))
+    if args.continue_latest:
         for summary in store.list_conversations():
             if summary.damaged is None:
                 return store.load(summary.id)

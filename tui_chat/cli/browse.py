@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from tui_chat.cli.common import EXIT_OK, Invocation, UsageError
+from tui_chat.cli.common import EXIT_OK, ID_HELP, Invocation, UsageError, plural, resolve_id
+from tui_chat.engine.terminal_text import escape_json, json_text, visible
+
+JSON_HELP = "print JSON (control characters escaped) instead of text"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help="list conversations, newest first")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=lambda run: list_command(_store(run), as_json=run.args.json))
+    listing.add_argument("--json", action="store_true", help=JSON_HELP)
+    listing.add_argument("--limit", "-n", type=_positive, metavar="N", help="show at most N conversations")
+    listing.add_argument(
+        "--query", "-q", metavar="TEXT", default="", help="only conversations whose title contains TEXT"
+    )
+    listing.set_defaults(
+        handler=lambda run: list_command(
+            _store(run), as_json=run.args.json, limit=run.args.limit, query=run.args.query
+        )
+    )
 
     show = commands.add_parser("show", help="print a conversation")
-    show.add_argument("id")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("id", help=ID_HELP)
+    show.add_argument("--json", action="store_true", help=JSON_HELP)
     show.set_defaults(
         handler=lambda run: show_command(
             _store(run), run.args.id, as_json=run.args.json, language=run.config.session.language
@@ -26,16 +36,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
 
     export = commands.add_parser("export", help="export a conversation as Markdown or JSON")
-    export.add_argument("id")
-    export.add_argument("--format", "-f", choices=["md", "json"], default="md")
+    export.add_argument("id", help=ID_HELP)
+    export.add_argument("--format", "-f", choices=["md", "json"], default="md", help="md (default) or json")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
     export.set_defaults(
         handler=lambda run: export_command(_store(run), run.args, language=run.config.session.language)
     )
 
     stats = commands.add_parser("stats", help="conversations, messages, tokens and per-tool figures")
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--json", action="store_true", help=JSON_HELP)
     stats.set_defaults(handler=lambda run: stats_command(_store(run), as_json=run.args.json))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _store(run: Invocation) -> Any:
@@ -44,8 +64,11 @@ def _store(run: Invocation) -> Any:
     return ConversationStore(run.data_dir)
 
 
-def list_command(store: Any, *, as_json: bool) -> int:
-    summaries = store.list_conversations()
+def list_command(store: Any, *, as_json: bool, limit: int | None = None, query: str = "") -> int:
+    summaries = store.list_conversations(query)
+    total = len(summaries)
+    if limit is not None:
+        summaries = summaries[:limit]
     if as_json:
         rows = [
             {
@@ -61,38 +84,58 @@ def list_command(store: Any, *, as_json: bool) -> int:
             }
             for s in summaries
         ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json_text(rows))
         return EXIT_OK
     if not summaries:
-        print("No conversations yet. Start one with: tui-chat ask 'Hello'")
+        if query:
+            print(visible(f"No conversation title contains {query!r}."))
+        else:
+            print("No conversations yet. Start one with: tui-chat ask 'Hello'")
         return EXIT_OK
-    for s in summaries:
-        when = s.last_activity.astimezone().strftime("%Y-%m-%d %H:%M")
-        if s.damaged:
-            print(f"{s.id}  {when}  DAMAGED: {s.damaged}")
-            continue
-        print(
-            f"{s.id}  {when}  {s.message_count:>4} msgs  {s.tool_call_count:>3} tools  {s.model}  {s.title}"
-        )
+    table = [_list_row(s) for s in summaries]
+    widths = [max(len(row[column]) for row in table) for column in range(4)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        print(visible("  ".join([*cells, row[4]]).rstrip()))
+    if len(summaries) < total:
+        print(f"({len(summaries)} of {total} shown; --limit N shows more)", file=sys.stderr)
     return EXIT_OK
+
+
+def _list_row(s: Any) -> tuple[str, str, str, str, str]:
+    """ID, time, messages, tool calls, then the free text (model and title, or the damage)."""
+    when = s.last_activity.astimezone().strftime("%Y-%m-%d %H:%M")
+    if s.damaged:
+        return s.id, when, "", "", f"DAMAGED: {_one_line(s.damaged)}"
+    tail = "  ".join(part for part in (_one_line(s.model), _one_line(s.title)) if part)
+    return s.id, when, plural(s.message_count, "message"), plural(s.tool_call_count, "tool call"), tail
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def show_command(store: Any, conversation_id: str, *, as_json: bool, language: str) -> int:
     from tui_chat.engine.export import to_json, to_markdown
 
-    conversation = store.load(conversation_id)
-    print(to_json(conversation) if as_json else to_markdown(conversation, language=language), end="\n")
+    conversation = store.load(resolve_id(store, conversation_id))
+    text = (
+        escape_json(to_json(conversation))
+        if as_json
+        else visible(to_markdown(conversation, language=language))
+    )
+    print(text, end="\n")
     return EXIT_OK
 
 
 def export_command(store: Any, args: argparse.Namespace, *, language: str) -> int:
     from tui_chat.engine.export import to_json, to_markdown
 
-    conversation = store.load(args.id)
+    conversation = store.load(resolve_id(store, args.id))
     text = (
-        to_json(conversation) + "\n"
+        escape_json(to_json(conversation)) + "\n"
         if args.format == "json"
-        else to_markdown(conversation, language=language)
+        else visible(to_markdown(conversation, language=language))
     )
     if args.output is None:
         sys.stdout.write(text)
@@ -109,5 +152,5 @@ def stats_command(store: Any, *, as_json: bool) -> int:
     from tui_chat.engine.stats import format_stats, stats_dict
 
     totals = store.totals()
-    print(json.dumps(stats_dict(totals), indent=2) if as_json else format_stats(totals))
+    print(json_text(stats_dict(totals)) if as_json else visible(format_stats(totals)))
     return EXIT_OK

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK
 from tui_chat.config import Config
+from tui_chat.engine.terminal_text import json_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser("tools", help="registered tools, their schemas and load errors")
-    tools.add_argument("--json", action="store_true")
+    tools.add_argument("--json", action="store_true", help="print JSON instead of text")
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
 
 
@@ -39,7 +40,7 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
                 {"source": e.source, "message": e.message, "traceback": e.traceback} for e in errors
             ],
         }
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_text(data))
         return EXIT_OK
     if not specs:
         print('No tools registered. Add modules in the config: [tools] modules = ["~/my_tools.py"]')

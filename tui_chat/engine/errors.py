@@ -74,7 +74,11 @@ class ConnectionFailed(ProviderError):
 
 
 class ContextWindowExceeded(ProviderError):
+    """The request did not fit the model's context window; the server's numbers when it gave them."""
+
     kind = "context_window"
+    prompt_tokens: int | None = None
+    context_tokens: int | None = None
 
 
 class BadRequest(ProviderError):

@@ -130,6 +130,8 @@ class RoundRecord:
     duration_ms: float | None = None
     raw_reply: dict[str, Any] | None = None
     attempts: int = 1
+    omitted: int = 0
+    """Earlier messages of the session left out of this request (history cap or token budget)."""
 
     def to_dict(self) -> dict[str, Any]:
         return _drop_none(
@@ -143,6 +145,7 @@ class RoundRecord:
                 "duration_ms": self.duration_ms,
                 "raw_reply": self.raw_reply,
                 "attempts": self.attempts if self.attempts != 1 else None,
+                "omitted": self.omitted or None,
             }
         )
 
@@ -158,6 +161,7 @@ class RoundRecord:
             duration_ms=data.get("duration_ms"),
             raw_reply=data.get("raw_reply"),
             attempts=data.get("attempts", 1),
+            omitted=data.get("omitted", 0),
         )
 
 

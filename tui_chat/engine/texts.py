@@ -20,6 +20,9 @@ class Texts:
     max_rounds_note: str
     interrupted_note: str
     new_session_divider: str
+    omitted_one: str
+    omitted_many: str
+    """The marker where the history sent to the model starts (``{count}`` earlier messages left out)."""
     error_headlines: dict[str, str]
     """A short headline per engine error ``kind``, shown above the (English) detail in the conversation."""
 
@@ -47,6 +50,8 @@ ENGLISH = Texts(
     ),
     interrupted_note="Reply interrupted.",
     new_session_divider="new session — earlier messages are not sent to the model",
+    omitted_one="1 earlier message not sent to the model",
+    omitted_many="{count} earlier messages not sent to the model",
     error_headlines={
         "error": "Something went wrong.",
         "authentication": "The provider rejected the API key.",
@@ -83,6 +88,8 @@ SPANISH = Texts(
     ),
     interrupted_note="Respuesta interrumpida.",
     new_session_divider="nueva sesión — los mensajes anteriores no se envían al modelo",
+    omitted_one="1 mensaje anterior no enviado al modelo",
+    omitted_many="{count} mensajes anteriores no enviados al modelo",
     error_headlines={
         "error": "Algo salió mal.",
         "authentication": "El proveedor rechazó la clave de API.",

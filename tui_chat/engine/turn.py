@@ -9,11 +9,12 @@ saves it) and yields :mod:`tui_chat.engine.events` as it goes.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tui_chat.engine.errors import EngineError, TurnDeadlineExceeded
+from tui_chat.engine.errors import ContextWindowExceeded, EngineError, TurnDeadlineExceeded
 from tui_chat.engine.events import (
     Retrying,
     RoundFinished,
@@ -26,7 +27,7 @@ from tui_chat.engine.events import (
     TurnFinished,
     UsageReported,
 )
-from tui_chat.engine.history import select_history
+from tui_chat.engine.history import choose_history, estimate_tokens, token_budget
 from tui_chat.engine.models import (
     AssistantMessage,
     ErrorInfo,
@@ -35,9 +36,11 @@ from tui_chat.engine.models import (
     ToolCall,
     ToolMessage,
     Usage,
+    UserMessage,
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
+from tui_chat.engine.provider.errors import explain_context_overflow
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 
@@ -51,8 +54,10 @@ class TurnPlan:
     tools_hash: str | None
     tool_context: ToolContext
     max_rounds: int = 8
-    history_messages: int = 10
+    history_messages: int = 0
+    """Optional cap on the messages of earlier turns (0: the whole session)."""
     history_token_budget: int = 0
+    """Optional cap on the tokens of history (0: only the model's context window limits it)."""
     deadline: float = 600.0
     max_rounds_note: str = "Stopped after {rounds} rounds of tool calls."
     used_call_ids: set[str] = field(default_factory=set)
@@ -79,16 +84,22 @@ async def run_turn(
     deadline = loop.time() + plan.deadline
     total = Usage()
     added: list[Message] = []
+    budget = token_budget(
+        await provider.context_window(),
+        max_tokens=provider.settings.max_tokens,
+        overhead=[plan.system_prompt, json.dumps(plan.tools)] if plan.tools else [plan.system_prompt],
+        cap=plan.history_token_budget,
+    )
     for round_number in range(1, plan.max_rounds + 1):
-        history = select_history(
-            messages, max_messages=plan.history_messages, token_budget=plan.history_token_budget
-        )
+        chosen = choose_history(messages, max_messages=plan.history_messages, token_budget=budget)
+        history = chosen.messages
         request = RoundRecord(
             system_prompt=plan.system_prompt,
             message_ids=[message.id for message in history],
             tools_hash=plan.tools_hash,
             params=provider.request_params(),
             started_at=utcnow(),
+            omitted=chosen.omitted,
         )
         assistant = AssistantMessage(
             partial=True,
@@ -107,7 +118,8 @@ async def run_turn(
                 provider, payload, plan.tools or None, assistant, deadline, plan
             ):
                 yield event
-        except EngineError as error:
+        except EngineError as failure:
+            error = _explained(failure, history, plan, request.params, provider.settings.context_window)
             assistant.partial = False
             assistant.error = error_info(error)
             yield TurnFailed(error, assistant)
@@ -144,8 +156,10 @@ async def _stream_round(
     plan: TurnPlan,
 ) -> AsyncIterator[TurnEvent]:
     """Stream one model reply into ``assistant``; the per-turn deadline bounds every wait."""
-    stream = provider.stream_completion(payload, tools)
     round_number = assistant.round or 0
+    # "required" forces a call in the first round only: afterwards the model must be free to answer.
+    choice = "auto" if round_number > 1 and provider.settings.tool_choice == "required" else None
+    stream = provider.stream_completion(payload, tools, tool_choice=choice)
     try:
         while True:
             try:
@@ -169,6 +183,32 @@ async def _stream_round(
         await stream.aclose()
 
 
+LOCAL_PROVIDERS = frozenset({"ollama", "ollama_chat", "hosted_vllm", "lm_studio", "llamafile"})
+"""litellm routes to servers whose context size is the user's setting (named in overflow hints)."""
+
+
+def _explained(
+    error: EngineError,
+    history: Sequence[Message],
+    plan: TurnPlan,
+    params: dict[str, Any],
+    configured_window: int,
+) -> EngineError:
+    """A context overflow told apart: this message alone too long, or the history too long."""
+    if not isinstance(error, ContextWindowExceeded):
+        return error
+    turn_start = max(
+        (index for index, message in enumerate(history) if isinstance(message, UserMessage)), default=0
+    )
+    turn_tokens = len(plan.system_prompt) // 4 + sum(estimate_tokens(m) for m in history[turn_start:])
+    alone = turn_start == 0 or bool(error.context_tokens and turn_tokens >= error.context_tokens)
+    model = str(params.get("model") or "")
+    local = bool(params.get("api_base")) or model.split("/", 1)[0] in LOCAL_PROVIDERS
+    return explain_context_overflow(
+        error, model=model, alone=alone, local=local, configured_window=configured_window
+    )
+
+
 def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
     unique: list[ToolCall] = []
     for call in calls:
@@ -184,6 +224,8 @@ def _unique_ids(calls: list[ToolCall], used: set[str]) -> list[ToolCall]:
 def _apply_result(assistant: AssistantMessage, result: StreamResult) -> None:
     assistant.partial = False
     assistant.content = result.content or assistant.content
+    if result.raw.get("tool_call_format") == "json-in-content":
+        assistant.content = result.content  # the calls written as text are now tool_calls
     assistant.tool_calls = list(result.tool_calls)
     assistant.finish_reason = result.finish_reason
     assistant.usage = result.usage

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
-from tui_chat.config import Config, save_config
+from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
+from tui_chat.ui.actions import Where, bindings, palette_commands
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.search import OpenAt, SearchScreen
@@ -33,35 +33,6 @@ if TYPE_CHECKING:
     from tui_chat.engine.store.conversation_store import ConversationStore
     from tui_chat.engine.store.index import SearchHit
     from tui_chat.engine.tools.registry import ToolLoadError
-
-HELP_KEYS: list[tuple[str, str]] = [
-    ("enter", "Send the message"),
-    ("shift+enter / ctrl+j", "New line in the message (ui.newline_keys)"),
-    ("up", "Recall the last message (empty composer)"),
-    ("escape", "Stop the reply (the partial reply is kept, marked)"),
-    ("ctrl+r", "Retry after an error"),
-    ("ctrl+n", "New conversation"),
-    ("ctrl+l", "Go to the conversation list; typing there filters it"),
-    ("ctrl+f, / (list)", "Search inside every conversation (messages, tool calls, errors)"),
-    ("enter (list)", "Open the highlighted conversation"),
-    ("backspace / ctrl+u / esc (list)", "Edit / clear the filter"),
-    ("ctrl+e (list)", "Rename the conversation"),
-    ("delete / ctrl+d (list)", "Delete the conversation (to the trash)"),
-    ("ctrl+z (list)", "Undo a delete (again for each earlier delete)"),
-    ("ctrl+o", "Expand or collapse every tool call"),
-    ("enter (tool call)", "Expand one tool call and select it in the inspector"),
-    ("c / y (message)", "Copy the message / the next code block"),
-    ("ctrl+b", "Copy the last reply"),
-    ("tab / shift+tab", "Move between panes and messages"),
-    ("f1", "Help"),
-    ("f2", "Show or hide the inspector"),
-    ("f3", "Settings (model, API key, temperature, idle reset…)"),
-    ("f4", "Edit the user context of the conversation"),
-    ("f9", "Statistics"),
-    ("ctrl+p", "Command palette (every action, themes)"),
-    ("ctrl+q", "Quit"),
-]
-
 
 LITELLM_WARM_UP_LATEST = 2.0
 """Seconds after start-up when litellm is imported even if the conversation list is still loading."""
@@ -90,12 +61,7 @@ class UiServices:
 class TuiChatApp(App[None]):
     TITLE = "tui-chat"
     CSS_PATH = ["app.tcss"]
-    BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("f3", "settings", "Settings"),
-        Binding("f9", "stats", "Stats", show=False),
-        Binding("ctrl+f", "search", "Search", priority=True, show=False),
-    ]
+    BINDINGS = bindings(Where.APP)
 
     def __init__(
         self,
@@ -142,11 +108,12 @@ class TuiChatApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         if theme != self.config.ui.theme and self.config.path is not None:
             self.config.ui.theme = theme
-            self._save_config(self.config)
+            self._save_settings(self.config)
 
     @work(thread=True, group="config")
-    def _save_config(self, config: Config) -> None:
-        save_config(config)
+    def _save_settings(self, config: Config) -> None:
+        """The app's settings file, layered over config.toml (which the app never writes)."""
+        save_settings(config)
 
     # -- start-up ------------------------------------------------------------------------------------
 
@@ -199,7 +166,7 @@ class TuiChatApp(App[None]):
     # -- global screens ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(HELP_KEYS))
+        self.push_screen(HelpScreen())
 
     def action_settings(self) -> None:
 
@@ -213,6 +180,7 @@ class TuiChatApp(App[None]):
     def apply_config(self, config: Config) -> None:
         """Use a changed config from now on (the settings screen has saved it)."""
         config.path = config.path or self.config.path
+        config.settings_path = config.settings_path or self.config.settings_path
         self.config = config
         self.services.chat.config = config
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
@@ -245,31 +213,9 @@ class TuiChatApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "The keys of tui-chat", self.action_help)
-        yield SystemCommand(
-            "Settings", "Model, API key, temperature, idle reset, language", self.action_settings
-        )
-        yield SystemCommand("Statistics", "Conversations, messages, tool calls, tokens", self.action_stats)
-        yield SystemCommand("Search", "Search every conversation (ctrl+f)", self.action_search)
-        if isinstance(screen, MainScreen):
-            commands = [
-                ("New conversation", "Start a new conversation", screen.action_new_conversation),
-                ("Stop the reply", "Cancel the reply being streamed", screen.action_cancel_reply),
-                ("Retry", "Send the last message again after an error", screen.action_retry),
-                ("Toggle tool calls", "Expand or collapse every tool call", screen.action_toggle_tool_calls),
-                (
-                    "Toggle inspector",
-                    "Show or hide the function-call inspector",
-                    screen.action_toggle_inspector,
-                ),
-                ("Edit context", "The user context of this conversation", screen.action_edit_context),
-                ("Copy last reply", "Copy the last reply to the clipboard", screen.action_copy_last_reply),
-                ("Export as Markdown", "Write this conversation to the exports folder", screen.action_export),
-                ("Undo delete", "Restore the latest deleted conversation", screen.action_undo_delete),
-                ("Conversation list", "Focus the list of conversations", screen.action_focus_list),
-            ]
-            for title, help_text, callback in commands:
-                yield SystemCommand(title, help_text, callback)
+        targets = {Where.APP: self, Where.CHAT: screen if isinstance(screen, MainScreen) else None}
+        for command in palette_commands(targets):
+            yield SystemCommand(command.title, command.help, command.callback)
 
 
 def run_tui(config: Config, data_dir: Path) -> None:

@@ -5,16 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-# C0 controls (except tab and newline), DEL and C1 controls become visible symbols, so an escape
-# sequence in model text, a tool result or a file name is shown instead of acted upon.
-_CONTROL_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
-_CONTROL_TABLE[0x7F] = "\u2421"
-_CONTROL_TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
-
-
-def visible(text: str) -> str:
-    """``text`` with control characters replaced by visible stand-ins (ESC becomes ␛)."""
-    return text.translate(_CONTROL_TABLE)
+# The one rule for control characters (ESC shown as ␛, BiDi overrides named), shared with the CLI.
+from tui_chat.engine.terminal_text import visible as visible
 
 
 def one_line(text: str, limit: int) -> str:

@@ -32,6 +32,7 @@ from tui_chat.config import ModelSettings
 from tui_chat.engine.errors import MalformedResponse, MissingCredentials, ProviderError
 from tui_chat.engine.models import ToolCall, Usage
 from tui_chat.engine.provider.errors import KEY_ENV_BY_PROVIDER, map_provider_error
+from tui_chat.engine.provider.json_calls import could_be_call, parse_content_calls
 from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 from tui_chat.engine.provider.tool_calls import ToolCallAccumulator
 
@@ -282,10 +283,33 @@ class ProviderClient:
             params["api_base"] = route.api_base
         return params
 
+    async def context_window(self) -> int | None:
+        """The model's context window in tokens: ``[model] context_window``, else litellm's model map.
+
+        Only called on the way to a request, which imports litellm anyway; ``None`` when not known.
+        """
+        if self.settings.context_window > 0:
+            return self.settings.context_window
+        litellm = import_litellm() if is_imported() else await asyncio.to_thread(import_litellm)
+        try:
+            route = resolve_route(self.settings)
+            info = litellm.get_model_info(route.model)
+        except Exception:  # unknown model, or a route that needs a key: no window known
+            return None
+        window = info.get("max_input_tokens") or info.get("max_tokens")
+        return int(window) if isinstance(window, int | float) and window > 0 else None
+
     async def stream_completion(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        *,
+        tool_choice: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """Yield :class:`StreamText` pieces (and :class:`StreamRetry` notices), then a :class:`StreamResult`.
+
+        ``tool_choice`` overrides ``[model] tool_choice`` for this request (the turn loop asks for
+        ``auto`` after a ``required`` first round, so the model can answer with the results).
 
         Raises a :class:`ProviderError` subclass when the request fails for good.
         """
@@ -308,7 +332,7 @@ class ProviderClient:
             kwargs["api_key"] = route.api_key
         if tools:
             kwargs["tools"] = tools
-            kwargs["tool_choice"] = "auto"
+            kwargs["tool_choice"] = tool_choice or self.settings.tool_choice
 
         attempt = 0
         while True:
@@ -353,6 +377,9 @@ class ProviderClient:
         model: str | None = None
         first_token_ms: float | None = None
         legacy_call: dict[str, str] | None = None
+        offered = _offered_names(kwargs) if self.settings.tool_call_format == "json-in-content" else set()
+        held: list[str] | None = [] if offered else None
+        """Text held back while the reply may still be only a JSON tool call (json-in-content)."""
 
         stream: Any = None
         try:
@@ -379,19 +406,32 @@ class ProviderClient:
                         first_token_ms = (time.monotonic() - attempt_started) * 1000
                 if text:
                     parts.append(text)
-                    yield StreamText(text)
+                    if held is None:
+                        yield StreamText(text)
+                    elif could_be_call("".join(parts)):
+                        held.append(text)
+                    else:
+                        yield StreamText("".join([*held, text]))
+                        held = None
             if not parts and not accumulator and not _is_stream_response(stream):
                 raise MalformedResponse(
                     "The server answered with something that is not a stream of events.",
                     hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
                     detail=f"content-type: {_content_type(stream)}",
                 )
-        except ProviderError:
-            raise
         except Exception as exc:
-            raise map_provider_error(
-                exc, model=route.model, api_base=route.api_base or "", api_key_env=route.key_env
-            ) from exc
+            failure = (
+                exc
+                if isinstance(exc, ProviderError)
+                else map_provider_error(
+                    exc, model=route.model, api_base=route.api_base or "", api_key_env=route.key_env
+                )
+            )
+            if held:  # the reply broke off while held back: what arrived is still the user's to see
+                yield StreamText("".join(held))
+            if failure is exc:
+                raise
+            raise failure from exc
         finally:
             if stream is not None:
                 with contextlib.suppress(Exception):
@@ -400,11 +440,22 @@ class ProviderClient:
         content = "".join(parts)
         tool_calls = accumulator.result()
         raw: dict[str, Any] = {"role": "assistant", "content": content or None}
+        written = parse_content_calls(content, offered) if offered and not tool_calls else None
+        if written is not None:
+            # The reply as sent stays in ``raw``; the message keeps only the text around the calls.
+            raw["tool_call_format"] = "json-in-content"
+            content, tool_calls = written.text, written.calls
+        if held:
+            shown = content if written is not None else "".join(held)
+            if shown:
+                yield StreamText(shown)
         if tool_calls:
             raw["tool_calls"] = [call.to_openai() for call in tool_calls]
         if legacy_call is not None:
             raw["function_call"] = legacy_call
         raw["finish_reason"] = finish_reason
+        if written is not None:
+            finish_reason = "tool_calls"
         if finish_reason == "function_call" and tool_calls:
             finish_reason = "tool_calls"  # the legacy reply is handled exactly like a tool call
         usage_record: Usage | None = None
@@ -425,6 +476,17 @@ class ProviderClient:
             duration_ms=(time.monotonic() - started) * 1000,
             attempts=attempt,
         )
+
+
+def _offered_names(kwargs: dict[str, Any]) -> set[str]:
+    """The names of the tools a request offers (none when tool_choice is "none")."""
+    if kwargs.get("tool_choice") == "none":
+        return set()
+    return {
+        str(tool.get("function", {}).get("name"))
+        for tool in kwargs.get("tools") or []
+        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
+    }
 
 
 def _merge_legacy(current: dict[str, str] | None, function_call: Any) -> dict[str, str] | None:

@@ -284,7 +284,82 @@ def _is_context_window(exc: BaseException) -> bool:
         code == "context_length_exceeded"
         or "context_length_exceeded" in text
         or "maximum context length" in text
+        or "exceed_context_size_error" in text
+        or "exceeds the available context size" in text
     )
+
+
+_CONTEXT_PATTERNS = (
+    # llama.cpp: "request (3525 tokens) exceeds the available context size (512 tokens)"
+    (re.compile(r"request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)"), 1, 2),
+    # OpenAI / vLLM: "maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens"
+    (
+        re.compile(r"maximum context length is (\d+) tokens.*?(?:resulted in|requested) (\d+) tokens", re.S),
+        2,
+        1,
+    ),
+)
+
+
+def context_numbers(exc: BaseException) -> tuple[int | None, int | None]:
+    """``(prompt tokens, context window)`` as the server reported them (llama.cpp, OpenAI, vLLM)."""
+    for link in _chain(exc):
+        body = getattr(link, "body", None)
+        inner = body.get("error", body) if isinstance(body, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("n_ctx"), int):
+            prompt = inner.get("n_prompt_tokens")
+            return (prompt if isinstance(prompt, int) else None), inner["n_ctx"]
+    text = " ".join(str(link) for link in _chain(exc))
+    for pattern, prompt_group, window_group in _CONTEXT_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(prompt_group)), int(match.group(window_group))
+    return None, None
+
+
+SERVER_CONTEXT_HINT = (
+    "Or give the server a larger context: llama.cpp --ctx-size (-c), Ollama num_ctx, vLLM --max-model-len."
+)
+
+
+def explain_context_overflow(
+    error: ContextWindowExceeded, *, model: str, alone: bool, local: bool, configured_window: int = 0
+) -> ContextWindowExceeded:
+    """The overflow told apart: the message alone too long, or the history; with the server's numbers.
+
+    ``alone``: the request held only the current turn (or that turn alone exceeds the window);
+    ``local``: the model is served from ``api_base`` (llama.cpp, Ollama, vLLM), whose context is a setting;
+    ``configured_window``: ``[model] context_window``, when the history was already cut to it.
+    """
+    numbers = ""
+    if error.prompt_tokens and error.context_tokens:
+        numbers = f": {error.prompt_tokens} tokens for a window of {error.context_tokens}"
+    elif error.context_tokens:
+        numbers = f" (a window of {error.context_tokens} tokens)"
+    label = f"'{model}'" if model else "the model"
+    if alone:
+        message = f"This message alone is too long for the context window of {label}{numbers}."
+        hint = "Shorten the message or split it."
+    else:
+        message = f"The history is too long for the context window of {label}{numbers}."
+        window = error.context_tokens or "N"
+        if configured_window and (not error.context_tokens or configured_window <= error.context_tokens):
+            # The budget was applied: the 4-characters-a-token estimate was too low for this text.
+            smaller = int(configured_window * 0.75)
+            hint = (
+                f"tui-chat's estimate of the history's size was too low for this text: set [model] "
+                f"context_window lower (e.g. {smaller}) so fewer messages are sent, or start a new session."
+            )
+        else:
+            hint = (
+                f"Set [model] context_window = {window} in the config so tui-chat sends only the newest "
+                "messages that fit, or start a new session."
+            )
+    explained = ContextWindowExceeded(
+        message, hint=f"{hint} {SERVER_CONTEXT_HINT}" if local else hint, detail=error.detail
+    )
+    explained.prompt_tokens, explained.context_tokens = error.prompt_tokens, error.context_tokens
+    return explained
 
 
 # --- the mapping ---------------------------------------------------------------------------------------
@@ -312,11 +387,16 @@ def map_provider_error(
             detail=detail,
         )
     if _is_context_window(exc):
-        return ContextWindowExceeded(
-            f"The conversation is too long for {model_label}'s context window.",
-            hint="Start a new session, or send less history (lower session.history_messages).",
+        prompt_tokens, context_tokens = context_numbers(exc)
+        sizes = f" ({prompt_tokens} tokens)" if prompt_tokens else ""
+        window = f" ({context_tokens} tokens)" if context_tokens else ""
+        error = ContextWindowExceeded(
+            f"The request{sizes} is too long for the context window of {model_label}{window}.",
+            hint="Start a new session, or set [model] context_window so the history is cut to fit.",
             detail=detail,
         )
+        error.prompt_tokens, error.context_tokens = prompt_tokens, context_tokens
+        return error
     if _is_missing_key(exc):
         env = _key_env(exc, model, api_key_env)
         return MissingCredentials(

@@ -7,11 +7,11 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.screens.modal import TuiModal
 
 
@@ -31,7 +31,7 @@ def parse_context(text: str) -> tuple[dict[str, Any] | None, str]:
 class ContextEditorScreen(TuiModal[dict[str, Any] | None]):
     """Dismisses with the new context dict on Save, or None on Esc."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True), Binding("ctrl+s", "save", "Save")]
+    BINDINGS = bindings(Where.CONTEXT_EDITOR)
 
     def __init__(self, context: dict[str, Any]) -> None:
         super().__init__()

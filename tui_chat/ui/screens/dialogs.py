@@ -5,21 +5,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """Asks a question; dismisses with True (y / Enter on the confirm button) or False (n / Esc)."""
 
-    BINDINGS = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Confirm"),
-    ]
+    BINDINGS = bindings(Where.CONFIRM)
 
     def __init__(self, question: str, *, confirm_label: str = "Delete") -> None:
         super().__init__(classes="dialog-screen")
@@ -48,7 +45,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class RenameDialog(ModalScreen[str | None]):
     """Edits a title; dismisses with the new title, or None when cancelled or left empty."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings(Where.RENAME)
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="dialog-screen")

@@ -1,43 +1,42 @@
-"""The help screen: every key and what it does, shown literally."""
+"""The help screen: every key and what it does, by where it applies, shown literally."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.ui.actions import Where, bindings, help_sections
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
 
-
-def keys_table(bindings: list[tuple[str, str]]) -> Content:
-    """Two aligned columns: the key (bold) and its action; duplicates of a pair are dropped."""
-    rows = list(dict.fromkeys((visible(key), visible(action)) for key, action in bindings))
-    width = max((len(key) for key, _ in rows), default=0)
-    lines = [Content.assemble((key.ljust(width), "bold $accent"), "   ", action) for key, action in rows]
-    return Content("\n").join(lines) if lines else Content("No key bindings.")
+Sections = list[tuple[str, list[tuple[str, str]]]]
 
 
 class HelpScreen(TuiModal[None]):
-    """Lists ``(key, action)`` pairs; Esc, q or F1 closes it."""
+    """Lists ``(title, [(key, action), ...])`` sections, by default every key of the app (from
+    ui/actions.py); Esc, q or F1 closes it. Long descriptions wrap under themselves, not under the keys."""
 
-    BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("q", "dismiss", "Close", show=False),
-        Binding("f1", "dismiss", "Close", show=False),
-    ]
+    BINDINGS = bindings(Where.HELP)
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    def __init__(self, sections: Sections | None = None) -> None:
         super().__init__()
-        self.bindings = bindings
+        self.sections = help_sections() if sections is None else sections
 
     def compose_body(self) -> ComposeResult:
+        width = max((len(visible(key)) for _, rows in self.sections for key, _ in rows), default=1)
         with Vertical(classes="modal-body", id="help-body"):
             yield Static(Content("Keys"), classes="modal-title")
             with VerticalScroll(id="help-keys"):
-                yield Static(keys_table(self.bindings), id="help-table")
+                for title, rows in self.sections:
+                    yield Static(Content(visible(title)), classes="help-section")
+                    grid = Grid(classes="help-grid")
+                    grid.styles.grid_columns = f"{width} 1fr"
+                    with grid:
+                        for key, description in rows:
+                            yield Static(Content(visible(key)), classes="help-key")
+                            yield Static(Content(visible(description)), classes="help-description")
             yield Static(
                 Content("Every action is also in the command palette (ctrl+p). Esc closes this screen."),
                 classes="modal-hint",

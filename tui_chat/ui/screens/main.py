@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -25,6 +24,7 @@ from tui_chat.engine import events as ev
 from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
 from tui_chat.engine.provider.litellm_import import is_imported
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, running_status, visible
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
@@ -45,17 +45,7 @@ NARROW_WIDTH = 100
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        Binding("ctrl+n", "new_conversation", "New"),
-        Binding("ctrl+l", "focus_list", "Chats"),
-        Binding("escape", "cancel_reply", "Stop", show=False),
-        Binding("ctrl+r", "retry", "Retry", show=False),
-        Binding("ctrl+o", "toggle_tool_calls", "Tool calls"),
-        Binding("f2", "toggle_inspector", "Inspector"),
-        Binding("f4", "edit_context", "Context"),
-        Binding("ctrl+b", "copy_last_reply", "Copy reply", show=False),
-        Binding("ctrl+g", "focus_composer", "Compose", show=False),
-    ]
+    BINDINGS = bindings(Where.CHAT)  # the keys are in ui/actions.py
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,7 +66,12 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         texts = self.tui.services.chat.texts
-        chat_texts = ChatTexts(divider=texts.new_session_divider, interrupted=texts.interrupted_note)
+        chat_texts = ChatTexts(
+            divider=texts.new_session_divider,
+            interrupted=texts.interrupted_note,
+            omitted_one=texts.omitted_one,
+            omitted_many=texts.omitted_many,
+        )
         with Horizontal(id="body"):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
@@ -289,6 +284,7 @@ class MainScreen(Screen[None]):
                     await self._turn_started(conversation, event, retry=text is None)
                 elif isinstance(event, ev.RoundStarted):
                     reply = await chat.start_reply(event.assistant)
+                    await chat.mark_history_cut(event.assistant)
                     self._waiting_status()
                 elif isinstance(event, ev.Retrying):
                     self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")

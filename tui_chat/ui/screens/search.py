@@ -16,7 +16,6 @@ from typing import Protocol
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -27,6 +26,7 @@ from textual.widgets.option_list import Option
 from tui_chat.engine.models import utcnow
 from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.store.search import SearchResult
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time, visible
 from tui_chat.ui.screens.modal import TuiModal
 
@@ -99,13 +99,7 @@ class SearchScreen(TuiModal["SearchHit | None"]):
     """Dismissed with the chosen hit (Enter), or None (Esc)."""
 
     CSS_PATH = ["modals.tcss", "search.tcss"]
-    BINDINGS = [
-        Binding("escape", "dismiss_search", "Close"),
-        Binding("ctrl+r", "cycle_role", "Role"),
-        Binding("ctrl+t", "cycle_tool", "Tool"),
-        Binding("ctrl+o", "toggle_errors", "Errors only"),
-        Binding("ctrl+f", "focus_query", "Query", show=False),
-    ]
+    BINDINGS = bindings(Where.SEARCH)
 
     def __init__(self, source: SearchSource, *, query: str = "", clock=utcnow) -> None:
         super().__init__()

@@ -1,7 +1,10 @@
 """Settings: model (with a picker), request parameters, idle reset, language, theme, system prompt.
 
-Every field is validated on Save with a message under the field; a valid form is written to the TOML
-config with ``save_config`` and the screen dismisses with the new Config (Esc: None, nothing written).
+Every field is validated on Save: an invalid one is highlighted with its reason under it, and the
+status line names them. A valid form is kept with ``save_settings`` — in the app's settings file,
+layered over config.toml, which is never written — and the screen dismisses with the new Config
+(Esc: None, nothing written). The model picker adds the models the configured server lists, fetched
+in a thread with a short timeout.
 """
 
 from __future__ import annotations
@@ -10,18 +13,17 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from tui_chat.config import Config, range_of, save_config
+from tui_chat.config import Config, range_of, save_settings
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.screens.modal import TuiModal
 
 COMMON_MODELS = (
@@ -35,6 +37,18 @@ COMMON_MODELS = (
 """Offered in the picker after the configured model; any litellm model string may be typed instead."""
 
 LANGUAGES = (("English", "en"), ("Español", "es"))
+
+FIELD_NAMES = {
+    "model": "Model",
+    "api_base": "API base URL",
+    "api_key_env": "API key variable",
+    "temperature": "Temperature",
+    "max_tokens": "Max tokens",
+    "idle_reset_minutes": "Idle reset",
+    "language": "Language",
+    "theme": "Theme",
+}
+"""The fields validated on Save, in form order, with the names the status line uses."""
 
 
 def model_suggestions(config: Config) -> list[str]:
@@ -133,17 +147,13 @@ def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Conf
 class SettingsScreen(TuiModal[Config | None]):
     """Edit and save the settings; dismisses with the saved Config, or None on Esc."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("f3", "cancel", "Cancel", show=False),
-    ]
+    BINDINGS = bindings(Where.SETTINGS)
 
-    def __init__(self, config: Config, *, config_path: Path | None = None) -> None:
+    def __init__(self, config: Config) -> None:
         super().__init__()
         self.config = config
-        self.config_path = config_path
         self._theme_before = config.ui.theme
+        self.server_models: list[str] = []
 
     def _field(self, key: str, label: str, widget: Any, hint: str = "") -> ComposeResult:
         with Vertical(classes="field", id=f"field-{key}"):
@@ -177,6 +187,7 @@ class SettingsScreen(TuiModal[Config | None]):
                             id="model-picker",
                             allow_blank=True,
                         )
+                    yield Static(id="model-source", classes="field-hint")
                     yield Static(id="error-model", classes="field-error")
                 with Horizontal(classes="field-row"):
                     yield from self._field(
@@ -239,6 +250,28 @@ class SettingsScreen(TuiModal[Config | None]):
     def on_mount(self) -> None:
         self._theme_before = self.app.theme
         self.query_one("#model", Input).focus()
+        self._list_server_models(self.config.model)
+
+    @work(thread=True, group="server-models", exclusive=True)
+    def _list_server_models(self, settings: Any) -> None:
+        from tui_chat.engine.provider.server_models import server_models
+
+        found = server_models(settings)
+        self.app.call_from_thread(self._show_server_models, found)
+
+    def _show_server_models(self, found: Any) -> None:
+        if not self.is_attached:
+            return
+        self.server_models = list(found.names)
+        hint = self.query_one("#model-source", Static)
+        if found.names:
+            names = list(dict.fromkeys([*found.names, *model_suggestions(self.config)]))
+            self.query_one("#model-picker", Select).set_options([(Content(name), name) for name in names])
+            count = len(found.names)
+            hint.update(Content(f"{count} model{'' if count == 1 else 's'} from {found.source}"))
+        elif found.problem:
+            hint.update(Content(found.problem))
+        hint.set_class(bool(found.names or found.problem), "-shown")
 
     @on(Select.Changed, "#model-picker")
     def _picked(self, event: Select.Changed) -> None:
@@ -259,6 +292,8 @@ class SettingsScreen(TuiModal[Config | None]):
         for error in self.query(f"#error-{key}").results(Static):
             error.update(Content(message))
             error.set_class(bool(message), "-shown")
+        for container in self.query(f"#field-{key}"):
+            container.set_class(bool(message), "-invalid")
 
     def form_values(self) -> FormValues:
         def text(key: str) -> str:
@@ -283,28 +318,20 @@ class SettingsScreen(TuiModal[Config | None]):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         new, errors = validate(self.form_values(), self.config, set(self.app.available_themes))
-        for key in (
-            "model",
-            "api_base",
-            "api_key_env",
-            "temperature",
-            "max_tokens",
-            "idle_reset_minutes",
-            "language",
-            "theme",
-        ):
+        for key in FIELD_NAMES:
             self._set_error(key, errors.get(key, ""))
         status = self.query_one("#settings-status", Static)
         if new is None:
-            status.update(Content(f"Fix {len(errors)} field{'s' if len(errors) != 1 else ''} to save."))
-            self.query_one(f"#{next(iter(errors))}").focus()
+            names = ", ".join(FIELD_NAMES[key] for key in FIELD_NAMES if key in errors)
+            count = f"{len(errors)} field{'s' if len(errors) != 1 else ''}"
+            status.update(Content(f"Fix {count} to save: {names}."))
+            self.query_one(f"#{next(key for key in FIELD_NAMES if key in errors)}").focus()
             return
         try:
-            path = save_config(new, self.config_path or self.config.path)
+            save_settings(new)
         except OSError as error:
-            status.update(Content(f"Could not write the config file: {error}"))
+            status.update(Content(f"Could not write the settings file: {error}"))
             return
-        new.path = path
         self.dismiss(new)
 
     @on(Button.Pressed, "#cancel")

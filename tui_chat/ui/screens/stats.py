@@ -7,13 +7,13 @@ from typing import Protocol
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from tui_chat.engine.stats import errors_by_kind_text, stats_rows, tool_rows
 from tui_chat.engine.store.index import StoreTotals
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
 
@@ -55,11 +55,7 @@ def totals_content(totals: StoreTotals) -> Content:
 class StatsScreen(TuiModal[None]):
     """Reads ``store.totals()`` in a thread (it queries the index) and shows the figures."""
 
-    BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("q", "dismiss", "Close", show=False),
-        Binding("f9", "dismiss", "Close", show=False),
-    ]
+    BINDINGS = bindings(Where.STATS)
 
     def __init__(self, store: TotalsSource) -> None:
         super().__init__()

@@ -33,7 +33,7 @@ TOP_UP = 16
 PAGE = 40
 """Older items mounted each time the view reaches the top."""
 
-ItemKind = Literal["divider", "user", "assistant", "tool", "error", "notice"]
+ItemKind = Literal["divider", "user", "assistant", "tool", "error", "notice", "cut"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,22 @@ class Item:
 class ChatTexts:
     divider: str = "new session — earlier messages are not sent to the model"
     interrupted: str = "Reply interrupted."
+    omitted_one: str = "1 earlier message not sent to the model"
+    omitted_many: str = "{count} earlier messages not sent to the model"
+
+    def omitted(self, count: int) -> str:
+        return self.omitted_one if count == 1 else self.omitted_many.format(count=count)
+
+
+def history_cut(messages: list[Message]) -> tuple[str, int] | None:
+    """Where the newest request of a session started and how many earlier messages it left out."""
+    for message in reversed(messages):
+        if isinstance(message, AssistantMessage) and message.request is not None:
+            request = message.request
+            return (
+                (request.message_ids[0], request.omitted) if request.omitted and request.message_ids else None
+            )
+    return None
 
 
 def build_items(conversation: Conversation, texts: ChatTexts) -> list[Item]:
@@ -61,7 +77,10 @@ def build_items(conversation: Conversation, texts: ChatTexts) -> list[Item]:
             items.append(Item("divider", text=texts.divider))
         results = {m.tool_call_id: m for m in session.messages if isinstance(m, ToolMessage)}
         shown: set[str] = set()
+        cut = history_cut(session.messages)
         for message in session.messages:
+            if cut is not None and message.id == cut[0]:
+                items.append(Item("cut", text=texts.omitted(cut[1])))
             if isinstance(message, UserMessage):
                 items.append(Item("user", message))
             elif isinstance(message, AssistantMessage):
@@ -151,6 +170,8 @@ class ChatView(VerticalScroll, can_focus=False):
             return ErrorBlock(error.kind, error.message, error.hint, retryable=index == len(self._items) - 1)
         if item.kind == "divider":
             return SessionDivider(item.text)
+        if item.kind == "cut":
+            return Notice(item.text, classes="notice history-cut")
         return Notice(item.text)
 
     # -- older pages -----------------------------------------------------------------------------
@@ -207,6 +228,20 @@ class ChatView(VerticalScroll, can_focus=False):
 
     async def append_divider(self) -> None:
         await self._append(Item("divider", text=self.texts.divider))
+
+    async def mark_history_cut(self, assistant: AssistantMessage) -> None:
+        """Show where this request's history starts, when it left earlier messages out (one marker)."""
+        cut = history_cut([assistant])
+        if cut is None:
+            return
+        before = next(
+            (w for w in self.children if getattr(w, "message", None) is not None and w.message.id == cut[0]),
+            None,
+        )  # type: ignore[attr-defined]
+        if before is None:  # the cut is above the mounted window: reopening shows it
+            return
+        await self.query(".history-cut").remove()
+        await self.mount(Notice(self.texts.omitted(cut[1]), classes="notice history-cut"), before=before)
 
     async def _append(self, item: Item) -> Widget:
         self._items.append(item)

@@ -19,7 +19,6 @@ from typing import Protocol
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -29,6 +28,7 @@ from textual.worker import Worker, get_current_worker
 
 from tui_chat.engine.models import ConversationSummary, utcnow
 from tui_chat.engine.store.search import ListProgress, TextProgress
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time
 
 FIRST_BATCH = 100
@@ -78,11 +78,7 @@ class ConversationOptions(OptionList):
     actions use keys that cannot be typed. The highlight never wraps from one end to the other.
     """
 
-    BINDINGS = [
-        Binding("ctrl+e", "rename", "Rename"),
-        Binding("delete,ctrl+d", "delete", "Delete"),
-        Binding("ctrl+z", "undo", "Undo delete"),
-    ]
+    BINDINGS = bindings(Where.LIST)
 
     @property
     def conversation_list(self) -> ConversationList | None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -24,6 +23,7 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import running_status, visible
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
@@ -87,12 +87,7 @@ class InspectorPanel(Widget):
     InspectorPanel.-empty .inspector-section { display: none; }
     """
 
-    BINDINGS = [
-        Binding("c", "copy_section('all')", "Copy call"),
-        Binding("a", "copy_section('arguments')", "Copy arguments", show=False),
-        Binding("r", "copy_section('result')", "Copy result", show=False),
-        Binding("m", "copy_section('request')", "Copy request", show=False),
-    ]
+    BINDINGS = bindings(Where.INSPECTOR)  # c / a / r / m: the keys are in ui/actions.py
 
     @dataclass
     class CallSelected(Message):
@@ -315,10 +310,7 @@ class InspectorScreen(ModalScreen[None]):
     InspectorScreen { align: right middle; }
     InspectorScreen > InspectorPanel { width: 100%; height: 1fr; background: $surface; }
     """
-    BINDINGS = [
-        Binding("escape", "dismiss", "Close inspector"),
-        Binding("f2", "dismiss", "Close inspector", show=False),
-    ]
+    BINDINGS = bindings(Where.INSPECTOR_OVERLAY)
 
     def __init__(self, conversation: Conversation | None, selected: str | None = None) -> None:
         super().__init__()

@@ -19,7 +19,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -31,6 +30,7 @@ from textual.widgets.markdown import MarkdownStream
 from tui_chat.engine.errors import join_sentences
 from tui_chat.engine.models import AssistantMessage, ToolCall, ToolMessage, UserMessage
 from tui_chat.engine.texts import Texts, texts_for
+from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import arguments_preview, format_duration, one_line, pretty_json, visible
 
 RESULT_PREVIEW_CHARS = 4000
@@ -56,10 +56,7 @@ class MessageBlock(Widget, can_focus=True):
     }
     """
 
-    BINDINGS = [
-        Binding("c", "copy_message", "Copy message"),
-        Binding("y", "copy_code", "Copy code"),
-    ]
+    BINDINGS = bindings(Where.MESSAGE)
     _code_index = 0
 
     def copy_source(self) -> str:
@@ -300,7 +297,7 @@ def _language_texts(widget: Widget) -> Texts:
 class ToolCallBlock(Static, can_focus=True):
     """``▸ name(args…) ✓ 120 ms``; Enter or a click expands the arguments and the result."""
 
-    BINDINGS = [Binding("enter", "toggle", "Expand", show=False), Binding("c", "copy", "Copy")]
+    BINDINGS = bindings(Where.TOOL_CALL)
 
     expanded: reactive[bool] = reactive(False)
 
