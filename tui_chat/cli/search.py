@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from tui_chat.cli.browse import JSON_HELP
 from tui_chat.cli.common import EXIT_OK, Invocation, UsageError
+from tui_chat.engine.terminal_text import json_text, visible
 
 ROLES = ("user", "assistant", "tool", "title")
-# C0 controls (but tab and newline), DEL and C1 controls: shown, never sent to the terminal as such.
-_CONTROLS = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
-_CONTROLS[0x7F] = "\u2421"
-_CONTROLS.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -31,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="search what is indexed now instead of indexing every conversation first (and say how much)",
     )
-    search.add_argument("--json", action="store_true")
+    search.add_argument("--json", action="store_true", help=JSON_HELP)
     search.set_defaults(handler=search_command)
 
 
@@ -62,7 +59,7 @@ def search_command(run: Invocation) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(hits_json(result, result.index_complete), indent=2, ensure_ascii=False))
+        print(json_text(hits_json(result, result.index_complete)))
         return EXIT_OK
     if not result:
         print("No matches.")
@@ -101,8 +98,8 @@ def hits_json(hits: Any, index_complete: bool) -> dict[str, Any]:
 
 
 def shown(text: str) -> str:
-    """Text for the terminal: control characters (escape sequences) made visible."""
-    return text.translate(_CONTROLS)
+    """Text for the terminal: control characters (escape sequences), BiDi controls made visible."""
+    return visible(text)
 
 
 def highlighted(snippet: str, spans: tuple[tuple[int, int], ...], *, bold: bool) -> str:
