@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from scripted_server import error, slow_stream, stall, text, tool_calls
 from tests.ui.conftest import Clock, screen_text, wait_for
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.ui.screens import main as main_module
+from tui_chat.ui.controllers import turn_view as turn_view_module
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.widgets.chat_view import ChatView
@@ -220,16 +221,21 @@ async def test_a_provider_error_is_shown_with_retry_and_the_message_is_kept(
     assert [m.content for m in user_messages] == ["please answer"]
 
 
-async def test_missing_credentials_raise_the_setup_banner(make_app, scripted_server, monkeypatch) -> None:
+async def test_a_send_without_a_key_is_refused_at_once_and_the_text_is_kept(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
     app = make_app()
     app.config.model.api_key_env = "TUI_CHAT_TEST_MISSING_KEY"
     monkeypatch.delenv("TUI_CHAT_TEST_MISSING_KEY", raising=False)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello?")
-        await wait_for(pilot, lambda: not main(app).turn_running and app.query(ErrorBlock))
-        await wait_for(pilot, lambda: "No model is configured" in screen_text(app))
+        await wait_for(pilot, lambda: "TUI_CHAT_TEST_MISSING_KEY" in notified(app))
+        assert not main(app).turn_running
+        assert app.query_one(Composer).text == "hello?"  # refused, not dropped
+        assert not app.query(UserBlock) and not app.query(LiveReply)
         assert app.query_one("#banner").display
-        assert "F3" in screen_text(app)
+        assert "No model is configured" in screen_text(app) and "F3" in screen_text(app)
+    assert scripted_server.requests == [] and stored(data_dir) == []
 
 
 async def test_chat_view_mounts_a_window_and_loads_older_messages_at_the_top(make_app, data_dir) -> None:
@@ -316,22 +322,76 @@ async def test_the_first_message_and_one_after_an_idle_reset_are_always_shown(
         assert user_texts(app) == ["first at once", "after the reset"]
 
 
-async def test_a_new_conversation_during_a_reply_leaves_the_interrupted_note_with_the_old_one(
+def live_text(app) -> str:
+    return "".join(reply.message.content for reply in app.query(LiveReply))
+
+
+async def test_a_reply_keeps_streaming_in_a_new_conversation_and_is_shown_live_on_return(
     make_app, scripted_server, data_dir
 ) -> None:
-    scripted_server.script(slow_stream([f"word{i} " for i in range(200)], 0.05))
+    words = [f"word{i} " for i in range(60)]
+    scripted_server.script(slow_stream(words, 0.05))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
         await send(pilot, "talk slowly")
-        await wait_for(pilot, lambda: "word2" in "".join(r.message.content for r in app.query(LiveReply)))
+        await wait_for(pilot, lambda: "word2" in live_text(app))
+        first = main(app).conversation
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: not main(app).turn_running)
-        await pilot.pause(0.2)
-        assert not app.query(Notice)
+        await wait_for(pilot, lambda: main(app).conversation is not first)
         assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
-        assert "interrupted" not in screen_text(app).lower()
-    (old,) = stored(data_dir)
-    assert old.messages()[-1].interrupted
+        assert not app.query(LiveReply) and "interrupted" not in screen_text(app).lower()
+        # The list marks the conversation whose reply is still coming.
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "running")
+        assert "replying" in screen_text(app)
+        grown = len(first.messages()[-1].content)
+        await wait_for(pilot, lambda: len(first.messages()[-1].content) > grown + 20)  # it streams on
+        # Back to it: what came so far, then live.
+        main(app).open_conversation(first.id)
+        await wait_for(pilot, lambda: main(app).conversation is first and app.query(LiveReply))
+        shown = len(live_text(app))
+        await wait_for(pilot, lambda: len(live_text(app)) > shown + 10)
+        assert live_text(app).startswith("word0 word1")
+        assert user_texts(app) == ["talk slowly"]
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert live_text(app) == "".join(words)
+        assert listing.mark_of(first.id) == ""
+    (saved,) = stored(data_dir)
+    reply = saved.messages()[-1]
+    assert reply.content == "".join(words) and not reply.interrupted and not reply.partial
+
+
+async def test_a_reply_finished_elsewhere_is_complete_on_disk_and_marked_unseen(
+    make_app, scripted_server, data_dir
+) -> None:
+    older = seed(data_dir, "older conversation")
+    scripted_server.script(
+        tool_calls([("get_time", '{"tz": "UTC"}')]), slow_stream(["It ", "is ", "noon."], 0.2)
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.count == 1)
+        await send(pilot, "what time is it?")
+        await wait_for(pilot, lambda: app.query(ToolCallBlock))
+        first = main(app).conversation
+        main(app).open_conversation(older.id)  # browse another one while the turn goes on
+        await wait_for(
+            pilot, lambda: main(app).conversation is not None and main(app).conversation.id == older.id
+        )
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "unseen", timeout=20)
+        assert "new reply" in screen_text(app)
+        assert user_texts(app) == ["hello"]  # nothing of the other turn landed here
+        (saved,) = [c for c in stored(data_dir) if c.id == first.id]
+        tool, reply = saved.messages()[-2:]
+        assert tool.role == "tool" and tool.ok
+        assert reply.content == "It is noon." and not reply.interrupted
+        main(app).open_conversation(first.id)
+        await wait_for(
+            pilot, lambda: main(app).conversation is not None and main(app).conversation.id == first.id
+        )
+        await wait_for(pilot, lambda: listing.mark_of(first.id) == "")
+        assert "It is noon." in screen_text(app)
 
 
 async def test_opening_another_conversation_during_a_reply_keeps_it_highlighted(
@@ -548,7 +608,7 @@ async def test_the_status_says_the_model_client_is_loading_until_it_is(
     make_app, scripted_server, monkeypatch
 ) -> None:
     loaded = False
-    monkeypatch.setattr(main_module, "is_imported", lambda: loaded)
+    monkeypatch.setattr(turn_view_module, "is_imported", lambda: loaded)
     scripted_server.script(stall(1.0, text("Late.")))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -583,3 +643,312 @@ async def test_a_message_sent_while_a_damaged_file_is_opening_starts_a_new_conve
         await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
         assert user_texts(app) == ["early words"]
         assert [block.message.welcome for block in app.query(AssistantBlock)] == [True]
+
+
+# -- quitting, keys, the disk --------------------------------------------------------------------------
+
+
+async def test_quitting_with_replies_running_asks_then_stops_them_saved_and_interrupted(
+    make_app, scripted_server, data_dir
+) -> None:
+    words = [f"word{i} " for i in range(400)]
+    scripted_server.script(slow_stream(words, 0.05), slow_stream(words, 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "talk slowly")
+        await wait_for(pilot, lambda: "word2" in live_text(app))
+        await pilot.press("ctrl+n")  # that reply goes on in a conversation that is not shown
+        await send(pilot, "you too")  # and this one is shown
+        await wait_for(pilot, lambda: "word2" in live_text(app))
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "2 replies are still coming" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.is_running and len(app.workspace.running_ids) == 2
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 0  # stopped cleanly: no traceback on the way out
+    saved = stored(data_dir)
+    assert len(saved) == 2
+    for conversation in saved:
+        reply = conversation.messages()[-1]
+        assert isinstance(reply, AssistantMessage)
+        assert reply.interrupted and not reply.partial and reply.content.startswith("word0 word1 word2")
+
+
+async def test_quitting_with_nothing_running_does_not_ask(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+NO_KEY_SCRIPT = """
+import asyncio, sys, time
+from pathlib import Path
+from tui_chat.config import Config, ModelSettings, ToolSettings
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.widgets.composer import Composer
+
+
+async def until(pilot, predicate):
+    deadline = time.monotonic() + 30
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def main():
+    config = Config(model=ModelSettings(name="openai/gpt-4o-mini"), tools=ToolSettings(examples=False))
+    app = TuiChatApp(config, Path(sys.argv[1]))  # warm-up on, as a user runs it
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app._litellm_started)  # the list has loaded: the warm-up point
+        composer = app.query_one(Composer)
+        composer.focus()
+        composer.load_text("hello?")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("OPENAI_API_KEY" in n.message for n in app._notifications))
+        print("composer:", composer.text)
+        print("litellm imported:", "litellm" in sys.modules)
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_send_without_a_key_is_refused_without_importing_litellm(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("OPENAI_API_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_KEY_SCRIPT, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "composer: hello?" in done.stdout
+    assert "litellm imported: False" in done.stdout
+
+
+async def test_a_message_another_writer_adds_to_the_open_conversation_appears(make_app, data_dir) -> None:
+    conversation = seed(data_dir, "Shared")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main(app).open_conversation(conversation.id)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello"])
+        await pilot.pause(0.3)  # a poll or two with nothing new
+        other = ConversationStore(data_dir)  # another process's store on the same folder
+        theirs = other.load(conversation.id)
+        theirs.current_session.messages += [
+            UserMessage(content="from the other process"),
+            AssistantMessage(content="an answer written elsewhere"),
+        ]
+        await asyncio.to_thread(other.save, theirs)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello", "from the other process"])
+        await wait_for(pilot, lambda: "an answer written elsewhere" in screen_text(app))
+        assert main(app).conversation.message_count() == 5
+
+
+async def test_a_tui_chat_ask_in_another_process_shows_up_in_the_open_conversation(
+    make_app, scripted_server, data_dir, tmp_path
+) -> None:
+    import sys
+
+    conversation = seed(data_dir, "Shared with the CLI")
+    scripted_server.script(text("The CLI got this answer."))
+    config = tmp_path / "cli-config.toml"
+    config.write_text(
+        f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\n'
+        "[tools]\nexamples = false\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "TUI_CHAT_CONFIG": str(config)}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main(app).open_conversation(conversation.id)
+        await wait_for(pilot, lambda: user_texts(app) == ["hello"])
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tui_chat", "--data-dir", str(data_dir), "ask",
+            "--conversation", conversation.id, "asked from the CLI",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await cli.communicate()
+        assert cli.returncode == 0, err.decode()
+        await wait_for(pilot, lambda: "asked from the CLI" in user_texts(app))
+        await wait_for(pilot, lambda: "The CLI got this answer." in screen_text(app))
+
+
+async def test_a_save_that_fails_keeps_the_text_in_the_composer_and_names_the_file(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    save = ConversationStore.save
+
+    def read_only(self: ConversationStore, conversation: Conversation) -> None:
+        path = self.path_of(conversation.id)
+        raise OSError(errno.EROFS, "Read-only file system", str(path.with_name(f".{path.stem}.tmp")))
+
+    monkeypatch.setattr(ConversationStore, "save", read_only)
+    scripted_server.script(text("Saved at last."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "words worth keeping")
+        await wait_for(pilot, lambda: app.query_one(Composer).text == "words worth keeping")
+        await wait_for(pilot, lambda: "Read-only file system" in screen_text(app))
+        assert "Read-only file system" in notified(app)
+        assert str(data_dir / "conversations") in notified(app)  # the message names the file
+        assert not app.query(UserBlock) and app.is_running
+        assert scripted_server.requests == []  # not saved, so not sent
+        monkeypatch.setattr(ConversationStore, "save", save)  # the disk is writable again
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.query(LiveReply) and not main(app).turn_running)
+        assert user_texts(app) == ["words worth keeping"]
+    (conversation,) = stored(data_dir)
+    assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == [
+        "words worth keeping"
+    ]
+
+
+async def test_escape_stops_only_the_reply_of_the_open_conversation(
+    make_app, scripted_server, data_dir
+) -> None:
+    scripted_server.script(slow_stream([f"a{i} " for i in range(40)], 0.05), slow_stream(["b "] * 400, 0.05))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")
+        await wait_for(pilot, lambda: "a2" in live_text(app))
+        first = main(app).conversation
+        await pilot.press("ctrl+n")
+        await send(pilot, "second")
+        await wait_for(pilot, lambda: "b b" in live_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert app.query_one(LiveReply).has_class("interrupted")
+        assert app.workspace.turn(first.id) is not None  # the other reply goes on
+        await wait_for(pilot, lambda: app.workspace.turn(first.id) is None)
+    by_title = {c.title: c.messages()[-1] for c in stored(data_dir)}
+    assert by_title["second"].interrupted
+    assert (
+        by_title["first"].content == "".join(f"a{i} " for i in range(40))
+        and not by_title["first"].interrupted
+    )
+
+
+async def test_a_disk_that_fills_during_the_reply_keeps_the_message_and_says_why(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    save = ConversationStore.save
+    saves = 0
+
+    def full_after_the_first(self: ConversationStore, conversation: Conversation) -> None:
+        nonlocal saves
+        saves += 1
+        if saves > 1:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path_of(conversation.id)))
+        save(self, conversation)
+
+    monkeypatch.setattr(ConversationStore, "save", full_after_the_first)
+    scripted_server.script(text("A reply that cannot be saved."))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "my message")
+        await wait_for(pilot, lambda: "No space left on device" in notified(app))
+        await wait_for(pilot, lambda: not main(app).turn_running)
+        assert str(data_dir / "conversations") in notified(app)
+        assert user_texts(app) == ["my message"] and app.query_one(Composer).text == ""
+        assert "A reply that cannot be saved." in live_text(app)  # still on screen
+        assert app.is_running and isinstance(app.screen, MainScreen)
+    (conversation,) = stored(data_dir)  # the user's message was saved before the disk filled
+    assert [m.content for m in conversation.messages() if isinstance(m, UserMessage)] == ["my message"]
+
+
+EXIT_MID_REPLY_SCRIPT = """
+import sys
+from pathlib import Path
+from tui_chat.config import Config, ModelSettings, ToolSettings
+from tui_chat.ui import app as app_module
+from tui_chat.ui.widgets.composer import Composer
+
+base_url, data_dir = sys.argv[1], Path(sys.argv[2])
+
+
+class EndsMidReply(app_module.TuiChatApp):
+    CSS_PATH = [str(Path(app_module.__file__).with_name("app.tcss"))]
+
+    def on_ready(self) -> None:
+        composer = self.query_one(Composer)
+        composer.load_text("talk slowly")
+        composer.post_message(Composer.Submitted(composer, composer.text))
+        self.set_interval(0.1, self._end_once_streaming)
+
+    def _end_once_streaming(self) -> None:
+        conversation = self.screen.conversation
+        if conversation is not None and "word2" in conversation.messages()[-1].content:
+            self.exit()  # not through ctrl+q: nobody is asked
+
+
+app_module.TuiChatApp = EndsMidReply
+config = Config(
+    model=ModelSettings(name="openai/scripted", api_base=base_url, timeout=5),
+    tools=ToolSettings(examples=False),
+)
+code = app_module.run_tui(config, data_dir)
+print("exit code", code, flush=True)
+"""
+
+
+def test_a_reply_running_when_the_app_ends_without_asking_is_saved_interrupted(
+    scripted_server, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    scripted_server.script(slow_stream([f"word{i} " for i in range(400)], 0.05))
+    root = Path(__file__).resolve().parents[2]
+    data_dir = tmp_path / "data"
+    script = tmp_path / "ends_mid_reply.py"  # a file: Textual reads the app's source
+    script.write_text(EXIT_MID_REPLY_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), scripted_server.base_url, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]  # run_tui ends the process with its code
+    (conversation,) = stored(data_dir)
+    reply = conversation.messages()[-1]
+    assert isinstance(reply, AssistantMessage)
+    assert reply.interrupted and reply.content.startswith("word0 word1 word2")
+
+
+async def test_a_message_whose_save_fails_after_the_user_moved_on_comes_back(
+    make_app, scripted_server, data_dir, monkeypatch
+) -> None:
+    import errno
+
+    def slow_and_full(self: ConversationStore, conversation: Conversation) -> None:
+        time.sleep(0.5)  # a slow disk: the user has left the conversation when it fails
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path_of(conversation.id)))
+
+    monkeypatch.setattr(ConversationStore, "save", slow_and_full)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "do not lose me")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: "No space left on device" in notified(app))
+        assert app.query_one(Composer).text == "do not lose me"
+        assert "back in the composer" in notified(app)
+    assert scripted_server.requests == []

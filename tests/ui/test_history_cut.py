@@ -21,7 +21,7 @@ async def send(pilot, message: str) -> None:
 
 async def test_a_cut_history_shows_one_marker_above_the_first_message_sent(make_app, scripted_server) -> None:
     app = make_app()
-    app.services.chat.config.session.history_messages = 2  # type: ignore[attr-defined]
+    app.workspace.config.session.history_messages = 2
     scripted_server.script(*(text(f"answer {n}") for n in range(1, 5)))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen

@@ -169,7 +169,8 @@ async def test_cold_start_shows_rows_in_batches_with_progress_then_indexes(
     async with app.run_test(size=SIZE) as pilot:
         main = app.screen
         await wait_for(pilot, lambda: main.sidebar.count == 140)
-        await wait_for(pilot, lambda: app.services.store.text_progress().complete)
+        store = ConversationStore(data_dir)  # another connection to the same index
+        await wait_for(pilot, lambda: store.text_progress().complete)
         await wait_for(pilot, lambda: main.sidebar.query_one("#list-status").display is False)
     reading = [event for event in events if event[0] == "reading"]
     # The first rows came before all the files were read: the newest files, at the top, growing.

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import EngineError
+from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.events import (
     RoundFinished,
     RoundStarted,
@@ -36,6 +38,7 @@ from tui_chat.engine.models import (
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, missing_credentials
+from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
@@ -50,6 +53,34 @@ TITLE_LENGTH = 60
 def title_from(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+_import_thread: threading.Thread | None = None
+
+
+def start_litellm_import() -> None:
+    """Import litellm in a daemon thread (once): quitting never waits for it, unlike an executor thread."""
+    global _import_thread
+    if _import_thread is None and not is_imported():
+        _import_thread = threading.Thread(target=import_litellm, name="import-litellm", daemon=True)
+        _import_thread.start()
+
+
+async def litellm_ready() -> None:
+    """Wait, without blocking the loop, until the background import of litellm has finished."""
+    start_litellm_import()
+    while _import_thread is not None and _import_thread.is_alive():
+        await asyncio.sleep(0.05)
+
+
+def save_failed(error: OSError, path: object) -> StoreError:
+    """A disk fault (read-only folder, full disk…) as a message that names the file."""
+    where = error.filename or path
+    return StoreError(
+        f"Could not save the conversation to {where}: {error.strerror or error}.",
+        hint="Check that the data folder is writable and the disk has space, then send again.",
+        detail=str(error),
+    )
 
 
 def tools_hash(definitions: list[dict[str, Any]]) -> str | None:
@@ -73,6 +104,7 @@ class ChatService:
         self.store = store
         self.registry = registry
         self._provider_factory = provider_factory or (lambda config: ProviderClient(config.model))
+        self._uses_litellm = provider_factory is None
         self._clock = clock
 
     @property
@@ -82,13 +114,16 @@ class ChatService:
     def welcome_text(self) -> str:
         return self.config.session.welcome_message or self.texts.welcome
 
-    def new_conversation(self, *, context: dict[str, Any] | None = None) -> Conversation:
+    def new_conversation(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
         """A new conversation opening with the welcome message.
 
         It is saved with its first message, so a conversation the user never writes in leaves no file.
+        ``user_id`` defaults to ``[session] user_id``; the REST server passes each request's user.
         """
         now = self._clock()
-        user_id = self.config.session.user_id
+        user_id = user_id or self.config.session.user_id
         conversation = Conversation(
             id=self.store.new_id(user_id),
             title="",
@@ -128,8 +163,12 @@ class ChatService:
         """Save off the event loop: an fsync can take 100 ms on a busy disk, and the UI must not stall.
 
         The turn is suspended meanwhile, so nothing else changes the conversation while it is written.
+        An OS error (read-only folder, full disk) becomes a :class:`StoreError` naming the file.
         """
-        await asyncio.to_thread(self.store.save, conversation)
+        try:
+            await asyncio.to_thread(self.store.save, conversation)
+        except OSError as error:
+            raise save_failed(error, self.store.path_of(conversation.id)) from error
 
     def setup_problem(self) -> EngineError | None:
         """Why no model can be reached as configured (e.g. a missing key), when that is known offline."""
@@ -153,15 +192,25 @@ class ChatService:
         if session_started:
             welcome = conversation.sessions[-1].messages[-1]  # type: ignore[assignment]
         user = UserMessage(content=text, created_at=now)
+        title, last_activity = conversation.title, conversation.last_activity
         conversation.current_session.messages.append(user)
         if not conversation.title_is_custom and not conversation.title:
             conversation.title = title_from(text)
         conversation.last_activity = now
         turn_id = new_id("t")
-        await self._save(conversation)
+        try:
+            await self._save(conversation)
+        except StoreError:
+            # Not saved, so not sent: the conversation is left as it was and the caller keeps the text.
+            conversation.current_session.messages.remove(user)
+            if session_started:
+                conversation.sessions.pop()
+            conversation.title, conversation.last_activity = title, last_activity
+            raise
         yield TurnStarted(turn_id, user, session_started, welcome)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def retry(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
         """Run the last user message again (after an error); nothing is added for the user."""
@@ -172,8 +221,9 @@ class ChatService:
         turn_id = new_id("t")
         conversation.last_activity = self._clock()
         yield TurnStarted(turn_id, user, False, None)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
@@ -207,6 +257,8 @@ class ChatService:
             },
         )
         provider = self._provider_factory(config)
+        if self._uses_litellm:
+            await litellm_ready()  # in a daemon thread: quitting meanwhile never waits for the import
         streaming: AssistantMessage | None = None
         last_save = time.monotonic()
         finished = False
@@ -233,4 +285,4 @@ class ChatService:
                     streaming.partial = False
                     streaming.interrupted = True
                 conversation.last_activity = self._clock()
-                self.store.save(conversation)
+                await self._save(conversation)

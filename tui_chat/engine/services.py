@@ -30,13 +30,14 @@ def build_registry(config: Config, store: ConversationStore, data_dir: Path) -> 
         default_timeout=config.tools.timeout, max_result_chars=config.tools.max_result_chars
     )
     if config.tools.examples:
-        from tui_chat.engine.tools.examples import register_example_tools, store_search
+        from tui_chat.engine.tools.examples import register_example_tools, store_owner, store_search
 
         register_example_tools(
             registry,
             search=store_search(store),
             outbox_path=data_dir / "outbox.jsonl",
             language=config.session.language,
+            owner_of=store_owner(store),
         )
     load_tool_modules(registry, config.tools.modules)
     return registry

@@ -5,9 +5,12 @@ Importing this module must not import litellm: it is imported in a thread worker
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import sys
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +23,7 @@ from textual.worker import Worker
 from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
 from tui_chat.ui.actions import Where, bindings, palette_commands
+from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.search import OpenAt, SearchScreen
@@ -30,12 +34,15 @@ from tui_chat.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
-    from tui_chat.engine.store.conversation_store import ConversationStore
     from tui_chat.engine.store.index import SearchHit
-    from tui_chat.engine.tools.registry import ToolLoadError
+    from tui_chat.engine.workspace import Workspace
 
 LITELLM_WARM_UP_LATEST = 2.0
 """Seconds after start-up when litellm is imported even if the conversation list is still loading."""
+
+
+STOP_TIMEOUT = 5.0
+"""Seconds run_tui waits for replies still running after the app ended without asking (a crash)."""
 
 
 def settle_garbage_collector() -> None:
@@ -47,15 +54,6 @@ def settle_garbage_collector() -> None:
     """
     gc.freeze()
     gc.set_threshold(700, 10, 100)
-
-
-@dataclass
-class UiServices:
-    """The engine objects the UI talks to (built by ``engine.services`` or injected by tests)."""
-
-    store: ConversationStore
-    chat: ChatService
-    load_errors: list[ToolLoadError] = field(default_factory=list)
 
 
 class TuiChatApp(App[None]):
@@ -79,12 +77,13 @@ class TuiChatApp(App[None]):
         self._warm_litellm = warm_litellm
         self._litellm_started = False
         if chat_service is None:
-            from tui_chat.engine.services import build_services
+            from tui_chat.engine.workspace import build_workspace
 
-            built = build_services(config, data_dir)
-            self.services = UiServices(built.store, built.chat, list(built.load_errors))
+            self.workspace: Workspace = build_workspace(config, data_dir)
         else:
-            self.services = UiServices(chat_service.store, chat_service)
+            from tui_chat.engine.workspace import workspace_for
+
+            self.workspace = workspace_for(chat_service, data_dir)
         self._theme_errors = self._register_themes()
 
     # -- themes --------------------------------------------------------------------------------------
@@ -123,7 +122,7 @@ class TuiChatApp(App[None]):
     def on_mount(self) -> None:
         for error in self._theme_errors:
             self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
-        for load_error in self.services.load_errors:
+        for load_error in self.workspace.load_errors:
             self.notify(
                 f"{load_error.source}: {load_error.message}",
                 title="Tool module not loaded",
@@ -151,17 +150,51 @@ class TuiChatApp(App[None]):
             self._start_litellm_import()
 
     def _start_litellm_import(self) -> None:
-        if not self._litellm_started:
-            self._litellm_started = True
-            self._import_litellm()
+        """Import litellm before the first send needs it, in a daemon thread: ctrl+q never waits for it."""
+        if self._litellm_started:
+            return
+        self._litellm_started = True
+        from tui_chat.engine.chat import start_litellm_import
 
-    @work(thread=True, group="warm-up-litellm")
-    def _import_litellm(self) -> None:
-        """Import litellm before the first send needs it; then settle the collector."""
-        from tui_chat.engine.provider.litellm_import import import_litellm
+        if self.workspace.setup_problem() is not None:
+            return  # no key: nothing can be sent, so the ~3 s of CPU are not spent
+        start_litellm_import()
+        self._settle_after_import()
 
-        import_litellm()
-        self.call_from_thread(settle_garbage_collector)
+    @work(group="warm-up-litellm")
+    async def _settle_after_import(self) -> None:
+        from tui_chat.engine.chat import litellm_ready
+
+        await litellm_ready()
+        settle_garbage_collector()
+
+    # -- quitting ------------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit at once; with replies still running, ask first, then stop them (saved, marked interrupted)."""
+        running = len(self.workspace.running_ids)
+        if not running:
+            self.exit()
+            return
+        replies = "A reply is" if running == 1 else f"{running} replies are"
+
+        async def done(confirmed: bool | None) -> None:
+            if confirmed:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        await screen.hide_turn()  # nothing is drawn into a closing app
+                await self.workspace.stop_all()
+                self.exit()
+
+        if not isinstance(self.screen, ConfirmDialog):
+            self.push_screen(
+                ConfirmDialog(
+                    f"{replies} still coming. Quit and stop {'it' if running == 1 else 'them'}? "
+                    "What arrived so far is kept, marked interrupted.",
+                    confirm_label="Quit",
+                ),
+                done,
+            )
 
     # -- global screens ------------------------------------------------------------------------------
 
@@ -182,7 +215,7 @@ class TuiChatApp(App[None]):
         config.path = config.path or self.config.path
         config.settings_path = config.settings_path or self.config.settings_path
         self.config = config
-        self.services.chat.config = config
+        self.workspace.use_config(config)
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
             self.theme = config.ui.theme
         for screen in self.screen_stack:
@@ -191,7 +224,7 @@ class TuiChatApp(App[None]):
         self.notify("Settings saved.", timeout=3)
 
     def action_stats(self) -> None:
-        self.push_screen(StatsScreen(self.services.store))
+        self.push_screen(StatsScreen(self.workspace.totals_reader))
 
     def action_search(self) -> None:
         """Search every conversation; Enter there opens the conversation at the message (search slice)."""
@@ -205,7 +238,7 @@ class TuiChatApp(App[None]):
                     if isinstance(screen, MainScreen):
                         screen.post_message(OpenAt(hit.conversation_id, hit.message_id))
 
-        self.push_screen(SearchScreen(self.services.store, clock=self.clock), done)
+        self.push_screen(SearchScreen(self.workspace.reader, clock=self.clock), done)
 
     @on(ConversationList.SearchRequested)
     def _search_requested(self) -> None:
@@ -218,6 +251,26 @@ class TuiChatApp(App[None]):
             yield SystemCommand(command.title, command.help, command.callback)
 
 
-def run_tui(config: Config, data_dir: Path) -> None:
-    """Run the app until the user quits."""
-    TuiChatApp(config, data_dir).run()
+def run_tui(config: Config, data_dir: Path) -> int:
+    """Run the app until the user quits; returns the exit status (1 after a crash, never 0).
+
+    The app runs on a loop of our own: ``asyncio.run`` would wait at exit for every executor thread
+    (a cold index build, a slow disk). Turns are stopped and saved before the app exits, and every write
+    is atomic, so once the app is gone nothing is left to wait for.
+    """
+    app = TuiChatApp(config, data_dir)
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+        if app.workspace.running_ids:  # the app ended another way (a crash): still save those replies
+            loop.run_until_complete(asyncio.wait_for(app.workspace.stop_all(), STOP_TIMEOUT))
+    except TimeoutError:
+        pass
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    code = app.return_code or 0  # Textual sets 1 when a handler raised (it drew the traceback)
+    busy = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if busy or "litellm" in sys.modules:
+        os._exit(code)  # threads still reading, or litellm's slow finalisation: nothing left to save
+    return code

@@ -1,47 +1,47 @@
 """The main screen: conversation list, chat pane with composer, function-call inspector.
 
-The screen owns the flows (open, send, cancel, retry, rename, delete/undo); the widgets only render and
-post messages. A turn runs in one exclusive async worker that consumes the engine's events; cancelling
-that worker is how Esc stops a reply (the engine then marks the partial reply interrupted and saves it).
+It wires widgets to the engine's :class:`Workspace` and to controllers of one job each: the turns are
+the Workspace's (they keep running while another conversation is shown), :class:`TurnView` follows the
+open conversation's turn, :class:`ListActions` renames / deletes / restores, and
+:class:`ConversationActions` edits the context, copies and exports. The screen decides only what is
+shown: which conversation is open, and when a message goes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import dataclasses
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from tui_chat.engine import events as ev
-from tui_chat.engine.errors import EngineError, StoreError
-from tui_chat.engine.models import AssistantMessage, Conversation, ConversationSummary, UserMessage
-from tui_chat.engine.provider.litellm_import import is_imported
+from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
+from tui_chat.engine.models import Conversation, UserMessage
+from tui_chat.engine.turns import RunningTurn
+from tui_chat.engine.workspace import Change, Workspace
 from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import one_line, running_status, visible
-from tui_chat.ui.screens.context_editor import ContextEditorScreen
-from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
+from tui_chat.ui.controllers.conversation_actions import ConversationActions
+from tui_chat.ui.controllers.list_actions import ListActions
+from tui_chat.ui.controllers.turn_view import TurnView
 from tui_chat.ui.screens.search import OpenAt
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
 from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
-from tui_chat.ui.widgets.message_widgets import ErrorBlock, LiveReply, ToolCallBlock
+from tui_chat.ui.widgets.message_widgets import ErrorBlock, ToolCallBlock
+from tui_chat.ui.widgets.status_line import SetupBanner, StatusLine
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
 
-SETUP_ERRORS = frozenset({"missing_credentials", "authentication", "connection"})
-"""Errors that mean "no model is configured or reachable": they also raise the setup banner."""
 NARROW_WIDTH = 100
 """Below this many columns the inspector is an overlay instead of a side panel."""
+DISK_POLL_SECONDS = 1.5
+"""How often the open conversation's file is checked for messages another process added (one stat)."""
 
 
 class MainScreen(Screen[None]):
@@ -50,22 +50,25 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.conversation: Conversation | None = None
-        self._turn: Worker[None] | None = None
+        self._view: Worker[None] | None = None
         self._opening: Worker[None] | None = None
         self._pending_send: str | None = None
         """A message sent while a conversation was still opening: it goes there once it is shown."""
-        self._undo_stack: list[tuple[str, str]] = []
-        """(trash token, title) of every delete of this session, the latest last."""
-        self._reach_error: EngineError | None = None
-        """The last "cannot reach the model" error, until a request succeeds or the user moves on."""
-        self._status_state = ""
+        self.turn_view = TurnView(self)
+        self.list_actions = ListActions(self)
+        self.conversation_actions = ConversationActions(self)
+        self._unsubscribe = lambda: None
 
     @property
     def tui(self) -> TuiChatApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def workspace(self) -> Workspace:
+        return self.tui.workspace
+
     def compose(self) -> ComposeResult:
-        texts = self.tui.services.chat.texts
+        texts = self.workspace.texts
         chat_texts = ChatTexts(
             divider=texts.new_session_divider,
             interrupted=texts.interrupted_note,
@@ -75,9 +78,9 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield ConversationList(clock=self.tui.clock, id="sidebar")
             with Vertical(id="chat-pane"):
-                yield Static("", id="banner")
+                yield SetupBanner(self.workspace.setup_problem, id="banner")
                 yield ChatView(texts=chat_texts, id="chat")
-                yield Static("", id="status")
+                yield StatusLine(id="status")
                 yield Composer(newline_keys=self.tui.config.ui.newline_keys, id="composer")
             yield InspectorPanel(id="inspector")
         yield Footer()
@@ -100,7 +103,15 @@ class MainScreen(Screen[None]):
     def inspector(self) -> InspectorPanel:
         return self.query_one("#inspector", InspectorPanel)
 
-    def _inspectors(self) -> list[InspectorPanel]:
+    @property
+    def banner(self) -> SetupBanner:
+        return self.query_one("#banner", SetupBanner)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def inspectors(self) -> list[InspectorPanel]:
         """The inspector panel, and the overlay's panel too while the overlay is open."""
         overlay = self.app.screen
         if isinstance(overlay, InspectorScreen):
@@ -112,15 +123,55 @@ class MainScreen(Screen[None]):
     async def on_mount(self) -> None:
         self.set_class(not self.tui.config.ui.show_inspector, "-no-inspector")
         self.composer.focus()
+        self._unsubscribe = self.workspace.subscribe(self._workspace_changed)
         await self.open_new_conversation()
         self.load_list()
+        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def load_list(self) -> None:
-        # The list reads itself off the event loop, batch by batch, then indexes and polls (search slice).
-        self.sidebar.load(self.tui.services.store)
+        # The list reads itself in a thread, batch by batch, then indexes and polls (search slice).
+        self.sidebar.load(self.workspace.reader)
+        self._refresh_marks()
+
+    def _workspace_changed(self, change: Change) -> None:
+        """The engine's news: the list follows it (the UI never rebuilds a summary itself)."""
+        if not self.is_mounted:
+            return
+        sidebar = self.sidebar
+        if change.kind == "activity" and change.summary is not None and change.summary.message_count > 1:
+            sidebar.upsert(change.summary)
+            if self.conversation is not None:
+                sidebar.highlight(self.conversation.id)
+        elif change.kind == "renamed" and change.summary is not None:
+            sidebar.replace(change.summary)
+        elif change.kind == "deleted":
+            sidebar.remove(change.conversation_id)
+        elif change.kind == "restored":
+            sidebar.current_id = change.conversation_id
+            self.load_list()
+        elif change.kind == "marks":
+            self._refresh_marks()
+        elif change.kind == "not_sent":
+            following = self.turn_view.following
+            if following is None or following.conversation.id != change.conversation_id:
+                # Its view was left before the save failed: the text must not vanish with it.
+                self.give_back(change.text)
+                self.notify(
+                    f"Your message was not saved, so not sent: {change.error} It is back in the composer.",
+                    title="Not sent",
+                    severity="error",
+                    markup=False,
+                    timeout=10,
+                )
+
+    def _refresh_marks(self) -> None:
+        self.sidebar.set_marks(running=self.workspace.running_ids, unseen=self.workspace.unseen_ids)
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -129,17 +180,21 @@ class MainScreen(Screen[None]):
             assert self._opening is not None
             self._opening.cancel()  # a conversation still loading must not replace this one later
             if self._pending_send is not None:  # it was meant for that one: give it back
-                self.composer.load_text(self._pending_send)
+                self.give_back(self._pending_send)
                 self._pending_send = None
-        await self._end_turn()
-        self.conversation = self.tui.services.chat.new_conversation()
+        await self.hide_turn()
+        self.conversation = self.workspace.new()
         await self._show(self.conversation)
         self.sidebar.highlight(None)
 
     async def _show(self, conversation: Conversation | None) -> None:
-        await self.chat.show_conversation(conversation)
-        for panel in self._inspectors():
-            panel.show_conversation(conversation)
+        """Show a conversation; if a reply is running in it, replay it and follow it live."""
+        await self.hide_turn()
+        turn = self.workspace.turn(conversation.id) if conversation is not None else None
+        shown = turn.conversation_before() if turn is not None else conversation
+        await self.chat.show_conversation(shown)
+        for panel in self.inspectors():
+            panel.show_conversation(shown)
         last_user = ""
         if conversation is not None:
             for message in reversed(conversation.messages()):
@@ -147,9 +202,11 @@ class MainScreen(Screen[None]):
                     last_user = message.content
                     break
         self.composer.last_message = last_user
-        self._reach_error = None  # it was about another conversation's request
-        self._refresh_banner()
-        self._set_status()
+        self.workspace.viewing(conversation.id if conversation is not None else None)
+        self.banner.reach_failed(None)  # what it said was about another conversation's request
+        self.set_status()
+        if turn is not None:
+            self._show_turn(turn, None)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
@@ -165,10 +222,9 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="open")
     async def _open_conversation(self, conversation_id: str) -> None:
-        await self._end_turn()
-        store = self.tui.services.store
+        await self.hide_turn()  # the reply shown goes on; only this view of it stops
         try:
-            conversation = await asyncio.to_thread(store.load, conversation_id)
+            conversation = await self.workspace.open(conversation_id)
         except StoreError as error:
             self.conversation = None
             await self._show(None)
@@ -182,6 +238,20 @@ class MainScreen(Screen[None]):
         if self._pending_send is not None:
             text, self._pending_send = self._pending_send, None
             await self._send(text)
+
+    # -- changes on disk ---------------------------------------------------------------------------
+
+    def _poll_disk(self) -> None:
+        if self.conversation is not None and not self.opening and not self.turn_running:
+            self._reload_if_changed(self.conversation)
+
+    @work(exclusive=True, group="disk")
+    async def _reload_if_changed(self, conversation: Conversation) -> None:
+        fresh = await self.workspace.reload_if_changed(conversation)
+        if fresh is None or self.conversation is not conversation or self.opening or self.turn_running:
+            return
+        self.conversation = fresh
+        await self._show(fresh)
 
     # -- search results (search slice) ------------------------------------------------------------
 
@@ -202,11 +272,14 @@ class MainScreen(Screen[None]):
 
     @property
     def turn_running(self) -> bool:
-        return self._turn is not None and self._turn.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        """A reply of the open conversation is running, or still being shown."""
+        viewing = self._view is not None and self._view.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        running = self.conversation is not None and self.workspace.turn(self.conversation.id) is not None
+        return viewing or running
 
     @on(Composer.Submitted)
     async def _submitted(self, event: Composer.Submitted) -> None:
-        if self.turn_running:
+        if self.conversation is not None and self.workspace.turn(self.conversation.id) is not None:
             self.notify("A reply is still coming: press Esc to stop it first.", severity="warning")
             return
         self.composer.last_message = event.text
@@ -228,21 +301,61 @@ class MainScreen(Screen[None]):
                 timeout=6,
             )
         assert self.conversation is not None
-        self._turn = self.run_turn(self.conversation, text)
+        try:
+            turn = self.workspace.send(self.conversation, text)
+        except EngineError as refused:  # no key (known offline, at once), or a reply still running
+            self.give_back(text)
+            said = str(refused)
+            if isinstance(refused, MissingCredentials):
+                self.banner.reach_failed(refused)  # the banner says how to set it up
+                said = f"{refused.message} Your message is kept in the composer."
+            self.notify(said, title="Not sent", severity="error", markup=False, timeout=8)
+            return
+        self._show_turn(turn, text)
+
+    def give_back(self, text: str) -> None:
+        """Put a message that was not sent back in the composer, before anything typed since."""
+        typed = self.composer.text
+        self.composer.load_text(text if not typed.strip() else f"{text}\n{typed}")
+        self.composer.move_cursor(self.composer.document.end)
+
+    def _show_turn(self, turn: RunningTurn, text: str | None) -> None:
+        self._view = self._follow(turn, text)
+
+    @work(exclusive=True, group="turn-view")
+    async def _follow(self, turn: RunningTurn, text: str | None) -> None:
+        await self.turn_view.follow(turn, text)
+
+    async def hide_turn(self) -> None:
+        """Stop showing the running reply (it goes on in the Workspace) before the pane changes."""
+        worker, self._view = self._view, None
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            worker.cancel()
+            if worker.state == WorkerState.RUNNING:
+                with contextlib.suppress(Exception):
+                    await worker.wait()
 
     def action_retry(self) -> None:
         if self.turn_running or self.conversation is None:
             return
+        try:
+            turn = self.workspace.retry(self.conversation)
+        except EngineError as refused:
+            if isinstance(refused, MissingCredentials):
+                self.banner.reach_failed(refused)
+            self.notify(str(refused), severity="error", markup=False, timeout=10)
+            return
         self.chat.spend_retries()
-        self._turn = self.run_turn(self.conversation, None)
+        self._show_turn(turn, None)
 
     @on(ErrorBlock.RetryRequested)
     def _retry_requested(self) -> None:
         self.action_retry()
 
     def action_cancel_reply(self) -> None:
-        if self.turn_running:
-            self._stop_turn()
+        turn = self.workspace.turn(self.conversation.id) if self.conversation is not None else None
+        if turn is not None:
+            turn.stop()
         elif self.focused is not self.composer:
             self.composer.focus()
 
@@ -250,146 +363,16 @@ class MainScreen(Screen[None]):
     def _cancel_requested(self) -> None:
         self.action_cancel_reply()
 
-    def _stop_turn(self) -> None:
-        if self._turn is not None and self.turn_running:
-            self._turn.cancel()
-
-    async def _end_turn(self) -> None:
-        """Stop the turn and let it finish: its last widgets (the ⏸ note) belong to its own conversation."""
-        worker = self._turn
-        if worker is None or not self.turn_running:
-            return
-        worker.cancel()
-        if worker.state == WorkerState.RUNNING:
-            with contextlib.suppress(Exception):
-                await worker.wait()
-
-    @work(exclusive=True, group="turn")
-    async def run_turn(self, conversation: Conversation, text: str | None) -> None:
-        """Drive one turn (``text`` None = retry the last message) and show its events as they come."""
-        chat = self.chat
-        service = self.tui.services.chat
-        stream = service.send(conversation, text) if text is not None else service.retry(conversation)
-        reply: LiveReply | None = None
-        self._set_status("waiting for the model…")
-        try:
-            async for event in stream:
-                if isinstance(event, ev.TextDelta):
-                    if reply is not None:
-                        if not reply.source:
-                            self._set_status("streaming…  (Esc stops)")
-                            self._model_reached()
-                        await reply.write(event.text)
-                elif isinstance(event, ev.TurnStarted):
-                    await self._turn_started(conversation, event, retry=text is None)
-                elif isinstance(event, ev.RoundStarted):
-                    reply = await chat.start_reply(event.assistant)
-                    await chat.mark_history_cut(event.assistant)
-                    self._waiting_status()
-                elif isinstance(event, ev.Retrying):
-                    self._set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
-                elif isinstance(event, ev.ToolCallStarted):
-                    await chat.tool_started(event.call)
-                    for panel in self._inspectors():
-                        panel.call_started(event.call, event.round)
-                    self._set_status(running_status(self.inspector.running_calls))
-                elif isinstance(event, ev.ToolCallFinished):
-                    await chat.tool_finished(event.result)
-                    for panel in self._inspectors():
-                        panel.update_call(event.result)
-                    self._set_status(running_status(self.inspector.running_calls) or "waiting for the model…")
-                elif isinstance(event, ev.RoundFinished):
-                    self._model_reached()
-                    if reply is not None:
-                        await chat.end_reply(reply)
-                        reply = None
-                elif isinstance(event, ev.TurnFailed):
-                    if reply is not None:
-                        await chat.end_reply(reply)
-                        reply = None
-                    await chat.show_error(event.error)
-                    self._reach_error = event.error if event.error.kind in SETUP_ERRORS else None
-                    self._refresh_banner()
-                elif isinstance(event, ev.TurnFinished) and event.reason == "max_rounds":
-                    self.notify(event.note, severity="warning")  # errors already have their block
-        finally:
-            # Cancelled mid-reply: the engine marks the message interrupted when its generator closes.
-            await stream.aclose()
-            if reply is not None and reply.is_attached and self.conversation is conversation:
-                await chat.end_reply(reply, interrupted=True)
-            self._set_status()
-            if self.conversation is conversation:
-                for panel in self._inspectors():
-                    panel.show_conversation(conversation)
-            if conversation.message_count() > 1:
-                self.sidebar.upsert(ConversationSummary.of(conversation))
-                if self.conversation is not None:
-                    self.sidebar.highlight(self.conversation.id)
-
-    async def _turn_started(self, conversation: Conversation, event: ev.TurnStarted, *, retry: bool) -> None:
-        chat = self.chat
-        if event.session_started and len(conversation.sessions) > 1:
-            await chat.append_divider()
-        if event.welcome is not None:
-            await chat.append_message(event.welcome)
-        if not retry:  # a retry sends the message already shown above its error
-            await chat.append_message(event.user_message)
-        chat.scroll_end(animate=False)
-        chat.anchor()
-        self.sidebar.upsert(ConversationSummary.of(conversation))
-        if self.conversation is conversation:
-            self.sidebar.highlight(conversation.id)
-
-    def _model_reached(self) -> None:
-        """A request got through: whatever the banner said about reaching the model is over."""
-        if self._reach_error is not None:
-            self._reach_error = None
-            self._refresh_banner()
+    # -- the banner and the status line ------------------------------------------------------------
 
     def config_changed(self) -> None:
         """Settings were saved: the model may be configured now (or no longer)."""
-        self._reach_error = None
-        self._refresh_banner()
-        self._set_status()
+        self.banner.reach_failed(None)
+        self.set_status()
 
-    def _refresh_banner(self) -> None:
-        """The one place that says how to configure a model: shown only while it applies."""
-        problem = self._reach_error or self.tui.services.chat.setup_problem()
-        banner = self.query_one("#banner", Static)
-        banner.display = problem is not None
-        if problem is None:
-            return
-        configured = problem.kind != "missing_credentials"
-        text = Text("No model is reachable. " if configured else "No model is configured. ", style="bold")
-        text.append(visible(str(problem)))
-        text.append("\nPress F3 (settings) to choose the model, API base and API key variable; ")
-        text.append("old conversations stay readable and exportable offline.")
-        banner.update(text)
-
-    def _waiting_status(self) -> None:
-        """Before the first token: say so while litellm is still being imported (seconds, once)."""
-        if is_imported():
-            self._set_status("waiting for the reply…  (Esc stops)")
-            return
-        self._set_status("loading the model client…  (Esc stops)")
-
-        def check() -> None:
-            if is_imported() or not self.turn_running:
-                timer.stop()
-                if self.turn_running and self._status_state.startswith("loading the model client"):
-                    self._set_status("waiting for the reply…  (Esc stops)")
-
-        timer = self.set_interval(0.2, check)
-
-    def _set_status(self, state: str = "") -> None:
-        self._status_state = state
-        model = self.tui.config.model.name
-        text = Text(one_line(model, 40), style="bold")
-        if state:
-            text.append("  ·  " + state)
-        elif self.conversation is not None and self.conversation.message_count() > 1:
-            text.append(f"  ·  {self.conversation.message_count()} messages")
-        self.query_one("#status", Static).update(text)
+    def set_status(self, state: str = "") -> None:
+        count = self.conversation.message_count() if self.conversation is not None else 0
+        self.status.show(self.tui.config.model.name, state, count)
 
     # -- tool calls and the inspector --------------------------------------------------------------
 
@@ -405,7 +388,7 @@ class MainScreen(Screen[None]):
 
     @on(ToolCallBlock.Selected)
     def _tool_selected(self, event: ToolCallBlock.Selected) -> None:
-        for panel in self._inspectors():
+        for panel in self.inspectors():
             panel.select_call(event.tool_call_id)
 
     @on(InspectorPanel.CallSelected)
@@ -426,114 +409,23 @@ class MainScreen(Screen[None]):
 
     @on(ConversationList.RenameRequested)
     def _rename(self, event: ConversationList.RenameRequested) -> None:
-        summary = event.summary
-
-        def done(title: str | None) -> None:
-            if not title or title == summary.title:
-                return
-            try:
-                self.tui.services.store.rename(summary.id, title)
-            except StoreError as error:
-                self.notify(error.message, severity="error")
-                return
-            if self.conversation is not None and self.conversation.id == summary.id:
-                self.conversation.title = title
-                self.conversation.title_is_custom = True
-            self.sidebar.replace(dataclasses.replace(summary, title=title))
-
-        self.app.push_screen(RenameDialog(summary.title), done)
+        self.list_actions.rename(event.summary)
 
     @on(ConversationList.DeleteRequested)
     def _delete(self, event: ConversationList.DeleteRequested) -> None:
-        summary = event.summary
-        title = one_line(summary.title or summary.id, 60)
-        if summary.damaged:
-            # The store never moves or overwrites a damaged file: say so before asking anything.
-            path = self.tui.services.store.path_of(summary.id)
-            self.notify(
-                f"“{title}” is damaged, so tui-chat leaves its file alone and cannot delete it. "
-                f"Repair or remove it by hand: {path}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
-            return
-
-        async def done(confirmed: bool | None) -> None:
-            if not confirmed:
-                return
-            try:
-                token = self.tui.services.store.delete(summary.id)
-            except StoreError as error:
-                self.notify(str(error), severity="error", markup=False)
-                return
-            self._undo_stack.append((token, title))
-            self.sidebar.remove(summary.id)
-            if self.conversation is not None and self.conversation.id == summary.id:
-                await self.open_new_conversation()
-            self.notify(f"Deleted “{title}”. ctrl+z in the list brings it back.", markup=False)
-
-        self.app.push_screen(
-            ConfirmDialog(f"Delete “{title}”? It goes to the trash; ctrl+z in the list undoes it."), done
-        )
+        self.list_actions.delete(event.summary)
 
     @on(ConversationList.UndoRequested)
-    def action_undo_delete(self) -> None:
-        """Restore the latest delete not yet undone: every delete of this session can be undone in turn."""
-        if not self._undo_stack:
-            self.notify("Nothing left to undo in this session.", severity="warning")
-            return
-        token, title = self._undo_stack[-1]
-        try:
-            restored = self.tui.services.store.restore(token)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self._undo_stack.pop()
-        self.sidebar.current_id = restored
-        self.load_list()
-        more = len(self._undo_stack)
-        rest = f" ctrl+z again restores {more} more." if more else ""
-        self.notify(f"Restored “{title}”.{rest}", markup=False)
+    async def action_undo_delete(self) -> None:
+        await self.list_actions.undo()
 
     # -- context, copy, export ---------------------------------------------------------------------
 
     def action_edit_context(self) -> None:
-        conversation = self.conversation
-        if conversation is None:
-            return
-
-        def done(context: dict | None) -> None:
-            if context is None:
-                return
-            conversation.context = context
-            if conversation.message_count() > 1:
-                self.tui.services.store.save(conversation)
-            self.notify("Context saved; the model sees it from the next message.")
-
-        self.app.push_screen(ContextEditorScreen(dict(conversation.context)), done)
+        self.conversation_actions.edit_context()
 
     def action_copy_last_reply(self) -> None:
-        if self.conversation is None:
-            return
-        for message in reversed(self.conversation.messages()):
-            if isinstance(message, AssistantMessage) and message.content:
-                self.app.copy_to_clipboard(message.content)
-                self.notify("Last reply copied to the clipboard.", timeout=2)
-                return
-        self.notify("No reply to copy yet.", severity="warning")
+        self.conversation_actions.copy_last_reply()
 
-    def action_export(self) -> None:
-        conversation = self.conversation
-        if conversation is None or conversation.message_count() <= 1:
-            self.notify("Nothing to export yet.", severity="warning")
-            return
-        from tui_chat.engine.export import to_markdown
-
-        folder = self.tui.data_dir / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{conversation.id}.md"
-        path.write_text(
-            to_markdown(conversation, language=self.tui.config.session.language), encoding="utf-8"
-        )
-        self.notify(f"Exported to {path}", markup=False)
+    async def action_export(self) -> None:
+        await self.conversation_actions.export()

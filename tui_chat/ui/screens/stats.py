@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui_chat.engine.stats import errors_by_kind_text, stats_rows, tool_rows
-from tui_chat.engine.store.index import StoreTotals
+from tui_chat.engine.workspace import StoreTotals
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
@@ -59,7 +59,7 @@ class StatsScreen(TuiModal[None]):
 
     def __init__(self, store: TotalsSource) -> None:
         super().__init__()
-        self.store = store
+        self.source = store
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="stats-body"):
@@ -74,7 +74,7 @@ class StatsScreen(TuiModal[None]):
     @work(thread=True, exclusive=True, group="stats")
     def load_totals(self) -> None:
         try:
-            content = totals_content(self.store.totals())
+            content = totals_content(self.source.totals())
         except Exception as error:  # an unreadable index must not take the app down
             content = Content.styled(f"Could not read the statistics: {visible(str(error))}", "$text-error")
         self.app.call_from_thread(self.query_one("#stats-text", Static).update, content)

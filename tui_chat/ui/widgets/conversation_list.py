@@ -53,9 +53,13 @@ class ListSource(Protocol):
     def index_texts(self) -> TextProgress: ...
 
 
-def summary_prompt(summary: ConversationSummary, now: datetime) -> Content:
+MARKS = {"running": ("● ", "$text-accent"), "unseen": ("◆ ", "$text-success")}
+"""Before the title: a reply is running in it (●), or one finished there unseen (◆)."""
+
+
+def summary_prompt(summary: ConversationSummary, now: datetime, mark: str = "") -> Content:
     """Two lines: the title, then ``3h ago · model · 2 tools`` (or the damaged marker)."""
-    title = one_line(summary.title or "(untitled)", TITLE_WIDTH)
+    title = one_line(summary.title or "(untitled)", TITLE_WIDTH - (2 if mark else 0))
     if summary.damaged:
         return Content.assemble(
             ("⚠ ", "$text-error"),
@@ -68,7 +72,9 @@ def summary_prompt(summary: ConversationSummary, now: datetime) -> Content:
     if summary.tool_call_count:
         count = summary.tool_call_count
         details.append(f"{count} call{'s' if count != 1 else ''}")
-    return Content.assemble((title, "bold"), "\n", (" · ".join(details), "$text-muted"))
+    if mark:  # in place of the time: a reply running or just finished is "now" anyway
+        details[0] = "replying…" if mark == "running" else "new reply"
+    return Content.assemble(MARKS.get(mark, ""), (title, "bold"), "\n", (" · ".join(details), "$text-muted"))
 
 
 class ConversationOptions(OptionList):
@@ -181,6 +187,7 @@ class ConversationList(Vertical):
         self.current_id: str | None = None
         self._source: ListSource | None = None
         self._background: Worker[None] | None = None
+        self._marks: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter conversations…", id="filter", compact=True)
@@ -319,7 +326,7 @@ class ConversationList(Vertical):
         options = self.options
         if self._shows(summary.id):
             index = options.get_option_index(summary.id)
-            options.replace_option_prompt_at_index(index, summary_prompt(summary, self.clock()))
+            options.replace_option_prompt_at_index(index, self._prompt(summary, self.clock()))
 
     def remove(self, conversation_id: str) -> None:
         """Drop a row; the highlight moves to the row that took its place (or the one above the last)."""
@@ -357,8 +364,27 @@ class ConversationList(Vertical):
         query = self._query
         return not query or query in summary.title.casefold() or query in summary.id.casefold()
 
+    def _prompt(self, summary: ConversationSummary, now: datetime) -> Content:
+        return summary_prompt(summary, now, self._marks.get(summary.id, ""))
+
     def _option(self, summary: ConversationSummary, now: datetime) -> Option:
-        return Option(summary_prompt(summary, now), id=summary.id)
+        return Option(self._prompt(summary, now), id=summary.id)
+
+    def mark_of(self, conversation_id: str) -> str:
+        """``running``, ``unseen`` or ``""``."""
+        return self._marks.get(conversation_id, "")
+
+    def set_marks(self, *, running: set[str], unseen: set[str]) -> None:
+        """Mark the rows with a running reply and those with a reply the user has not seen yet."""
+        marks = {cid: "unseen" for cid in unseen} | {cid: "running" for cid in running}
+        changed = {cid for cid in marks.keys() | self._marks.keys() if marks.get(cid) != self._marks.get(cid)}
+        self._marks = marks
+        now = self.clock()
+        for cid in changed:
+            summary = self._by_id.get(cid)
+            if summary is not None and self._shows(cid):
+                index = self.options.get_option_index(cid)
+                self.options.replace_option_prompt_at_index(index, self._prompt(summary, now))
 
     def _fill(self, *, keep: str | None = None, at_least: int = 0) -> None:
         """Show the first rows of what matches the filter; the rest come with :meth:`load_more`."""

@@ -1,0 +1,406 @@
+"""Workspace: the one engine API that the TUI (and the CLI and REST server after it) drive.
+
+Everything a front end does with conversations goes through here: open, list, search, rename, delete,
+restore, change the context, export, send and retry. Front ends never touch the store and never edit
+engine objects; they read the :class:`Conversation` objects handed out here and are told of changes
+through :meth:`Workspace.subscribe`.
+
+* Every file operation runs off the event loop (``asyncio.to_thread``); the methods are coroutines.
+* Turns belong to the workspace (:mod:`tui_chat.engine.turns`), not to a screen: a reply keeps streaming
+  while another conversation is shown, and :meth:`open` hands back the live object of a running turn.
+* The conversations handed out are remembered (weakly), so a rename or a context change applies to the
+  very object a view holds and a running turn saves.
+* :meth:`reload_if_changed` notices that another process wrote the conversation (``tui-chat ask
+  --conversation ID``) by its file's ``(mtime_ns, size)``.
+
+Call everything from the event loop thread; subscribers are called there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from tui_chat.config import Config
+from tui_chat.engine.chat import save_failed
+from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
+from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
+from tui_chat.engine.models import Conversation, ConversationSummary
+from tui_chat.engine.services import Services
+from tui_chat.engine.store.index import SearchHit, StoreTotals
+from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
+from tui_chat.engine.texts import Texts
+from tui_chat.engine.turns import RunningTurn
+
+__all__ = ["Change", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
+
+ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed, for views to update without re-reading the store.
+
+    ``activity``: a conversation has new messages (``summary`` is its new list row); ``renamed``: a new
+    title, same place in the list; ``deleted`` / ``restored``; ``marks``: the set of conversations with
+    a running turn or an unseen reply changed (read :attr:`Workspace.running_ids` / ``unseen_ids``);
+    ``not_sent``: the user's message (``text``) could not be saved, so it was not sent (``error`` says why).
+    """
+
+    kind: ChangeKind
+    conversation_id: str
+    summary: ConversationSummary | None = None
+    text: str = ""
+    error: EngineError | None = None
+
+
+Signature = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TotalsReader:
+    totals: Callable[[], StoreTotals]
+
+
+@dataclass(frozen=True)
+class StoreReader:
+    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
+    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
+
+    _store: Any
+
+    def scan_conversations(self) -> Iterator[ListProgress]:
+        return self._store.scan_conversations()
+
+    def refresh(self) -> bool:
+        return self._store.refresh()
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
+        return self._store.list_conversations(query)
+
+    def index_texts(self) -> TextProgress:
+        return self._store.index_texts()
+
+    def search(self, query: str, **filters: Any) -> SearchResult:
+        return self._store.search(query, **filters)
+
+    def totals(self) -> StoreTotals:
+        return self._store.totals()
+
+
+class Workspace:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._chat = services.chat
+        self._store = services.store
+        self._known: weakref.WeakValueDictionary[str, Conversation] = weakref.WeakValueDictionary()
+        self._turns: dict[str, RunningTurn] = {}
+        self._unseen: set[str] = set()
+        self._viewing: str | None = None
+        self._signatures: dict[str, Signature | None] = {}
+        self._subscribers: list[Callable[[Change], None]] = []
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self._chat.config
+
+    def use_config(self, config: Config) -> None:
+        """From the next turn on (a running turn keeps the settings it started with)."""
+        self._chat.config = config
+
+    @property
+    def texts(self) -> Texts:
+        return self._chat.texts
+
+    @property
+    def load_errors(self) -> list[Any]:
+        return list(self.services.load_errors)
+
+    def setup_problem(self) -> EngineError | None:
+        """Why no model can be reached (a missing key), when known without importing litellm."""
+        return self._chat.setup_problem()
+
+    def path_of(self, conversation_id: str) -> Path:
+        return self._store.path_of(conversation_id)
+
+    # -- changes ---------------------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``callback`` with every :class:`Change`; returns the function that unsubscribes."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def _emit(self, kind: ChangeKind, conversation: Conversation | str) -> None:
+        if isinstance(conversation, Conversation):
+            change = Change(kind, conversation.id, ConversationSummary.of(conversation))
+        else:
+            change = Change(kind, conversation)
+        for callback in list(self._subscribers):
+            callback(change)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def new(self, *, context: dict[str, Any] | None = None) -> Conversation:
+        """A new conversation with its welcome; it gets a file with its first message."""
+        conversation = self._chat.new_conversation(context=context)
+        self._known[conversation.id] = conversation
+        return conversation
+
+    async def list(self, query: str = "") -> list[ConversationSummary]:
+        """Newest first, damaged files included (``damaged`` holds the reason)."""
+        return await asyncio.to_thread(self._store.list_conversations, query)
+
+    async def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
+        return await asyncio.to_thread(self._store.search, query, role=role, limit=limit)
+
+    async def totals(self) -> StoreTotals:
+        return await asyncio.to_thread(self._store.totals)
+
+    @property
+    def reader(self) -> StoreReader:
+        """For the list and the search screen, which read in thread workers (search slice)."""
+        return StoreReader(self._store)
+
+    @property
+    def totals_reader(self) -> TotalsReader:
+        """For screens that already read in a thread worker (the stats screen): ``.totals()`` blocks."""
+        return TotalsReader(self._store.totals)
+
+    async def open(self, conversation_id: str) -> Conversation:
+        """The conversation, read from its file — or the live object if it is open or has a running turn.
+
+        Raises ``DamagedConversation`` / ``ConversationNotFound`` (both ``StoreError``).
+        """
+        known = self._known.get(conversation_id)
+        if known is not None:
+            return await self.reload_if_changed(known) or known  # another writer may have added to it
+        signature = await self._signature(conversation_id)
+        conversation = await asyncio.to_thread(self._store.load, conversation_id)
+        known = self._known.get(conversation_id)  # opened meanwhile: keep one object per conversation
+        if known is not None:
+            return known
+        self._known[conversation_id] = conversation
+        self._signatures[conversation_id] = signature
+        return conversation
+
+    # -- editing ---------------------------------------------------------------------------------
+
+    async def rename(self, conversation_id: str, title: str) -> ConversationSummary:
+        conversation = await self.open(conversation_id)
+        conversation.title = title
+        conversation.title_is_custom = True
+        await self._save(conversation)
+        self._emit("renamed", conversation)
+        return ConversationSummary.of(conversation)
+
+    async def delete(self, conversation_id: str) -> str:
+        """Move it to the trash; returns the token :meth:`restore` takes. Refused while a reply runs."""
+        if self.turn(conversation_id) is not None:
+            raise StoreError(
+                "A reply is still running in this conversation.", hint="Stop it first (Esc in it)."
+            )
+        token = await self._io(self._store.delete, conversation_id)
+        self._known.pop(conversation_id, None)
+        self._unseen.discard(conversation_id)
+        self._emit("deleted", conversation_id)
+        return token
+
+    async def restore(self, token: str) -> str:
+        restored = await self._io(self._store.restore, token)
+        self._emit("restored", restored)
+        return restored
+
+    async def set_context(self, conversation: Conversation, context: dict[str, Any]) -> None:
+        """The user context sent in the system prompt from the next message on."""
+        conversation.context = dict(context)
+        if conversation.message_count() > 1:  # a conversation nobody wrote in yet has no file
+            await self._save(conversation)
+
+    async def export_markdown(self, conversation: Conversation, folder: Path) -> Path:
+        from tui_chat.engine.export import to_markdown
+
+        text = to_markdown(conversation, language=self.config.session.language)
+        path = folder / f"{conversation.id}.md"
+
+        def write() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+        await self._io(write)
+        return path
+
+    # -- turns -----------------------------------------------------------------------------------
+
+    def send(self, conversation: Conversation, text: str) -> RunningTurn:
+        """Start a turn. Refused at once (``MissingCredentials``, nothing added) when no key is set."""
+        problem = self.setup_problem()
+        if isinstance(problem, MissingCredentials):
+            raise problem
+        return self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
+
+    def retry(self, conversation: Conversation) -> RunningTurn:
+        """Send the last user message again (after an error)."""
+        problem = self.setup_problem()
+        if isinstance(problem, MissingCredentials):
+            raise problem
+        return self._start(conversation, self._chat.retry(conversation), retry=True)
+
+    def _start(
+        self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
+    ) -> RunningTurn:
+        if self.turn(conversation.id) is not None:
+            raise EngineError("A reply is still coming in this conversation.", hint="Press Esc to stop it.")
+        self._known[conversation.id] = conversation
+        turn = RunningTurn(conversation, stream, retry=retry, text=text, on_event=self._turn_event)
+        self._turns[conversation.id] = turn
+        self._unseen.discard(conversation.id)
+        self._emit("marks", conversation.id)
+        return turn
+
+    def turn(self, conversation_id: str) -> RunningTurn | None:
+        """The running turn of this conversation, if any."""
+        turn = self._turns.get(conversation_id)
+        return turn if turn is not None and turn.running else None
+
+    @property
+    def running_ids(self) -> set[str]:
+        return {cid for cid, turn in self._turns.items() if turn.running}
+
+    @property
+    def unseen_ids(self) -> set[str]:
+        return set(self._unseen)
+
+    def viewing(self, conversation_id: str | None) -> None:
+        """Which conversation the user is looking at: a reply that ends elsewhere is marked unseen."""
+        self._viewing = conversation_id
+        if conversation_id in self._unseen:
+            self._unseen.discard(conversation_id)
+            self._emit("marks", conversation_id)
+
+    async def stop_all(self) -> int:
+        """Stop every running turn and wait until each has saved its reply, marked interrupted."""
+        turns = [turn for turn in self._turns.values() if turn.running]
+        for turn in turns:
+            turn.stop()
+        await asyncio.gather(*(turn.wait() for turn in turns))
+        return len(turns)
+
+    def _turn_event(self, turn: RunningTurn, event: TurnEvent | None) -> None:
+        conversation = turn.conversation
+        if isinstance(event, TurnStarted | RoundFinished | ToolCallFinished | TurnFailed):
+            self._emit("activity", conversation)
+        if event is None:  # the turn is over
+            if self._turns.get(conversation.id) is turn:
+                del self._turns[conversation.id]
+            if turn.accepted and self._viewing != conversation.id:
+                self._unseen.add(conversation.id)
+            if turn.outcome == "interrupted" and turn.accepted:
+                self._emit("activity", conversation)
+            if turn.error is not None and not turn.accepted and turn.text:
+                change = Change("not_sent", conversation.id, text=turn.text, error=turn.error)
+                for callback in list(self._subscribers):
+                    callback(change)
+            self._emit("marks", conversation.id)
+            self._signatures.pop(conversation.id, None)  # its own saves are not news from elsewhere
+
+    # -- changes on disk -------------------------------------------------------------------------
+
+    async def reload_if_changed(self, conversation: Conversation) -> Conversation | None:
+        """The conversation as another process left it on disk, when that added to it; else None.
+
+        Cheap when nothing changed: one ``stat``. A file that changed is read; when it holds every
+        message this object has (another writer appended), the fresh object replaces this one here,
+        and the caller shows it. Never while a turn of this conversation runs (its own saves).
+        """
+        cid = conversation.id
+        if self.turn(cid) is not None or conversation.message_count() <= 1:
+            return None
+        signature = await self._signature(cid)
+        if cid not in self._signatures:  # first look since open or our own last turn
+            self._signatures[cid] = signature
+            return None
+        if signature is None or signature == self._signatures[cid]:
+            return None
+        self._signatures[cid] = signature
+        try:
+            fresh = await asyncio.to_thread(self._store.load, cid)
+        except StoreError:
+            return None
+        if self.turn(cid) is not None:
+            return None
+        mine = {message.id for message in conversation.messages()}
+        theirs = {message.id for message in fresh.messages()}
+        if not mine <= theirs:
+            return None  # this object holds messages the file lacks: the store's merge decides
+        if _shape(fresh) == _shape(conversation):
+            return None
+        self._known[cid] = fresh
+        self._emit("activity", fresh)
+        return fresh
+
+    async def _signature(self, conversation_id: str) -> Signature | None:
+        path = self._store.path_of(conversation_id)
+
+        def stat() -> Signature | None:
+            try:
+                result = os.stat(path)
+            except OSError:
+                return None
+            return result.st_mtime_ns, result.st_size
+
+        return await asyncio.to_thread(stat)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    async def _save(self, conversation: Conversation) -> None:
+        try:
+            await asyncio.to_thread(self._store.save, conversation)
+        except OSError as error:
+            raise save_failed(error, self._store.path_of(conversation.id)) from error
+        self._signatures.pop(conversation.id, None)
+
+    async def _io(self, function: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(function, *args)
+        except OSError as error:
+            raise StoreError(
+                f"{error.filename or 'The data folder'}: {error.strerror or error}.",
+                hint="Check that the data folder is writable and the disk has space.",
+                detail=str(error),
+            ) from error
+
+
+def _shape(conversation: Conversation) -> tuple[Any, ...]:
+    """What a view shows of a conversation, cheaply compared: ids, text lengths and reply states."""
+    return (
+        conversation.title,
+        tuple(
+            (
+                message.id,
+                len(getattr(message, "content", "") or ""),
+                getattr(message, "partial", False),
+                getattr(message, "interrupted", False),
+                getattr(message, "error", None) is not None,
+            )
+            for message in conversation.messages()
+        ),
+    )
+
+
+def build_workspace(config: Config, data_dir: Path) -> Workspace:
+    """The workspace over the services built from ``config`` (store, tools with user modules, chat)."""
+    from tui_chat.engine.services import build_services
+
+    return Workspace(build_services(config, data_dir))
+
+
+def workspace_for(chat: Any, data_dir: Path) -> Workspace:
+    """A workspace around an existing ChatService (tests build theirs with a registry of their own)."""
+    return Workspace(Services(chat.config, data_dir, chat.store, chat.registry, chat))
