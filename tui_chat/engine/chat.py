@@ -192,7 +192,7 @@ class ChatService:
         if session_started:
             welcome = conversation.sessions[-1].messages[-1]  # type: ignore[assignment]
         user = UserMessage(content=text, created_at=now)
-        title, last_activity = conversation.title, conversation.last_activity
+        before = (conversation.title, conversation.last_activity)
         conversation.current_session.messages.append(user)
         if not conversation.title_is_custom and not conversation.title:
             conversation.title = title_from(text)
@@ -200,12 +200,15 @@ class ChatService:
         turn_id = new_id("t")
         try:
             await self._save(conversation)
-        except StoreError:
-            # Not saved, so not sent: the conversation is left as it was and the caller keeps the text.
-            conversation.current_session.messages.remove(user)
-            if session_started:
-                conversation.sessions.pop()
-            conversation.title, conversation.last_activity = title, last_activity
+        except StoreError as error:
+            # Not saved (disk full, read-only…): take the message back out, so that the caller, which
+            # still has `text` (error.unsaved_text too), can keep it for the user and send it again.
+            session = next(s for s in conversation.sessions if user in s.messages)
+            session.messages.remove(user)
+            if session_started and session.messages == [welcome]:
+                conversation.sessions.remove(session)
+            conversation.title, conversation.last_activity = before
+            error.unsaved_text = text
             raise
         yield TurnStarted(turn_id, user, session_started, welcome)
         async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC

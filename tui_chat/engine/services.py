@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tui_chat.config import Config
 from tui_chat.engine.chat import ChatService
+from tui_chat.engine.redact import watch_env
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.tools.loader import load_tool_modules
 from tui_chat.engine.tools.registry import ToolLoadError, ToolRegistry
@@ -44,6 +45,7 @@ def build_registry(config: Config, store: ConversationStore, data_dir: Path) -> 
 
 
 def build_services(config: Config, data_dir: Path) -> Services:
+    watch_env(config.model.api_key_env)  # its value is a secret: never stored, exported or printed
     store = ConversationStore(data_dir)
     registry = build_registry(config, store, data_dir)
     chat = ChatService(config, store, registry)

@@ -12,6 +12,7 @@ first" is FTS5's own row id order and a search stops after ``limit`` matches ins
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import threading
@@ -69,6 +70,15 @@ _NO_FTS = (
     " tools TEXT NOT NULL, flags TEXT NOT NULL)"
 )
 _MATCH = re.compile(f"{HIGHLIGHT_START}(.*?){HIGHLIGHT_END}", re.S)
+
+
+def _tighten(path: Path) -> None:
+    """The index holds message text: 0600, like the conversation files (-wal and -shm included)."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            name = f"{path}{suffix}"
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
 
 
 @dataclass(frozen=True)
@@ -254,13 +264,14 @@ class ConversationIndex:
 
     def _connect(self) -> sqlite3.Connection:
         fresh = not self.path.exists()
+        if fresh:  # created 0600 before SQLite opens it: SQLite gives -wal and -shm the database file's mode
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        _tighten(self.path)
+        # timeout: the busy timeout, so that two processes writing the index wait for each other.
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S)
         try:
-            if fresh:  # SQLite gives -wal and -shm the mode of the database file.
-                with contextlib.suppress(OSError):
-                    self.path.touch(mode=0o600)
-                    self.path.chmod(0o600)
             db.execute("PRAGMA journal_mode=WAL")
+            _tighten(self.path)  # an index made by an older version may have 0644 -wal / -shm files
             # A cache: losing the last commits on power loss costs a re-read of a few files.
             db.execute("PRAGMA synchronous=NORMAL")
             if self._current(db):

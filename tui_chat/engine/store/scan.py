@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +18,6 @@ from typing import Any
 
 from tui_chat.engine.models import FORMAT_VERSION, ConversationSummary
 from tui_chat.engine.store.rows import IndexRow, ToolCallRow
-
-MAX_FILE_BYTES = 256 * 1024 * 1024
-"""A conversation file larger than this is reported, not read (a symlink to /dev/zero, say)."""
-
-
-class Unreadable(Exception):
-    """The file cannot be read as a conversation file; ``str()`` is the reason shown in the list."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +27,6 @@ class Entry:
     conversation_id: str
     mtime_ns: int
     size: int
-    problem: str | None = None
-    """Set when the entry is not a regular file: it is listed as damaged without being opened."""
 
     @property
     def state(self) -> tuple[int, int]:
@@ -44,68 +34,28 @@ class Entry:
 
 
 def scan_folder(folder: Path) -> dict[str, Entry]:
-    """Every ``<id>.json`` of the folder (hidden temp files excluded), with ``(mtime_ns, size)``."""
+    """Every ``<id>.json`` of the folder (hidden temp files excluded), with ``(mtime_ns, size)``.
+
+    What is not a regular file is kept too: reading it (files.read_file) says what it is, without
+    opening it in a way that blocks. A dangling symlink is left out until it points somewhere.
+    """
     found: dict[str, Entry] = {}
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
             if not name.endswith(".json") or name.startswith("."):
                 continue
-            conversation_id = name[:-5]
             try:
                 info = entry.stat()
             except OSError:
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue  # gone since the scandir
-                found[conversation_id] = Entry(
-                    conversation_id, info.st_mtime_ns, info.st_size, "a symbolic link to nothing"
-                )
                 continue
-            problem = None
-            if stat.S_ISDIR(info.st_mode):
-                problem = "a folder, not a file"
-            elif not stat.S_ISREG(info.st_mode):
-                problem = "not a regular file (a pipe, a device or a socket)"
-            found[conversation_id] = Entry(conversation_id, info.st_mtime_ns, info.st_size, problem)
+            found[name[:-5]] = Entry(name[:-5], info.st_mtime_ns, info.st_size)
     return found
 
 
 def newest_first(entries: dict[str, Entry], ids: object) -> list[str]:
     """``ids`` ordered by file modification time, newest first: the order the list shows them."""
     return sorted(ids, key=lambda cid: entries[cid].mtime_ns, reverse=True)  # type: ignore[call-overload]
-
-
-def read_capped(path: Path) -> tuple[bytes, tuple[int, int]]:
-    """The bytes of a regular file and its ``(mtime_ns, size)``; never blocks on a pipe or reads forever."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise Unreadable(f"cannot be read: {error.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Unreadable("not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise Unreadable(f"larger than {MAX_FILE_BYTES // 2**20} MiB ({info.st_size:,} bytes)")
-        chunks = []
-        left = MAX_FILE_BYTES + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 22))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        if left <= 0:
-            raise Unreadable(f"larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return b"".join(chunks), (info.st_mtime_ns, info.st_size)
-    except OSError as error:
-        raise Unreadable(f"cannot be read: {error.strerror}") from None
-    finally:
-        os.close(fd)
 
 
 def _text(value: Any) -> str:
@@ -129,7 +79,7 @@ def _number(value: Any) -> float:
 
 def quick_row(raw: bytes, conversation_id: str, mtime_ns: int, size: int) -> IndexRow:
     """The index row of a file from its parsed JSON; raises on anything unexpected (see the module doc)."""
-    data = json.loads(raw)
+    data = json.loads(raw.decode("utf-8"))  # strict: bytes that are not UTF-8 go to the full decode
     if type(data) is not dict or data.get("format_version", FORMAT_VERSION) != FORMAT_VERSION:
         raise ValueError("not a current conversation file")
     if data["id"] != conversation_id:
@@ -140,6 +90,7 @@ def quick_row(raw: bytes, conversation_id: str, mtime_ns: int, size: int) -> Ind
     messages = tool_messages = prompt = completion = 0
     cost: float | None = None
     calls: list[ToolCallRow] = []
+    ids: set[str] = set()
     for session in sessions:
         listed = session.get("messages", [])
         if type(listed) is not list:
@@ -147,6 +98,7 @@ def quick_row(raw: bytes, conversation_id: str, mtime_ns: int, size: int) -> Ind
         messages += len(listed)
         for message in listed:  # the hot loop of a cold start: ~1M messages at 10,000 conversations
             role = message["role"]
+            ids.add(message["id"])
             if role == "assistant":
                 usage = message.get("usage")
                 if usage:
@@ -177,4 +129,6 @@ def quick_row(raw: bytes, conversation_id: str, mtime_ns: int, size: int) -> Ind
     )
     if type(prompt) is not int or type(completion) is not int:
         raise TypeError("token counts")
+    if len(ids) != messages:
+        raise ValueError("a message id is used twice")
     return IndexRow(summary, mtime_ns, size, prompt, completion, cost, calls)
