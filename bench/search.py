@@ -85,6 +85,18 @@ def cold_list(directory: Path) -> tuple[float, int]:
     return elapsed, count
 
 
+def cold_scan(directory: Path) -> float:
+    """The TUI's path: ``scan_conversations()`` to its last step (summaries from json.loads + counting)."""
+    drop_index(directory)
+    start = time.perf_counter()
+    store = ConversationStore(directory)
+    for _ in store.scan_conversations():
+        pass
+    elapsed = time.perf_counter() - start
+    store.close()
+    return elapsed
+
+
 def cold_list_process(directory: Path) -> float:
     drop_index(directory)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TUI_CHAT_DATA_DIR": str(directory)}
@@ -102,22 +114,25 @@ def python_startup() -> float:
 
 def small(args: argparse.Namespace) -> None:
     directory = dataset(args.cache, args.small_conversations, args.small_messages, args.seed)
-    floors, colds, processes = [], [], []
+    floors, colds, processes, scans = [], [], [], []
     stdlib_floor(directory)  # warm the file cache first, for both sides
     for _ in range(args.rounds):
         floors.append(stdlib_floor(directory))
         elapsed, count = cold_list(directory)
         colds.append(elapsed)
+        scans.append(cold_scan(directory))
         processes.append(cold_list_process(directory))
-    floor, cold, process = (statistics.median(values) for values in (floors, colds, processes))
+    floor, cold, process, scan = (statistics.median(v) for v in (floors, colds, processes, scans))
     startup = python_startup()
     print(
         f"\nCold list, {count:,} conversations (~{args.small_messages:,} messages), median of {args.rounds}:"
     )
     print(f"  {'stdlib floor: read + json.load every file':<52} {floor * 1000:8.0f} ms")
-    verdict = "ok" if cold <= 3 * floor else "OVER TARGET"
-    print(f"  {'ConversationStore, no index: list_conversations()':<52} {cold * 1000:8.0f} ms"
-          f"  = {cold / floor:.2f}x the floor (target <= 3x)  {verdict}")  # fmt: skip
+    verdict = "ok" if scan <= 3 * floor else "OVER TARGET"
+    print(f"  {'no index: scan_conversations() (the TUI list)':<52} {scan * 1000:8.0f} ms"
+          f"  = {scan / floor:.2f}x the floor (target <= 3x)  {verdict}")  # fmt: skip
+    print(f"  {'no index: list_conversations() (every file checked)':<52} {cold * 1000:8.0f} ms"
+          f"  = {cold / floor:.2f}x the floor")  # fmt: skip
     print(
         f"  {'tui-chat list as a process, no index':<52} {process * 1000:8.0f} ms"
         f"  = {process / floor:.2f}x the floor (python startup alone {startup * 1000:.0f} ms)"
