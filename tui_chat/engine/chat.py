@@ -46,6 +46,8 @@ from tui_chat.engine.turn import TurnPlan, run_turn
 
 PARTIAL_SAVE_INTERVAL = 1.0
 """A streaming reply is saved at least this often (seconds), so a crash loses at most a second."""
+MCP_SERVER_WAIT = 5.0
+"""Seconds the first turn waits for external MCP servers still starting (the tool host: its start)."""
 
 TITLE_LENGTH = 60
 
@@ -231,6 +233,7 @@ class ChatService:
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
         session = conversation.current_session
+        await self.registry.wait_ready(config.tools.start_timeout, servers_timeout=MCP_SERVER_WAIT)
         definitions = self.registry.definitions()
         digest = tools_hash(definitions)
         if digest and digest not in conversation.tool_definitions:

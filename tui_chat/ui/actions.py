@@ -78,6 +78,8 @@ ACTIONS: tuple[Action, ...] = (
       palette="Statistics"),
     A("search", ("ctrl+f",), "Search every conversation: messages, replies, tool calls, results, errors",
       W.APP, palette="Search", priority=True),
+    A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
+      palette="Reload tools"),
     A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
     A("focus_next", ("tab", "shift+tab"), "Move between panes and messages", W.APP, bound=False),
     A("quit", ("ctrl+q",), "Quit", W.APP, bound=False),
