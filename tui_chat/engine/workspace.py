@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +33,7 @@ from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, T
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.services import Services
 from tui_chat.engine.store.index import SearchHit, StoreTotals
+from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts
 from tui_chat.engine.turns import RunningTurn
 
@@ -64,6 +65,32 @@ Signature = tuple[int, int]
 @dataclass(frozen=True)
 class TotalsReader:
     totals: Callable[[], StoreTotals]
+
+
+@dataclass(frozen=True)
+class StoreReader:
+    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
+    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
+
+    _store: Any
+
+    def scan_conversations(self) -> Iterator[ListProgress]:
+        return self._store.scan_conversations()
+
+    def refresh(self) -> bool:
+        return self._store.refresh()
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
+        return self._store.list_conversations(query)
+
+    def index_texts(self) -> TextProgress:
+        return self._store.index_texts()
+
+    def search(self, query: str, **filters: Any) -> SearchResult:
+        return self._store.search(query, **filters)
+
+    def totals(self) -> StoreTotals:
+        return self._store.totals()
 
 
 class Workspace:
@@ -135,6 +162,11 @@ class Workspace:
 
     async def totals(self) -> StoreTotals:
         return await asyncio.to_thread(self._store.totals)
+
+    @property
+    def reader(self) -> StoreReader:
+        """For the list and the search screen, which read in thread workers (search slice)."""
+        return StoreReader(self._store)
 
     @property
     def totals_reader(self) -> TotalsReader:
