@@ -161,11 +161,14 @@ async def test_tools_panel_runs_a_tool_from_its_form_or_raw_json_and_keeps_a_his
         await wait_for(pilot, lambda: isinstance(app.screen, ToolsPanelScreen))
         panel = app.screen
         assert isinstance(panel, ToolsPanelScreen)
-        await wait_for(pilot, lambda: panel.tool is not None and panel.form is not None)
+        await wait_for(
+            pilot, lambda: panel.tool is not None and len(panel.query("#tools-form #field-1")) == 1
+        )
         tools = panel.query_one("#tools-list", OptionList)
         assert [option.id for option in tools.options] == ["add", "convert", "slow", "explode"]
         check = panel.query_one("#tool-check", Static)
-        assert "'a' is a required property" in shown(check)  # add's a is required, b has its default
+        # add's a is required, b has its default
+        await wait_for(pilot, lambda: "'a' is a required property" in shown(check))
         assert panel.query_one("#field-1", Input).value == "2"
         await pilot.press("down")  # convert: a number, an enum with its default, a boolean
         await wait_for(pilot, lambda: panel.tool is not None and panel.tool.name == "convert")
