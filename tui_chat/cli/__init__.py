@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_chat import __version__
-from tui_chat.cli import ask, browse, config_cmd, tools
+from tui_chat.cli import ask, browse, config_cmd, replay, search, serve, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
 from tui_chat.config import default_config_path, default_data_dir
 from tui_chat.engine.errors import ConfigError, ConversationNotFound, StoreError
@@ -28,7 +28,7 @@ from tui_chat.engine.terminal_text import VisibleStream, visible
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
 
-COMMAND_MODULES = (ask, browse, tools, config_cmd)
+COMMAND_MODULES = (ask, browse, search, tools, replay, config_cmd, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
         code = run(args)
     except (UsageError, ConfigError, ConversationNotFound, StoreError) as error:
         print(visible(f"tui-chat: {error}"), file=sys.stderr)
+        if isinstance(error, StoreError) and error.unsaved_text is not None:  # nothing the user typed is lost
+            print("tui-chat: your message was not saved; here it is:", file=sys.stderr)
+            print(visible(error.unsaved_text), file=sys.stderr)
         code = (
             EXIT_ERROR
             if isinstance(error, StoreError) and not isinstance(error, ConversationNotFound)

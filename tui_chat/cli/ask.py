@@ -77,8 +77,9 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
 
     text = _read_message(args.message)
     services = build_services(config, data_dir)
-    for problem in services.load_errors:
-        say(f"tools from {problem.source} not loaded: {problem.message}")
+    services.registry.close_with_loop()  # the tool host and MCP servers end with this command
+    for problem in await services.registry.problems(config.tools.start_timeout):
+        say(problem)
     context = _parse_context(args.context)
     conversation = _pick_conversation(services, args)
     conversation.context.update(context)
@@ -118,6 +119,8 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
                 if not args.json:
                     status = "✓" if result.ok else f"✗ {result.error}"
                     print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+                for line in result.output.splitlines():  # what the tool printed (captured by the host)
+                    print(visible(f"  │ {line}"), file=sys.stderr)
             elif isinstance(event, Retrying):
                 say(f"{event.error.message} Retrying in {event.delay:g} s…")
             elif isinstance(event, TurnFailed):

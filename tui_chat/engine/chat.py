@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +46,8 @@ from tui_chat.engine.turn import TurnPlan, run_turn
 
 PARTIAL_SAVE_INTERVAL = 1.0
 """A streaming reply is saved at least this often (seconds), so a crash loses at most a second."""
+MCP_SERVER_WAIT = 5.0
+"""Seconds the first turn waits for external MCP servers still starting (the tool host: its start)."""
 
 TITLE_LENGTH = 60
 
@@ -113,13 +116,16 @@ class ChatService:
     def welcome_text(self) -> str:
         return self.config.session.welcome_message or self.texts.welcome
 
-    def new_conversation(self, *, context: dict[str, Any] | None = None) -> Conversation:
+    def new_conversation(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
         """A new conversation opening with the welcome message.
 
         It is saved with its first message, so a conversation the user never writes in leaves no file.
+        ``user_id`` defaults to ``[session] user_id``; the REST server passes each request's user.
         """
         now = self._clock()
-        user_id = self.config.session.user_id
+        user_id = user_id or self.config.session.user_id
         conversation = Conversation(
             id=self.store.new_id(user_id),
             title="",
@@ -188,7 +194,7 @@ class ChatService:
         if session_started:
             welcome = conversation.sessions[-1].messages[-1]  # type: ignore[assignment]
         user = UserMessage(content=text, created_at=now)
-        title, last_activity = conversation.title, conversation.last_activity
+        before = (conversation.title, conversation.last_activity)
         conversation.current_session.messages.append(user)
         if not conversation.title_is_custom and not conversation.title:
             conversation.title = title_from(text)
@@ -196,16 +202,20 @@ class ChatService:
         turn_id = new_id("t")
         try:
             await self._save(conversation)
-        except StoreError:
-            # Not saved, so not sent: the conversation is left as it was and the caller keeps the text.
-            conversation.current_session.messages.remove(user)
-            if session_started:
-                conversation.sessions.pop()
-            conversation.title, conversation.last_activity = title, last_activity
+        except StoreError as error:
+            # Not saved (disk full, read-only…): take the message back out, so that the caller, which
+            # still has `text` (error.unsaved_text too), can keep it for the user and send it again.
+            session = next(s for s in conversation.sessions if user in s.messages)
+            session.messages.remove(user)
+            if session_started and session.messages == [welcome]:
+                conversation.sessions.remove(session)
+            conversation.title, conversation.last_activity = before
+            error.unsaved_text = text
             raise
         yield TurnStarted(turn_id, user, session_started, welcome)
-        async for event in self._turn(conversation, turn_id):
-            yield event
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
 
     async def retry(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
         """Run the last user message again (after an error); nothing is added for the user."""
@@ -216,12 +226,20 @@ class ChatService:
         turn_id = new_id("t")
         conversation.last_activity = self._clock()
         yield TurnStarted(turn_id, user, False, None)
-        async for event in self._turn(conversation, turn_id):
+        async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
+            async for event in events:
+                yield event
+
+    async def resume(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
+        """Let the model answer the history as it stands (a fork ending in a tool result); adds no message."""
+        conversation.last_activity = self._clock()
+        async for event in self._turn(conversation, new_id("t")):
             yield event
 
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
         session = conversation.current_session
+        await self.registry.wait_ready(config.tools.start_timeout, servers_timeout=MCP_SERVER_WAIT)
         definitions = self.registry.definitions()
         digest = tools_hash(definitions)
         if digest and digest not in conversation.tool_definitions:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolMessage, UserMessage, to_iso
+from tui_chat.engine.redact import redact, redact_json
 from tui_chat.engine.texts import texts_for
 
 
@@ -46,7 +47,7 @@ def to_markdown(conversation: Conversation, *, language: str = "en") -> str:
                 continue  # each new session repeats the welcome: it is shown once, at the top
             lines.append("")
             lines += _message_markdown(message, texts.interrupted_note)
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")  # an API key echoed anywhere never leaves in an export
 
 
 def _message_markdown(message: Any, interrupted_note: str) -> list[str]:
@@ -90,4 +91,4 @@ def export_file_name(conversation: Conversation, suffix: str = ".md") -> str:
 
 
 def to_json(conversation: Conversation) -> str:
-    return json.dumps(conversation.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(redact_json(conversation.to_dict()), indent=2, ensure_ascii=False)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +33,7 @@ from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, T
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.services import Services
 from tui_chat.engine.store.index import SearchHit, StoreTotals
+from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts
 from tui_chat.engine.turns import RunningTurn
 
@@ -71,6 +72,32 @@ Signature = tuple[int, int]
 @dataclass(frozen=True)
 class TotalsReader:
     totals: Callable[[], StoreTotals]
+
+
+@dataclass(frozen=True)
+class StoreReader:
+    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
+    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
+
+    _store: Any
+
+    def scan_conversations(self) -> Iterator[ListProgress]:
+        return self._store.scan_conversations()
+
+    def refresh(self) -> bool:
+        return self._store.refresh()
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
+        return self._store.list_conversations(query)
+
+    def index_texts(self) -> TextProgress:
+        return self._store.index_texts()
+
+    def search(self, query: str, **filters: Any) -> SearchResult:
+        return self._store.search(query, **filters)
+
+    def totals(self) -> StoreTotals:
+        return self._store.totals()
 
 
 class Workspace:
@@ -142,6 +169,11 @@ class Workspace:
 
     async def totals(self) -> StoreTotals:
         return await asyncio.to_thread(self._store.totals)
+
+    @property
+    def reader(self) -> StoreReader:
+        """For the list and the search screen, which read in thread workers (search slice)."""
+        return StoreReader(self._store)
 
     @property
     def totals_reader(self) -> TotalsReader:
@@ -238,6 +270,24 @@ class Workspace:
         if isinstance(problem, MissingCredentials):
             raise problem
         return self._start(conversation, self._chat.retry(conversation), retry=True)
+
+    def resume(self, conversation: Conversation) -> RunningTurn:
+        """Let the model answer the history as it stands (a fork ending in a tool result)."""
+        problem = self.setup_problem()
+        if isinstance(problem, MissingCredentials):
+            raise problem
+        return self._start(conversation, self._chat.resume(conversation), retry=True)
+
+    async def fork(self, conversation: Conversation, recorded: Any, replacement: Any) -> Conversation:
+        """A new conversation forked at tool result ``recorded`` answered by ``replacement`` (engine.fork),
+        saved; the original is not touched."""
+        from tui_chat.engine.fork import fork_at
+
+        fork = fork_at(conversation, recorded, replacement, self._store.new_id(conversation.user_id))
+        await self._save(fork)
+        self._known[fork.id] = fork
+        self._emit("activity", fork)
+        return fork
 
     def _start(
         self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None

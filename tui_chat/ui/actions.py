@@ -34,15 +34,18 @@ class Where(StrEnum):
     CONTEXT_EDITOR = "context editor"
     HELP = "help"
     STATS = "statistics"
+    SEARCH = "search"
     CONFIRM = "confirm dialog"
     RENAME = "rename dialog"
+    RERUN = "re-run"  # re-running a recorded call (RerunScreen)
+    TOOLS_PANEL = "tools panel"  # running a tool by hand (ToolsPanelScreen)
     EXPORT = "export dialog"
 
 
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
 """Keys that work on the main screen as it opens: the README's table leaves their "Where" empty."""
 
-KEY_NAMES = {"escape": "esc", "delete": "del"}
+KEY_NAMES = {"escape": "esc", "delete": "del", "slash": "/"}
 """How a Textual key name is shown to people (help, README); the rest are shown as they are."""
 
 
@@ -76,6 +79,12 @@ ACTIONS: tuple[Action, ...] = (
       footer="Settings", palette="Settings"),
     A("stats", ("f9",), "Statistics: conversations, messages, tool calls, tokens", W.APP,
       palette="Statistics"),
+    A("tools_panel", ("f5",), "Tools panel: run any tool by hand (a form from its schema, or JSON)", W.APP,
+      footer="Tools", palette="Tools panel"),
+    A("search", ("ctrl+f",), "Search every conversation: messages, replies, tool calls, results, errors",
+      W.APP, palette="Search", priority=True),
+    A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
+      palette="Reload tools"),
     A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
     A("focus_next", ("tab", "shift+tab"), "Move between panes and messages", W.APP, bound=False),
     A("quit", ("ctrl+q",), "Quit", W.APP, bound=False),
@@ -117,6 +126,8 @@ ACTIONS: tuple[Action, ...] = (
     A("delete", ("delete", "ctrl+d"), "Delete the conversation (to the trash, after asking)", W.LIST,
       footer="Delete"),
     A("undo", ("ctrl+z",), "Undo a delete (again for each earlier delete)", W.LIST, footer="Undo delete"),
+    A("search_inside", ("slash",), "Search inside every conversation (with an empty filter)", W.LIST,
+      bound=False),
     # -- a focused message or tool call ----------------------------------------------------------------
     A("copy_message", ("c",), "Copy the message (OSC 52)", W.MESSAGE, footer="Copy message"),
     A("copy_code", ("y",), "Copy its next code block", W.MESSAGE, footer="Copy code"),
@@ -127,6 +138,10 @@ ACTIONS: tuple[Action, ...] = (
     A("copy_section('arguments')", ("a",), "Copy the call's arguments as JSON", W.INSPECTOR),
     A("copy_section('result')", ("r",), "Copy the call's result as JSON", W.INSPECTOR),
     A("copy_section('request')", ("m",), "Copy the request sent to the model as JSON", W.INSPECTOR),
+    A("rerun", ("e",), "Re-run the call with edited arguments against the current tool code", W.INSPECTOR,
+      footer="Re-run call"),
+    A("copy_test", ("t",), "Copy the call as a pytest test (arguments in, recorded result expected)",
+      W.INSPECTOR, footer="Copy as test"),
     A("dismiss", ("escape", "f2"), "Close the inspector overlay", W.INSPECTOR_OVERLAY,
       footer="Close inspector"),
     # -- screens and dialogs ---------------------------------------------------------------------------
@@ -136,9 +151,32 @@ ACTIONS: tuple[Action, ...] = (
     A("save", ("ctrl+s",), "Save", W.CONTEXT_EDITOR, footer="Save"),
     A("dismiss", ("escape", "q", "f1"), "Close", W.HELP, footer="Close"),
     A("dismiss", ("escape", "q", "f9"), "Close", W.STATS, footer="Close"),
+    A("open", ("enter",), "Open the conversation at that message, highlighted", W.SEARCH, bound=False),
+    A("dismiss_search", ("escape",), "Close", W.SEARCH, footer="Close"),
+    A("cycle_role", ("ctrl+r",), "Filter by role: all, user, assistant, tool, title", W.SEARCH,
+      footer="Role"),
+    A("cycle_tool", ("ctrl+t",), "Filter by tool: any, then each tool ever called", W.SEARCH, footer="Tool"),
+    A("toggle_errors", ("ctrl+o",), "Only failed tool calls and failed replies", W.SEARCH,
+      footer="Errors only"),
+    A("focus_query", ("ctrl+f",), "Back to the query", W.SEARCH),
     A("cancel", ("escape", "n"), "No, leave it", W.CONFIRM, footer="Cancel"),
     A("confirm", ("y",), "Yes, do it", W.CONFIRM, footer="Confirm"),
     A("cancel", ("escape",), "Keep the old name", W.RENAME, footer="Cancel"),
+    A("close", ("escape",), "Close (nothing in the conversation changes)", W.RERUN, footer="Close",
+      priority=True),
+    A("run", ("ctrl+r",), "Run the call with the arguments in the editor", W.RERUN, footer="Run",
+      priority=True),
+    A("edit_result", ("ctrl+o",), "Write the result by hand", W.RERUN, footer="Edit result", priority=True),
+    A("continue", ("ctrl+g",), "Continue from here: fork the conversation with the new result", W.RERUN,
+      footer="Continue from here (fork)", priority=True),
+    A("close", ("escape",), "Close", W.TOOLS_PANEL, footer="Close", priority=True),
+    A("run", ("ctrl+r",), "Run the tool", W.TOOLS_PANEL, footer="Run", priority=True),
+    A("toggle_raw", ("ctrl+t",), "Switch between the form and raw JSON", W.TOOLS_PANEL, footer="Form / JSON",
+      priority=True),
+    A("focus_history", ("ctrl+y",), "Go to the run history (Enter shows a run again)", W.TOOLS_PANEL,
+      footer="History", priority=True),
+    A("copy_test", ("ctrl+b",), "Copy the run shown as a pytest test", W.TOOLS_PANEL, footer="Copy as test",
+      priority=True),
     A("cancel", ("escape",), "Close without exporting", W.EXPORT, footer="Close"),
 )
 # fmt: on

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker
@@ -26,12 +26,16 @@ from tui_chat.ui.actions import Where, bindings, palette_commands
 from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.screens.search import OpenAt, SearchScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
+from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.inspector import InspectorPanel
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
+    from tui_chat.engine.store.index import SearchHit
     from tui_chat.engine.workspace import Workspace
 
 LITELLM_WARM_UP_LATEST = 2.0
@@ -127,9 +131,42 @@ class TuiChatApp(App[None]):
                 markup=False,
                 timeout=10,
             )
+        self._tool_notices = {f"{e.source}: {e.message}" for e in self.workspace.load_errors}
+        self._tool_reloads = 0
+        self.call_after_refresh(self._start_tools)
         self.call_after_refresh(self._warm_up)
         if self._warm_litellm:
             self.set_timer(LITELLM_WARM_UP_LATEST, self._start_litellm_import)
+
+    # -- tools: the tool host and MCP servers start after the first paint -----------------------------
+
+    def _start_tools(self) -> None:
+        registry = self.workspace.services.registry
+        registry.subscribe(self._tools_changed)
+        registry.start(watch=True)
+
+    def _tools_changed(self) -> None:
+        """Toast what is new: a module that did not load, a server that is down, a reload."""
+        registry = self.workspace.services.registry
+        current = registry.notices()
+        for notice in current - self._tool_notices:
+            self.notify(notice, title="Tools", severity="error", markup=False, timeout=10)
+        self._tool_notices = current
+        reloads = registry.watcher.reloads if registry.watcher is not None else 0
+        if reloads != self._tool_reloads:
+            self._tool_reloads = reloads
+            self.notify(f"Tool modules reloaded: {len(registry)} tools.", title="Tools", timeout=3)
+
+    @work(group="tools", exclusive=True)
+    async def action_reload_tools(self) -> None:
+        registry = self.workspace.services.registry
+        await registry.reload()
+        problems = len(registry.load_errors)
+        note = f", {problems} not loaded" if problems else ""
+        self.notify(f"Tools reloaded: {len(registry)} tools{note}.", title="Tools", timeout=3)
+
+    def on_unmount(self) -> None:
+        self.workspace.services.registry.close()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:
@@ -220,8 +257,37 @@ class TuiChatApp(App[None]):
                 screen.config_changed()
         self.notify("Settings saved.", timeout=3)
 
+    @on(InspectorPanel.RerunRequested)
+    def _rerun_requested(self, event: InspectorPanel.RerunRequested) -> None:
+        from tui_chat.ui.screens.rerun import open_rerun
+
+        open_rerun(self, event.conversation, event.recorded)
+
+    def action_tools_panel(self) -> None:
+        from tui_chat.ui.screens.tools_panel import open_tools_panel
+
+        open_tools_panel(self)
+
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.workspace.totals_reader))
+
+    def action_search(self) -> None:
+        """Search every conversation; Enter there opens the conversation at the message (search slice)."""
+        if isinstance(self.screen, SearchScreen):
+            self.screen.action_focus_query()
+            return
+
+        def done(hit: SearchHit | None) -> None:
+            if hit is not None:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        screen.post_message(OpenAt(hit.conversation_id, hit.message_id))
+
+        self.push_screen(SearchScreen(self.workspace.reader, clock=self.clock), done)
+
+    @on(ConversationList.SearchRequested)
+    def _search_requested(self) -> None:
+        self.action_search()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -86,13 +86,19 @@ def _date(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _search_handler(search: SearchFunction, texts: dict[str, str]) -> Callable[..., dict[str, Any]]:
+def _search_handler(
+    search: SearchFunction, texts: dict[str, str], owner_of: Callable[[str], str | None] | None = None
+) -> Callable[..., dict[str, Any]]:
     def buscar_informacion(args: dict[str, Any], context: ToolContext) -> dict[str, Any]:
         query = str(args.get("consulta", "")).strip()
         category = args.get("categoria")
         if not query:
             return {"success": False, "error": texts["empty"]}
-        hits = search(query, category=category, limit=SEARCH_LIMIT)
+        if owner_of is None:
+            hits = search(query, category=category, limit=SEARCH_LIMIT)
+        else:  # only the calling user's conversations (the REST server has many users)
+            hits = search(query, category=category, limit=SEARCH_LIMIT * 4)
+            hits = [hit for hit in hits if owner_of(str(hit.get("conversation_id"))) == context.user_id]
         results = [
             {
                 "titulo": hit.get("title", ""),
@@ -158,13 +164,22 @@ def _notify_handler(outbox_path: Path, texts: dict[str, str]) -> Callable[..., d
 
 
 def register_example_tools(
-    registry: ToolRegistry, *, search: SearchFunction, outbox_path: Path, language: Language = "en"
+    registry: ToolRegistry,
+    *,
+    search: SearchFunction,
+    outbox_path: Path,
+    language: Language = "en",
+    owner_of: Callable[[str], str | None] | None = None,
 ) -> list[ToolSpec]:
-    """Register ``buscar_informacion`` and ``enviar_notificacion`` with descriptions in ``language``."""
+    """Register ``buscar_informacion`` and ``enviar_notificacion`` with descriptions in ``language``.
+
+    With ``owner_of`` (conversation id → user id, see :func:`store_owner`), a search only returns
+    conversations of the user the tool runs for.
+    """
     texts = _TEXTS.get(language, _TEXTS["en"])
     search_spec = registry.register(
         "buscar_informacion",
-        _search_handler(search, texts),
+        _search_handler(search, texts, owner_of),
         {
             "name": "buscar_informacion",
             "description": texts["search"],
@@ -244,3 +259,18 @@ def store_search(store: Any) -> SearchFunction:
         ]
 
     return search
+
+
+def store_owner(store: Any) -> Callable[[str], str | None]:
+    """Conversation id → the user it belongs to (None if it cannot be read); cached, owners never change."""
+    owners: dict[str, str] = {}
+
+    def owner_of(conversation_id: str) -> str | None:
+        if conversation_id not in owners:
+            try:
+                owners[conversation_id] = store.load(conversation_id).user_id
+            except Exception:  # deleted, damaged: not offered to anyone
+                return None
+        return owners[conversation_id]
+
+    return owner_of

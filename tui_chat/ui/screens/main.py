@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -29,6 +28,7 @@ from tui_chat.ui.controllers.conversation_actions import ConversationActions
 from tui_chat.ui.controllers.list_actions import ListActions
 from tui_chat.ui.controllers.panes import Panes
 from tui_chat.ui.controllers.turn_view import TurnView
+from tui_chat.ui.screens.search import OpenAt
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
@@ -136,12 +136,10 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
-    @work(exclusive=True, group="list")
-    async def load_list(self) -> None:
-        summaries = await self.workspace.list()
-        with contextlib.suppress(NoMatches):  # the app closed while the list was read (a quick quit)
-            self.sidebar.set_summaries(summaries)
-            self._refresh_marks()
+    def load_list(self) -> None:
+        # The list reads itself in a thread, batch by batch, then indexes and polls (search slice).
+        self.sidebar.load(self.workspace.reader)
+        self._refresh_marks()
 
     def _workspace_changed(self, change: Change) -> None:
         """The engine's news: the list follows it (the UI never rebuilds a summary itself)."""
@@ -252,6 +250,21 @@ class MainScreen(Screen[None]):
         self.conversation = fresh
         await self._show(fresh)
 
+    # -- search results (search slice) ------------------------------------------------------------
+
+    @on(OpenAt)
+    def _open_at(self, event: OpenAt) -> None:
+        self.open_at(event.conversation_id, event.message_id)
+
+    @work(group="open-at")
+    async def open_at(self, conversation_id: str, message_id: str) -> None:
+        """Open a conversation (unless it is open) and show one message of it, highlighted."""
+        if self.conversation is None or self.conversation.id != conversation_id:
+            with contextlib.suppress(Exception):
+                await self.open_conversation(conversation_id).wait()
+        if self.conversation is not None and self.conversation.id == conversation_id and message_id:
+            await self.chat.reveal_message(message_id)
+
     # -- sending -----------------------------------------------------------------------------------
 
     @property
@@ -318,6 +331,19 @@ class MainScreen(Screen[None]):
             if worker.state == WorkerState.RUNNING:
                 with contextlib.suppress(Exception):
                     await worker.wait()
+
+    async def continue_fork(self, conversation: Conversation) -> None:
+        """Show a fork (``Workspace.fork``) and let the model answer from its last tool result."""
+        await self.hide_turn()
+        self.conversation = conversation
+        await self._show(conversation)
+        self.sidebar.highlight(conversation.id)  # Workspace.fork's "activity" put it in the list
+        try:
+            turn = self.workspace.resume(conversation)
+        except EngineError as refused:
+            self.notify(str(refused), severity="error", markup=False, timeout=10)
+            return
+        self._show_turn(turn, None)
 
     def action_retry(self) -> None:
         if self.turn_running or self.conversation is None:
