@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -73,8 +75,9 @@ def make_turn(rng: random.Random, moment: datetime, big: bool) -> list:
         )
         call = ToolCall(call.id, call.name, f'{{"consulta": "{words(rng, 1, 6)}"}}')
         request = RoundRecord(
-            "You are helpful.", [user.id], "h1", {"model": "gpt-4o-mini", "temperature": 0.7}, moment
-        )
+            "You are helpful.", [user.id], "h1", params={"model": "gpt-4o-mini", "temperature": 0.7},
+            started_at=moment,
+        )  # fmt: skip
         messages.append(
             AssistantMessage("", [call], model="gpt-4o-mini", usage=usage, finish_reason="tool_calls",
                              created_at=moment, turn_id=turn, round=1, request=request)
@@ -218,6 +221,87 @@ def append_and_save(store: ConversationStore, conversation: Conversation, rounds
     return times
 
 
+def _writer(directory: str, conversation_id: str, tag: str, rounds: int, barrier) -> None:
+    """One writer process: a user message and a reply appended and saved per round, as the TUI does."""
+    store = ConversationStore(Path(directory))
+    conversation = store.load(conversation_id)
+    barrier.wait()
+    for number in range(rounds):
+        conversation.current_session.messages.append(UserMessage(f"{tag} question {number}"))
+        store.save(conversation)
+        conversation.current_session.messages.append(AssistantMessage(f"{tag} answer {number}"))
+        store.save(conversation)
+    store.close()
+
+
+def concurrent_writers(directory: Path, writers: int = 2, rounds: int = 20) -> int:
+    """Messages lost when ``writers`` processes append to one conversation at once (must be 0)."""
+    folder = directory / "writers"
+    store = ConversationStore(folder)
+    rng = random.Random(3)
+    conversation = make_conversation(rng, 999_999, 20, datetime.now(UTC))
+    store.save(conversation)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(writers)
+    processes = [
+        context.Process(target=_writer, args=(str(folder), conversation.id, f"w{n}", rounds, barrier))
+        for n in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    expected = {
+        f"w{n} {kind} {r}" for n in range(writers) for r in range(rounds) for kind in ("question", "answer")
+    }
+    found = {message.content for message in store.load(conversation.id).messages()}
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return len(expected - found)
+
+
+def append_and_save_without_fsync(
+    store: ConversationStore, conversation: Conversation, rounds: int
+) -> list[float]:
+    """The same with fsync made a no-op: the store's own cost, free of a shared disk's noise."""
+    real_fsync = os.fsync
+    os.fsync = lambda fd: None
+    try:
+        return append_and_save(store, conversation, rounds)
+    finally:
+        os.fsync = real_fsync
+
+
+def print_lost(lost: int) -> None:
+    verdict = "  ok" if lost == 0 else "  LOST MESSAGES"
+    print(f"{'two concurrent writers × 20 rounds: messages lost':<48} {lost}{verdict}")
+
+
+def single_files(directory: Path, appends: int) -> None:
+    """The 15,000-message (9 MB) conversation and a typical one (60): load, save, append + save."""
+    store = ConversationStore(directory / "single")
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    for label, count in (("typical", 60), ("largest", 15_000)):
+        conversation = make_conversation(rng, count, count, now)
+        store.save(conversation)
+        path = store.path_of(conversation.id)
+        raw = path.read_bytes()
+        size = len(raw)
+        report(
+            f"json.loads() {label} ({size / 1e6:.1f} MB) (the stdlib floor)",
+            timed(lambda raw=raw: json.loads(raw), 5),
+        )
+        report(f"load() {label} ({count:,} messages)", timed(lambda c=conversation: store.load(c.id), 5))
+        loaded = store.load(conversation.id)
+        report(f"  disk floor: write+fsync+rename {size / 1e3:,.0f} kB", disk_floor(directory, size, 20))
+        report(f"  first save after load ({label})", append_and_save(store, loaded, 1))
+        target = APPEND_TARGET_MS if label == "typical" else None
+        report(f"  append 1 message + save ({label})", append_and_save(store, loaded, appends), target)
+        report(f"  … the same without fsync ({label})", append_and_save_without_fsync(store, loaded, appends))
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,7 +312,21 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="only the single-file figures (typical and 15,000-message load, append + save) and writers",
+    )
     args = parser.parse_args()
+    if args.files:
+        directory = Path(tempfile.mkdtemp(prefix="tui-chat-bench-"))
+        try:
+            single_files(directory, args.appends)
+            lost = concurrent_writers(directory)
+            print_lost(lost)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return
     if args.quick:
         args.conversations, args.messages = 500, 25_000
 
@@ -288,6 +386,12 @@ def main() -> None:
                 append_and_save(store, conversation, args.appends),
                 target,
             )
+            report(
+                f"  … the same without fsync ({label})",
+                append_and_save_without_fsync(store, conversation, args.appends),
+            )
+        lost = concurrent_writers(directory)
+        print_lost(lost)
         print(
             "\nAppend/save includes write + fsync + os.replace + fsync(dir) + the index update."
             "\nThe largest file is rewritten whole on each save: its time grows with its size,"

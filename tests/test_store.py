@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tui_chat.engine.errors import ConversationNotFound, DamagedConversation
+from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreWriteFailed
 from tui_chat.engine.models import (
     AssistantMessage,
     Conversation,
@@ -26,7 +26,7 @@ from tui_chat.engine.models import (
 )
 from tui_chat.engine.store import index as store_index
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.engine.store.session_check import SCHEMA_PATH
+from tui_chat.engine.store.schema import SCHEMA_PATH
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -221,7 +221,8 @@ def test_writes_are_atomic_and_private(store: ConversationStore, tmp_path: Path,
     for folder in (data_dir, store.conversations_dir, store.trash_dir):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(store.path_of(conversation.id).stat().st_mode) == 0o600
-    assert stat.S_IMODE((data_dir / "index.sqlite3").stat().st_mode) == 0o600
+    for name in ("index.sqlite3", "index.sqlite3-wal", "index.sqlite3-shm"):
+        assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
 
     before = store.path_of(conversation.id).read_bytes()
     conversation.title = "never written"
@@ -230,7 +231,7 @@ def test_writes_are_atomic_and_private(store: ConversationStore, tmp_path: Path,
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreWriteFailed, match=r"Could not save .*chat-ana"):
         store.save(conversation)
     assert store.path_of(conversation.id).read_bytes() == before
     assert os.listdir(store.conversations_dir) == [f"{conversation.id}.json"]
@@ -274,7 +275,7 @@ def test_damaged_files_are_listed_with_reasons_and_never_touched(store: Conversa
         assert (store.conversations_dir / f"{name}.json").read_bytes() == raw
 
 
-def test_jsonschema_agrees_with_the_fast_checker(store: ConversationStore) -> None:
+def test_jsonschema_agrees_with_the_models(store: ConversationStore) -> None:
     write_damaged(store)
     validator = schema_validator()
     bad = json.loads((store.conversations_dir / "chat-bad-schema.json").read_text())

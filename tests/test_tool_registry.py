@@ -178,7 +178,23 @@ async def test_sys_exit_in_a_handler_is_an_error_result_not_the_end_of_the_app()
 
     message = await registry.execute(call("quit_app"), CONTEXT)
 
-    assert message.error == "SystemExit: 3"
+    assert message.error == "SystemExit: 3 raised in 'quit_app' (it would have ended the process)"
+    assert message.error_kind == "crashed"
+
+
+async def test_keyboard_interrupt_in_a_sync_handler_is_an_error_result_not_the_end_of_the_turn():
+    registry = ToolRegistry()
+
+    @tool
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    registry.add(interrupt)
+
+    message = await registry.execute(call("interrupt"), CONTEXT)
+
+    assert message.error == "KeyboardInterrupt raised in 'interrupt' (it would have ended the process)"
+    assert message.error_kind == "crashed"
 
 
 async def test_a_hung_sync_handler_times_out_without_blocking_the_loop():

@@ -19,6 +19,7 @@ import dataclasses
 import inspect
 import itertools
 import os
+import re
 import tomllib
 import types
 import typing
@@ -96,6 +97,36 @@ class ToolSettings:
     max_result_chars: int = 16000
     """Results longer than this are truncated for the model; the whole result is still stored."""
     max_rounds: int = 8
+    output_limit: int = 64000
+    """Characters of what a tool prints during one call that are kept whole (then head and tail)."""
+    watch: bool = True
+    """Restart the tool host when a tool module file changes (hot reload)."""
+    start_timeout: float = 20.0
+    """Seconds the tool host or an MCP server may take to start and list its tools."""
+
+
+@dataclass
+class McpServerSettings:
+    """``[mcp.servers.NAME]``: an external MCP server, stdio (``command``) or streamable HTTP (``url``).
+
+    Values of ``env``, ``headers``, ``args`` and ``url`` may reference environment variables as
+    ``${VAR}``; they are substituted when the server starts, never stored.
+    """
+
+    command: str = ""
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str = ""
+    url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 0.0
+    """Seconds per call; 0 means ``[tools] timeout``."""
+    enabled: bool = True
+
+
+@dataclass
+class McpSettings:
+    servers: dict[str, McpServerSettings] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +143,7 @@ class Config:
     session: SessionSettings = field(default_factory=SessionSettings)
     tools: ToolSettings = field(default_factory=ToolSettings)
     ui: UISettings = field(default_factory=UISettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
     path: Path | None = field(default=None, compare=False)
     """The user's config file this was read from (never written to)."""
     settings_path: Path | None = field(default=None, compare=False)
@@ -120,7 +152,16 @@ class Config:
     """``"model.name"`` → ``"settings"`` / ``"config"`` for the keys a file set (the rest are defaults)."""
 
     def to_toml_dict(self) -> dict[str, Any]:
-        return {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
+        data = {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
+        if self.mcp.servers:
+            defaults = dataclasses.asdict(McpServerSettings())
+            data["mcp"] = {
+                "servers": {
+                    name: {k: v for k, v in dataclasses.asdict(server).items() if v != defaults[k]}
+                    for name, server in self.mcp.servers.items()
+                }
+            }
+        return data
 
 
 def default_config_path() -> Path:
@@ -152,6 +193,8 @@ def _type_name(annotation: Any) -> str:
     if origin is list:
         (item,) = typing.get_args(annotation)
         return f"a list of {_type_name(item)}"
+    if origin is dict:
+        return f"a table of {_type_name(typing.get_args(annotation)[1]).removeprefix('a ')}s"
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
         annotation, str(annotation)
     )
@@ -164,6 +207,11 @@ def _check_value(annotation: Any, value: Any) -> bool:
     if origin is list:
         (item,) = typing.get_args(annotation)
         return isinstance(value, list) and all(_check_value(item, element) for element in value)
+    if origin is dict:
+        item = typing.get_args(annotation)[1]
+        return isinstance(value, dict) and all(
+            isinstance(key, str) and _check_value(item, element) for key, element in value.items()
+        )
     if origin in (typing.Union, types.UnionType):
         return any(_check_value(option, value) for option in typing.get_args(annotation))
     if annotation is float:
@@ -209,6 +257,8 @@ _RANGES: dict[str, tuple[float, float | None]] = {
     "tools.timeout": (0.001, None),
     "tools.max_result_chars": (0, None),
     "tools.max_rounds": (1, None),
+    "tools.output_limit": (0, None),
+    "tools.start_timeout": (0.001, None),
 }
 """Numeric settings whose value must lie in [low, high] (None: no upper bound)."""
 
@@ -219,7 +269,7 @@ def range_of(key: str) -> tuple[float, float | None]:
 
 
 def _check_range(key: str, value: float, source: Path) -> None:
-    low, high = _RANGES.get(key, (None, None))
+    low, high = (0.0, None) if key.startswith("mcp.servers.") else _RANGES.get(key, (None, None))
     if (low is not None and value < low) or (high is not None and value > high):
         limit = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ConfigError(f"{source}: '{key}' must be {limit}, not {value!r}.")
@@ -231,6 +281,45 @@ _SECTIONS: dict[str, type] = {
     "tools": ToolSettings,
     "ui": UISettings,
 }
+"""The flat sections; ``[mcp]`` (a table of servers) is read by :func:`_build_mcp` and never saved by
+the app (its ``${VAR}`` references stay in the user's config.toml)."""
+_SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _build_mcp(data: Any, source: Path) -> McpSettings:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [mcp] must be a table.")
+    for key in data:
+        if key != "servers":
+            raise ConfigError(f"{source}: unknown key 'mcp.{key}'.", hint="Known keys in [mcp]: servers.")
+    servers_data = data.get("servers", {})
+    if not isinstance(servers_data, dict):
+        raise ConfigError(f"{source}: 'mcp.servers' must be a table of [mcp.servers.NAME] tables.")
+    servers: dict[str, McpServerSettings] = {}
+    for name, value in servers_data.items():
+        where = f"mcp.servers.{name}"
+        if not _SERVER_NAME.match(name):
+            raise ConfigError(
+                f"{source}: [{where}]: a server name must be 1-32 letters, digits, '_' or '-'.",
+                hint="Its tools are offered to the model as NAME__TOOL.",
+            )
+        if name == "tools":
+            raise ConfigError(
+                f"{source}: [{where}]: 'tools' is the name of the local tool host; pick another name."
+            )
+        server = McpServerSettings(**_check_section(McpServerSettings, value, where, source))
+        if bool(server.command) == bool(server.url):
+            raise ConfigError(
+                f"{source}: [{where}] needs exactly one of 'command' (a stdio server) or "
+                f"'url' (streamable HTTP), not {'both' if server.command else 'neither'}.",
+                hint='For example: command = "mcp-server-time", or url = "http://127.0.0.1:8931/mcp".',
+            )
+        if server.url and not server.url.startswith(("http://", "https://", "${")):
+            raise ConfigError(
+                f"{source}: '{where}.url' must be an http:// or https:// URL, not {server.url!r}."
+            )
+        servers[name] = server
+    return McpSettings(servers=servers)
 
 
 def _check_file(text: str, source: Path) -> dict[str, dict[str, Any]]:
@@ -241,10 +330,13 @@ def _check_file(text: str, source: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"{source}: invalid TOML: {error}.", hint="Fix the line named above.") from error
     sections: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
+        if key == "mcp":
+            sections[key] = {"servers": _build_mcp(value, source).servers}
+            continue
         if key not in _SECTIONS:
             raise ConfigError(
                 f"{source}: unknown section or key '{key}'.",
-                hint=f"Known sections: {', '.join('[' + name + ']' for name in _SECTIONS)}.",
+                hint=f"Known sections: {', '.join('[' + name + ']' for name in [*_SECTIONS, 'mcp'])}.",
             )
         sections[key] = _check_section(_SECTIONS[key], value, key, source)
     return sections
@@ -269,7 +361,8 @@ def _build(layers: list[tuple[str, dict[str, dict[str, Any]]]], **extra: Any) ->
             merged.setdefault(section, {}).update(values)
             sources.update({f"{section}.{key}": name for key in values})
     sections = {name: cls(**merged.get(name, {})) for name, cls in _SECTIONS.items()}
-    return Config(**sections, sources=sources, **extra)
+    mcp = McpSettings(servers=dict(merged.get("mcp", {}).get("servers", {})))
+    return Config(**sections, mcp=mcp, sources=sources, **extra)
 
 
 def parse_config(text: str, source: Path) -> Config:

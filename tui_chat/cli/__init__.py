@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
         code = run(args)
     except (UsageError, ConfigError, ConversationNotFound, AmbiguousConversation, StoreError) as error:
         print(visible(f"tui-chat: {error}"), file=sys.stderr)
+        if isinstance(error, StoreError) and error.unsaved_text is not None:  # nothing the user typed is lost
+            print("tui-chat: your message was not saved; here it is:", file=sys.stderr)
+            print(visible(error.unsaved_text), file=sys.stderr)
         code = (
             EXIT_ERROR
             if isinstance(error, StoreError) and not isinstance(error, ConversationNotFound)

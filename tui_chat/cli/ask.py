@@ -78,8 +78,10 @@ async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str)
     )
 
     config = workspace.config
-    for problem in workspace.load_errors:
-        say(f"tools from {problem.source} not loaded: {problem.message}")
+    tools = workspace.tools
+    tools.close_with_loop()  # the tool host and MCP servers end with this command
+    for problem in await tools.problems(config.tools.start_timeout):
+        say(problem)
     context = _parse_context(args.context)
     conversation = await _pick_conversation(workspace, args)
     out: TextIO = sys.stdout
@@ -120,6 +122,8 @@ async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str)
                 if not args.json:
                     status = "✓" if result.ok else f"✗ {result.error}"
                     print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+                for line in result.output.splitlines():  # what the tool printed (captured by the host)
+                    print(visible(f"  │ {line}"), file=sys.stderr)
             elif isinstance(event, Retrying):
                 say(f"{event.error.message} Retrying in {event.delay:g} s…")
             elif isinstance(event, TurnFailed):

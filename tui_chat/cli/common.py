@@ -61,14 +61,14 @@ class Invocation:
     def with_workspace(
         self, command: Callable[..., Coroutine[Any, Any, int]], *args: Any, **kwargs: Any
     ) -> int:
-        """``asyncio.run(command(self.workspace, *args, **kwargs))``, the workspace closed after."""
+        """``asyncio.run(command(self.workspace, *args, **kwargs))``.
+
+        The store is not closed: the process ends with the command (SQLite checkpoints the index's
+        write-ahead log by itself).
+        """
         import asyncio
 
-        workspace = self.workspace
-        try:
-            return asyncio.run(command(workspace, *args, **kwargs))
-        finally:
-            workspace.close()
+        return asyncio.run(command(self.workspace, *args, **kwargs))
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -1,61 +1,170 @@
-"""``tui-chat tools``: the registered tools, their schemas and what failed to load."""
+"""``tui-chat tools``: every tool with its source, status and schema; ``tools serve``; ``tools log``.
+
+Listing starts the tool host and the MCP servers (and waits for their first start), so what it shows
+is what the model would be offered now, with the reason when a source is not running.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation, UsageError
 from tui_chat.config import Config
-from tui_chat.engine.terminal_text import json_text
+from tui_chat.engine.terminal_text import json_text, visible
+
+LOG_TAIL_LINES = 40
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    tools = commands.add_parser("tools", help="registered tools, their schemas and load errors")
+    tools = commands.add_parser(
+        "tools", help="tools with their source, status and schema; serve them over MCP"
+    )
     tools.add_argument("--json", action="store_true", help="print JSON instead of text")
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
+    actions = tools.add_subparsers(dest="tools_command", metavar="ACTION")
+    serve = actions.add_parser(
+        "serve",
+        help="run the [tools] modules as an MCP stdio server (for other apps, editors, the MCP Inspector)",
+    )
+    serve.add_argument(
+        "--module", action="append", default=[], metavar="MODULE", help="serve this module too (repeatable)"
+    )
+    serve.set_defaults(handler=serve_command)
+    log = actions.add_parser("log", help="the end of the tool host's log, or of an MCP server's")
+    log.add_argument("name", nargs="?", default="tools", help="'tools' (the tool host) or a server name")
+    log.add_argument(
+        "--lines", "-n", type=int, default=LOG_TAIL_LINES, help=f"how many lines (default {LOG_TAIL_LINES})"
+    )
+    log.set_defaults(handler=log_command)
 
 
-def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
+def _describe_source(source: Any) -> str:
+    return "tool host" if source.kind == "host" else f"MCP server {source.name!r}"
+
+
+def collect(config: Config, data_dir: Path) -> dict[str, Any]:
+    """Start the sources, wait for their first start, and describe every tool and source."""
+    import asyncio
+
     from tui_chat.engine.services import build_services
 
     services = build_services(config, data_dir)
-    specs = services.registry.specs()
-    errors = services.load_errors
-    if as_json:
-        data = {
-            "tools": [
+    registry = services.registry
+    registry.watcher = None  # a listing does not watch files
+    try:
+        asyncio.run(registry.wait_ready(config.tools.start_timeout))
+        tools = []
+        for spec in registry.specs():
+            origin = spec.origin
+            tools.append(
                 {
                     "name": spec.name,
                     "description": spec.description,
                     "parameters": spec.parameters,
                     "source": spec.source,
+                    "server": spec.server or None,
+                    "runs_in": "this process" if origin is None else _describe_source(origin),
+                    "status": "ready" if origin is None else origin.status.state,
                     "timeout": spec.timeout,
                 }
-                for spec in specs
-            ],
-            "load_errors": [
-                {"source": e.source, "message": e.message, "traceback": e.traceback} for e in errors
-            ],
-        }
+            )
+        sources = []
+        for source in registry.sources:
+            status = source.status
+            sources.append(
+                {
+                    "name": source.name,
+                    "kind": source.kind,
+                    "state": status.state,
+                    "message": status.message,
+                    "stderr_tail": status.stderr_tail,
+                    "log": status.log_path,
+                    "pid": status.pid,
+                    "restarts": status.restarts,
+                }
+            )
+        errors = [
+            {"source": e.source, "message": e.message, "traceback": e.traceback} for e in registry.load_errors
+        ]
+    finally:
+        registry.close()
+    return {"tools": tools, "sources": sources, "load_errors": errors}
+
+
+def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
+    data = collect(config, data_dir)
+    failed = [source for source in data["sources"] if source["state"] != "ready"]
+    code = EXIT_ERROR if data["load_errors"] or failed else EXIT_OK
+    if as_json:
         print(json_text(data))
-        return EXIT_OK
-    if not specs:
+        return code
+    if not data["tools"]:
         print('No tools registered. Add modules in the config: [tools] modules = ["~/my_tools.py"]')
-    for spec in specs:
-        print(f"{spec.name}  ({spec.source or 'built-in'})")
-        if spec.description:
-            print(f"    {spec.description.splitlines()[0]}")
-        properties = spec.parameters.get("properties", {})
-        required = set(spec.parameters.get("required", []))
+    for tool in data["tools"]:
+        where = tool["source"] or "built-in"
+        if tool["server"]:
+            where = f"MCP server {tool['server']!r}"
+        status = "" if tool["status"] == "ready" else f", {tool['status']}"
+        print(visible(f"{tool['name']}  ({where}{status})"))
+        if tool["description"]:
+            print(f"    {visible(tool['description'].splitlines()[0])}")
+        properties = tool["parameters"].get("properties", {})
+        required = set(tool["parameters"].get("required", []))
         for name, schema in properties.items():
-            kind = schema.get("type", "any")
-            if "enum" in schema:
+            kind = schema.get("type", "any") if isinstance(schema, dict) else "any"
+            if isinstance(schema, dict) and "enum" in schema:
                 kind = " | ".join(json.dumps(value) for value in schema["enum"])
+            if isinstance(kind, list):
+                kind = " | ".join(map(str, kind))
             marker = "" if name in required else "?"
-            print(f"    {name}{marker}: {kind}")
-    for problem in errors:
-        print(f"NOT LOADED {problem.source}: {problem.message}", file=sys.stderr)
-    return EXIT_ERROR if errors else EXIT_OK
+            print(visible(f"    {name}{marker}: {kind}"))
+    if data["sources"]:
+        print("\nSources:")
+    for source in data["sources"]:
+        label = "tool host" if source["kind"] == "host" else f"MCP server {source['name']!r}"
+        pid = f", pid {source['pid']}" if source["pid"] and source["state"] == "ready" else ""
+        print(f"  {label}: {source['state']}{pid}; log {source['log']}")
+        if source["message"]:
+            print(f"    {visible(source['message'])}", file=sys.stderr)
+        if source["state"] != "ready" and source["stderr_tail"].strip():
+            for line in source["stderr_tail"].strip().splitlines()[-8:]:
+                print(f"    stderr: {visible(line)}", file=sys.stderr)
+    for problem in data["load_errors"]:
+        print(visible(f"NOT LOADED {problem['source']}: {problem['message']}"), file=sys.stderr)
+    return code
+
+
+def serve_command(run: Invocation) -> int:
+    """Replace this process with the tool host serving MCP on stdin/stdout (timeouts enforced inside)."""
+    from tui_chat.engine.tools.configured import host_command, host_environment, resolve_module_entry
+
+    config = run.config
+    modules = [resolve_module_entry(entry) for entry in [*config.tools.modules, *run.args.module]]
+    if not modules:
+        raise UsageError(
+            "no tool modules to serve: set [tools] modules in the config or pass --module ./my_tools.py"
+        )
+    command = host_command(
+        modules, managed=False, timeout=config.tools.timeout, output_limit=config.tools.output_limit
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, host_environment())
+    return EXIT_OK  # not reached
+
+
+def log_command(run: Invocation) -> int:
+    from tui_chat.engine.tools.logs import log_path, log_tail
+
+    path = log_path(run.data_dir, run.args.name)
+    if not path.is_file():
+        raise UsageError(f"no log yet at {path} (it is written once the tool host or server has run)")
+    print(f"{path}:")
+    for line in log_tail(path, run.args.lines):
+        print(line)
+    return EXIT_OK

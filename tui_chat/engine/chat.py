@@ -46,6 +46,8 @@ from tui_chat.engine.turn import TurnPlan, run_turn
 
 PARTIAL_SAVE_INTERVAL = 1.0
 """A streaming reply is saved at least this often (seconds), so a crash loses at most a second."""
+MCP_SERVER_WAIT = 5.0
+"""Seconds the first turn waits for external MCP servers still starting (the tool host: its start)."""
 
 TITLE_LENGTH = 60
 
@@ -192,7 +194,7 @@ class ChatService:
         if session_started:
             welcome = conversation.sessions[-1].messages[-1]  # type: ignore[assignment]
         user = UserMessage(content=text, created_at=now)
-        title, last_activity = conversation.title, conversation.last_activity
+        before = (conversation.title, conversation.last_activity)
         conversation.current_session.messages.append(user)
         if not conversation.title_is_custom and not conversation.title:
             conversation.title = title_from(text)
@@ -200,12 +202,15 @@ class ChatService:
         turn_id = new_id("t")
         try:
             await self._save(conversation)
-        except StoreError:
-            # Not saved, so not sent: the conversation is left as it was and the caller keeps the text.
-            conversation.current_session.messages.remove(user)
-            if session_started:
-                conversation.sessions.pop()
-            conversation.title, conversation.last_activity = title, last_activity
+        except StoreError as error:
+            # Not saved (disk full, read-only…): take the message back out, so that the caller, which
+            # still has `text` (error.unsaved_text too), can keep it for the user and send it again.
+            session = next(s for s in conversation.sessions if user in s.messages)
+            session.messages.remove(user)
+            if session_started and session.messages == [welcome]:
+                conversation.sessions.remove(session)
+            conversation.title, conversation.last_activity = before
+            error.unsaved_text = text
             raise
         yield TurnStarted(turn_id, user, session_started, welcome)
         async with aclosing(self._turn(conversation, turn_id)) as events:  # closed now, not at GC
@@ -228,6 +233,7 @@ class ChatService:
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
         session = conversation.current_session
+        await self.registry.wait_ready(config.tools.start_timeout, servers_timeout=MCP_SERVER_WAIT)
         definitions = self.registry.definitions()
         digest = tools_hash(definitions)
         if digest and digest not in conversation.tool_definitions:

@@ -95,6 +95,22 @@ class TurnDeadlineExceeded(ProviderError):
 
 class StoreError(EngineError):
     kind = "store"
+    #: Set by ``ChatService.send`` when the user's message could not be saved: the text to give back.
+    unsaved_text: str | None = None
+
+
+class StoreWriteFailed(StoreError):
+    """The disk refused a write (full, read-only, permissions): nothing half-written is left behind.
+
+    ``path`` is the file or folder concerned; the caller still holds what it tried to save.
+    """
+
+    kind = "store_write"
+
+    def __init__(self, message: str, *, path: object = None, errno: int | None = None, **kwargs: object):
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.path = path
+        self.errno = errno
 
 
 class DamagedConversation(StoreError):

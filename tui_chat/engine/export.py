@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolMessage, UserMessage, to_iso
+from tui_chat.engine.redact import redact, redact_json
 from tui_chat.engine.texts import texts_for
 
 
@@ -44,7 +45,7 @@ def to_markdown(conversation: Conversation, *, language: str = "en") -> str:
         for message in session.messages:
             lines.append("")
             lines += _message_markdown(message, texts.interrupted_note)
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")  # an API key echoed anywhere never leaves in an export
 
 
 def _message_markdown(message: Any, interrupted_note: str) -> list[str]:
@@ -81,4 +82,4 @@ def _message_markdown(message: Any, interrupted_note: str) -> list[str]:
 
 
 def to_json(conversation: Conversation) -> str:
-    return json.dumps(conversation.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(redact_json(conversation.to_dict()), indent=2, ensure_ascii=False)

@@ -1,17 +1,35 @@
-"""The conversation data model: what a session file holds.
+"""The conversation data model: what a session file holds, described once.
 
 A *conversation* is what the user sees in the list. It holds *sessions* in order: a session is one
 model context, and each idle reset starts a new one. Messages are user, assistant and tool messages.
-Everything here converts to and from plain JSON (``to_dict`` / ``from_dict``); the JSON Schema in
-``tui_chat/engine/store/session_schema.json`` describes the result.
+
+These pydantic dataclasses are the single description of the file format: files are read with
+``read_conversation`` (pydantic's JSON parser, strict types), written field by field in declaration
+order with optional fields left out when empty (``exclude_if``), and
+``tui_chat/engine/store/session_schema.json`` is generated from them (``tui_chat.engine.store.schema``).
+
+Text that is not valid Unicode (a lone surrogate such as ``"\\ud83d"``, which providers and tools do
+send) is replaced by U+FFFD where it enters a model, so the file, the index and the screen agree.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass as stdlib_dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic.dataclasses import dataclass
 
 FORMAT_VERSION = 1
 
@@ -29,21 +47,123 @@ def from_iso(text: str) -> datetime:
 
 
 def new_id(prefix: str) -> str:
-    """A short random id such as ``m-3f9a1c2b``: unique within a conversation, readable in JSON."""
-    return f"{prefix}-{secrets.token_hex(4)}"
+    """A short random id such as ``m-3f9a1c2b5d7e``: unique within a conversation, readable in JSON.
+
+    48 random bits: two of 15,000 messages share an id with odds of 1 in 2.5 million (with the 32 bits
+    of earlier versions, 1 in 40). Saves merge by message id, and a file holding one id twice is damaged.
+    """
+    return f"{prefix}-{secrets.token_hex(6)}"
 
 
-def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: value for key, value in data.items() if value is not None and value != [] and value is not False
-    }
+# -- hostile text ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = None
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (the common case costs one encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Through UTF-16: a split pair ("\ud83d" "\ude00") joins up again, a lone half becomes U+FFFD.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def clean_json(value: Any) -> Any:
+    """A JSON-like value with every string (keys included) passed through ``clean_text``."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(item) for item in value]
+    return value
+
+
+def _clean_str(value: str, info: ValidationInfo) -> str:
+    # pydantic's JSON parser refuses lone surrogates, so only Python input needs the check.
+    return value if info.mode == "json" else clean_text(value)
+
+
+def _clean_any(value: Any, info: ValidationInfo) -> Any:
+    return value if info.mode == "json" else clean_json(value)
+
+
+def _aware(moment: datetime, info: ValidationInfo) -> datetime:
+    if moment.tzinfo is not None:
+        return moment
+    if info.mode == "json":  # every file tui-chat wrote says Z; a naive time would be read as local
+        raise ValueError("a timestamp needs a time zone (Z)")
+    return moment.replace(tzinfo=UTC)
+
+
+_TIMESTAMP_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+}
+
+Text = Annotated[str, AfterValidator(_clean_str)]
+"""A string; lone surrogates become U+FFFD."""
+JsonObject = Annotated[dict[str, Any], AfterValidator(_clean_any)]
+"""Free JSON (tool results, request params, context); lone surrogates become U+FFFD."""
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    PlainSerializer(to_iso, return_type=str),
+    WithJsonSchema(_TIMESTAMP_SCHEMA),
+]
+"""UTC ISO 8601 with milliseconds and ``Z`` on disk; a file's timestamps must carry a zone (pattern)."""
+
+
+def _omitted(value: Any) -> bool:
+    return value is None or value is False or value == []
+
+
+def _omitted_text(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def optional(default: Any = None, *, kw_only: bool = True, **kwargs: Any) -> Any:
+    """An optional field: left out of the file when empty (None, false, [], or "" for a text field)."""
+    omitted = _omitted_text if default == "" else _omitted
+    if "default_factory" in kwargs:
+        return Field(exclude_if=omitted, kw_only=kw_only, **kwargs)
+    return Field(default, exclude_if=omitted, kw_only=kw_only, **kwargs)
+
+
+def keyword(default: Any = None, **kwargs: Any) -> Any:
+    """An always-written field that is passed by keyword (``default_factory=`` allowed)."""
+    if "default_factory" in kwargs:
+        return Field(kw_only=True, **kwargs)
+    return Field(default, kw_only=True, **kwargs)
+
+
+FORMAT = ConfigDict(extra="forbid")
+"""Unknown fields make a file damaged: they would be lost on the next save."""
+
+
+@functools.cache
+def adapter(cls: Any) -> TypeAdapter:
+    """The (cached) pydantic TypeAdapter of a model class."""
+    return TypeAdapter(cls)
+
+
+class _Format:
+    """``to_dict`` / ``from_dict``: thin wrappers over pydantic, kept for callers."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return adapter(type(self)).dump_python(self, mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        return adapter(cls).validate_python(data)
+
+
+@dataclass(config=FORMAT)
+class Usage(_Format):
+    prompt_tokens: int = Field(0, ge=0)
+    completion_tokens: int = Field(0, ge=0)
+    cost: float | None = optional(None, kw_only=False, ge=0, description="USD, when known.")
 
     def __add__(self, other: Usage) -> Usage:
         cost = None if self.cost is None and other.cost is None else (self.cost or 0.0) + (other.cost or 0.0)
@@ -51,34 +171,16 @@ class Usage:
             self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens, cost
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens,
-                "cost": self.cost,
-            }
-        )
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Usage:
-        return cls(data.get("prompt_tokens", 0), data.get("completion_tokens", 0), data.get("cost"))
-
-
-@dataclass(frozen=True)
-class ToolCall:
+@dataclass(frozen=True, config=FORMAT)
+class ToolCall(_Format):
     """A call the model asked for. ``arguments`` is the raw JSON text exactly as the model sent it."""
 
-    id: str
-    name: str
-    arguments: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "arguments": self.arguments}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
-        return cls(data["id"], data["name"], data.get("arguments", ""))
+    id: Text
+    name: Text
+    arguments: Text = Field(
+        "", description="The raw JSON text exactly as the model sent it (may be invalid)."
+    )
 
     def to_openai(self) -> dict[str, Any]:
         return {
@@ -88,32 +190,22 @@ class ToolCall:
         }
 
 
-@dataclass(frozen=True)
-class ErrorInfo:
+@dataclass(frozen=True, config=FORMAT)
+class ErrorInfo(_Format):
     """An error stored with a message: its engine ``kind`` and the person-readable message."""
 
-    kind: str
-    message: str
-    hint: str = ""
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "kind": self.kind,
-                "message": self.message,
-                "hint": self.hint or None,
-                "detail": self.detail or None,
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ErrorInfo:
-        return cls(data["kind"], data["message"], data.get("hint", ""), data.get("detail", ""))
+    kind: Text
+    message: Text
+    hint: Text = optional("", kw_only=False)
+    detail: Text = optional("", kw_only=False)
 
 
-@dataclass
-class RoundRecord:
+def _round_ms(value: float) -> float:
+    return round(value, 3)
+
+
+@dataclass(config=FORMAT)
+class RoundRecord(_Format):
     """What the inspector needs about one model request: exactly what was sent and what came back.
 
     The messages sent are referenced by id (plus the system prompt text) instead of copied, so a long
@@ -121,109 +213,62 @@ class RoundRecord:
     ``Conversation.tool_definitions``.
     """
 
-    system_prompt: str
-    message_ids: list[str]
-    tools_hash: str | None
-    params: dict[str, Any]
-    started_at: datetime
-    first_token_ms: float | None = None
-    duration_ms: float | None = None
-    raw_reply: dict[str, Any] | None = None
-    attempts: int = 1
-    omitted: int = 0
-    """Earlier messages of the session left out of this request (history cap or token budget)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "system_prompt": self.system_prompt,
-                "message_ids": self.message_ids,
-                "tools_hash": self.tools_hash,
-                "params": self.params,
-                "started_at": to_iso(self.started_at),
-                "first_token_ms": self.first_token_ms,
-                "duration_ms": self.duration_ms,
-                "raw_reply": self.raw_reply,
-                "attempts": self.attempts if self.attempts != 1 else None,
-                "omitted": self.omitted or None,
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RoundRecord:
-        return cls(
-            system_prompt=data.get("system_prompt", ""),
-            message_ids=list(data.get("message_ids", [])),
-            tools_hash=data.get("tools_hash"),
-            params=dict(data.get("params", {})),
-            started_at=from_iso(data["started_at"]),
-            first_token_ms=data.get("first_token_ms"),
-            duration_ms=data.get("duration_ms"),
-            raw_reply=data.get("raw_reply"),
-            attempts=data.get("attempts", 1),
-            omitted=data.get("omitted", 0),
-        )
+    system_prompt: Text = ""
+    message_ids: list[str] = optional(default_factory=list, kw_only=False)
+    tools_hash: str | None = optional(None, kw_only=False)
+    params: JsonObject = Field(
+        kw_only=True,
+        description="Request parameters as sent (model, temperature, max_tokens…); never an API key.",
+    )
+    started_at: Timestamp = Field(kw_only=True)
+    first_token_ms: float | None = optional()
+    duration_ms: float | None = optional()
+    raw_reply: JsonObject | None = optional()
+    attempts: int = Field(1, ge=0, kw_only=True, exclude_if=lambda value: value == 1)
+    omitted: int = Field(
+        0,
+        ge=0,
+        kw_only=True,
+        exclude_if=lambda value: value == 0,
+        description="Earlier messages of the session left out of this request (history cap or token budget).",
+    )
 
 
-@dataclass
-class UserMessage:
-    content: str
-    id: str = field(default_factory=lambda: new_id("m"))
-    created_at: datetime = field(default_factory=utcnow)
-    role: Literal["user"] = "user"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "role": "user", "created_at": to_iso(self.created_at), "content": self.content}
+@dataclass(config=FORMAT)
+class UserMessage(_Format):
+    id: str = keyword(default_factory=lambda: new_id("m"))
+    role: Literal["user"] = keyword("user")
+    created_at: Timestamp = keyword(default_factory=utcnow)
+    content: Text
 
     def to_openai(self) -> dict[str, Any]:
         return {"role": "user", "content": self.content}
 
 
-@dataclass
-class AssistantMessage:
+@dataclass(config=FORMAT)
+class AssistantMessage(_Format):
     """A model reply (or the welcome text, which is shown but never sent to the model)."""
 
-    content: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    id: str = field(default_factory=lambda: new_id("m"))
-    created_at: datetime = field(default_factory=utcnow)
-    model: str | None = None
-    usage: Usage | None = None
-    finish_reason: str | None = None
-    error: ErrorInfo | None = None
-    interrupted: bool = False
-    partial: bool = False
-    welcome: bool = False
-    turn_id: str | None = None
-    round: int | None = None
-    request: RoundRecord | None = None
-    role: Literal["assistant"] = "assistant"
+    id: str = keyword(default_factory=lambda: new_id("m"))
+    role: Literal["assistant"] = keyword("assistant")
+    created_at: Timestamp = keyword(default_factory=utcnow)
+    content: Text = Field("", description='Always written; "" when the reply was only tool calls.')
+    tool_calls: list[ToolCall] = optional(default_factory=list, kw_only=False)
+    model: str | None = optional()
+    usage: Usage | None = optional()
+    finish_reason: str | None = optional()
+    error: ErrorInfo | None = optional()
+    interrupted: bool = optional(False)
+    partial: bool = optional(False, description="Written while streaming; read back as interrupted.")
+    welcome: bool = optional(False)
+    turn_id: str | None = optional()
+    round: int | None = optional()
+    request: RoundRecord | None = optional()
 
     @property
     def sendable(self) -> bool:
         """Whether this message belongs in the history sent to the model."""
         return not self.welcome and self.error is None and bool(self.content or self.tool_calls)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "id": self.id,
-                "role": "assistant",
-                "created_at": to_iso(self.created_at),
-                "content": self.content,
-                "tool_calls": [call.to_dict() for call in self.tool_calls],
-                "model": self.model,
-                "usage": self.usage.to_dict() if self.usage else None,
-                "finish_reason": self.finish_reason,
-                "error": self.error.to_dict() if self.error else None,
-                "interrupted": self.interrupted,
-                "partial": self.partial,
-                "welcome": self.welcome,
-                "turn_id": self.turn_id,
-                "round": self.round,
-                "request": self.request.to_dict() if self.request else None,
-            }
-        )
 
     def to_openai(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
@@ -232,8 +277,8 @@ class AssistantMessage:
         return message
 
 
-@dataclass
-class ToolMessage:
+@dataclass(config=FORMAT)
+class ToolMessage(_Format):
     """The result of one tool call, as run by the registry and as sent back to the model.
 
     ``result`` is the whole normalised result (``{"success": true, "data": …}`` or
@@ -241,152 +286,100 @@ class ToolMessage:
     truncated (``truncated``) while ``result`` stays whole.
     """
 
+    id: str = keyword(default_factory=lambda: new_id("m"))
+    role: Literal["tool"] = keyword("tool")
+    created_at: Timestamp = keyword(default_factory=utcnow)
+    started_at: Timestamp | None = optional()
     tool_call_id: str
-    name: str
-    arguments: str
-    result: dict[str, Any]
-    content: str
-    duration_ms: float
-    id: str = field(default_factory=lambda: new_id("m"))
-    created_at: datetime = field(default_factory=utcnow)
-    started_at: datetime | None = None
-    error: str | None = None
-    traceback: str | None = None
-    arguments_valid: bool = True
-    truncated: bool = False
-    turn_id: str | None = None
-    round: int | None = None
+    name: Text
+    arguments: Text = Field(description="The raw arguments text, as in the call.")
+    result: JsonObject = Field(description="{success: true, data} or {success: false, error}.")
+    content: Text = Field(description="The text the model received (possibly truncated).")
+    error: Text | None = optional()
+    traceback: Text | None = optional()
+    duration_ms: Annotated[float, PlainSerializer(_round_ms)] = Field(ge=0)
+    truncated: bool = optional(False)
+    turn_id: str | None = optional()
+    round: int | None = optional()
     #: What the tool wrote to stdout/stderr during the call (captured by the tool host, size-capped).
-    output: str = ""
+    output: Text = optional("", description="What the tool wrote to stdout/stderr (size-capped).")
     #: Why the call failed, for figures and status: invalid_arguments, unknown_tool, exception, timeout,
     #: crashed (the tool host died), cancelled. None when the call succeeded.
-    error_kind: str | None = None
-    role: Literal["tool"] = "tool"
+    error_kind: str | None = optional(
+        description="invalid_arguments, unknown_tool, exception, timeout, crashed or cancelled."
+    )
+    arguments_valid: bool = keyword(True)
 
     @property
     def ok(self) -> bool:
         return self.error is None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = _drop_none(
-            {
-                "id": self.id,
-                "role": "tool",
-                "created_at": to_iso(self.created_at),
-                "started_at": to_iso(self.started_at) if self.started_at else None,
-                "tool_call_id": self.tool_call_id,
-                "name": self.name,
-                "arguments": self.arguments,
-                "result": self.result,
-                "content": self.content,
-                "error": self.error,
-                "traceback": self.traceback,
-                "duration_ms": round(self.duration_ms, 3),
-                "truncated": self.truncated,
-                "turn_id": self.turn_id,
-                "round": self.round,
-                "output": self.output or None,
-                "error_kind": self.error_kind,
-            }
-        )
-        data["arguments_valid"] = self.arguments_valid
-        return data
 
     def to_openai(self) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
 
 
 Message = UserMessage | AssistantMessage | ToolMessage
+AnyMessage = Annotated[Message, Field(discriminator="role")]
+
+
+def settle(message: Message) -> Message:
+    """A reply still marked partial on disk was cut off by a crash or a kill: it is interrupted."""
+    if isinstance(message, AssistantMessage) and message.partial:
+        message.partial = False
+        message.interrupted = True
+    return message
 
 
 def message_from_dict(data: dict[str, Any]) -> Message:
-    role = data.get("role")
-    created_at = from_iso(data["created_at"])
-    if role == "user":
-        return UserMessage(content=data["content"], id=data["id"], created_at=created_at)
-    if role == "assistant":
-        return AssistantMessage(
-            content=data.get("content", "") or "",
-            tool_calls=[ToolCall.from_dict(call) for call in data.get("tool_calls", [])],
-            id=data["id"],
-            created_at=created_at,
-            model=data.get("model"),
-            usage=Usage.from_dict(data["usage"]) if data.get("usage") else None,
-            finish_reason=data.get("finish_reason"),
-            error=ErrorInfo.from_dict(data["error"]) if data.get("error") else None,
-            # A reply still marked partial on disk was cut off by a crash or a kill: it is interrupted.
-            interrupted=data.get("interrupted", False) or data.get("partial", False),
-            partial=False,
-            welcome=data.get("welcome", False),
-            turn_id=data.get("turn_id"),
-            round=data.get("round"),
-            request=RoundRecord.from_dict(data["request"]) if data.get("request") else None,
-        )
-    if role == "tool":
-        return ToolMessage(
-            tool_call_id=data["tool_call_id"],
-            name=data["name"],
-            arguments=data.get("arguments", ""),
-            result=data.get("result", {}),
-            content=data.get("content", ""),
-            duration_ms=data.get("duration_ms", 0.0),
-            id=data["id"],
-            created_at=created_at,
-            started_at=from_iso(data["started_at"]) if data.get("started_at") else None,
-            error=data.get("error"),
-            traceback=data.get("traceback"),
-            arguments_valid=data.get("arguments_valid", True),
-            truncated=data.get("truncated", False),
-            turn_id=data.get("turn_id"),
-            round=data.get("round"),
-            output=data.get("output", ""),
-            error_kind=data.get("error_kind"),
-        )
-    raise ValueError(f"unknown message role {role!r}")
+    return settle(adapter(AnyMessage).validate_python(data))
 
 
-@dataclass
-class Session:
+@dataclass(config=FORMAT)
+class Session(_Format):
     """One model context. Messages of earlier sessions are kept but never sent to the model."""
 
-    id: str = field(default_factory=lambda: new_id("s"))
-    started_at: datetime = field(default_factory=utcnow)
+    id: str = Field(default_factory=lambda: new_id("s"))
+    started_at: Timestamp = Field(default_factory=utcnow)
     reason: Literal["new", "idle_reset", "manual"] = "new"
-    messages: list[Message] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "started_at": to_iso(self.started_at),
-            "reason": self.reason,
-            "messages": [message.to_dict() for message in self.messages],
-        }
+    messages: list[AnyMessage] = Field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        return cls(
-            id=data["id"],
-            started_at=from_iso(data["started_at"]),
-            reason=data.get("reason", "new"),
-            messages=[message_from_dict(message) for message in data.get("messages", [])],
-        )
+        session = adapter(cls).validate_python(data)
+        for message in session.messages:
+            settle(message)
+        return session
 
 
-@dataclass
-class Conversation:
-    id: str
-    title: str
-    user_id: str
-    model: str
-    created_at: datetime = field(default_factory=utcnow)
-    last_activity: datetime = field(default_factory=utcnow)
-    context: dict[str, Any] = field(default_factory=dict)
-    sessions: list[Session] = field(default_factory=list)
-    tool_definitions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    title_is_custom: bool = False
+@dataclass(config=FORMAT)
+class ForkOrigin(_Format):
+    conversation_id: str
+    message_id: str
+
+
+@dataclass(config=FORMAT)
+class Conversation(_Format):
+    format_version: int = keyword(FORMAT_VERSION, ge=1)
+    id: str = Field(min_length=1)
+    title: Text = Field()
+    title_is_custom: bool = keyword(False)
+    user_id: str = Field()
+    model: str = Field()
+    created_at: Timestamp = keyword(default_factory=utcnow)
+    last_activity: Timestamp = keyword(default_factory=utcnow)
+    context: JsonObject = keyword(
+        default_factory=dict,
+        description="Free context given when the conversation started (the seed's sessionData.context).",
+    )
+    tool_definitions: dict[str, list[JsonObject]] = keyword(
+        default_factory=dict,
+        description="OpenAI `tools` lists sent to the model, keyed by their hash (RoundRecord.tools_hash).",
+    )
+    sessions: list[Session] = keyword(default_factory=list)
     #: Set on a fork: ``{"conversation_id": …, "message_id": …}`` of the original it was copied from.
-    forked_from: dict[str, str] | None = None
-    format_version: int = FORMAT_VERSION
+    forked_from: dict[str, str] | None = optional(
+        description="On a fork: the original conversation and the message it was copied up to."
+    )
 
     @property
     def current_session(self) -> Session:
@@ -406,40 +399,15 @@ class Conversation:
             1 for session in self.sessions for message in session.messages if isinstance(message, ToolMessage)
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format_version": self.format_version,
-            "id": self.id,
-            "title": self.title,
-            "title_is_custom": self.title_is_custom,
-            "user_id": self.user_id,
-            "model": self.model,
-            "created_at": to_iso(self.created_at),
-            "last_activity": to_iso(self.last_activity),
-            "context": self.context,
-            "tool_definitions": self.tool_definitions,
-            "sessions": [session.to_dict() for session in self.sessions],
-        } | ({"forked_from": self.forked_from} if self.forked_from else {})
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        return cls(
-            id=data["id"],
-            title=data.get("title", ""),
-            user_id=data.get("user_id", "local"),
-            model=data.get("model", ""),
-            created_at=from_iso(data["created_at"]),
-            last_activity=from_iso(data["last_activity"]),
-            context=dict(data.get("context", {})),
-            sessions=[Session.from_dict(session) for session in data.get("sessions", [])],
-            tool_definitions=dict(data.get("tool_definitions", {})),
-            title_is_custom=data.get("title_is_custom", False),
-            forked_from=data.get("forked_from"),
-            format_version=data.get("format_version", FORMAT_VERSION),
-        )
+        conversation = adapter(cls).validate_python(data)
+        for message in conversation.messages():
+            settle(message)
+        return conversation
 
 
-@dataclass(frozen=True)
+@stdlib_dataclass(frozen=True)
 class ConversationSummary:
     """One row of the conversation list, read from the derived index (never from every file)."""
 

@@ -37,6 +37,7 @@ from tui_chat.engine.models import (
     ToolMessage,
     Usage,
     UserMessage,
+    clean_text,
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
@@ -170,8 +171,9 @@ async def _stream_round(
             except TimeoutError:
                 raise _deadline_error(plan) from None
             if isinstance(item, StreamText):
-                assistant.content += item.text
-                yield TextDelta(round_number, item.text)
+                piece = clean_text(item.text)  # a lone surrogate must not reach the file or the terminal
+                assistant.content += piece
+                yield TextDelta(round_number, piece)
             elif isinstance(item, StreamRetry):
                 if assistant.request:
                     assistant.request.attempts = item.attempt + 1

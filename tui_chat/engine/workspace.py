@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the chat service, tools and provider: imported when a works
     from tui_chat.engine.chat import ChatService
     from tui_chat.engine.services import Services
     from tui_chat.engine.store.conversation_store import ConversationStore
+    from tui_chat.engine.tools.registry import ToolRegistry
 
 __all__ = ["Change", "ConversationList", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
 
@@ -90,8 +91,10 @@ class Workspace:
     @classmethod
     def deferred(cls, config: Config, data_dir: Path) -> Workspace:
         """The store now; the tools and the chat service on first use (see ``build_workspace``)."""
+        from tui_chat.engine.redact import watch_env
         from tui_chat.engine.store.conversation_store import ConversationStore
 
+        watch_env(config.model.api_key_env)  # as build_services does: hidden in show/export output too
         workspace = cls.__new__(cls)
         workspace._setup(config, data_dir, ConversationStore(data_dir), None)
         return workspace
@@ -139,6 +142,11 @@ class Workspace:
     @property
     def texts(self) -> Texts:
         return texts_for(self.config.session.language)
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The tool registry the turns use (specs, problems, start, reload, subscribe, close)."""
+        return self.services.registry
 
     @property
     def load_errors(self) -> list[Any]:

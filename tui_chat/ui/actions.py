@@ -75,6 +75,8 @@ ACTIONS: tuple[Action, ...] = (
       footer="Settings", palette="Settings"),
     A("stats", ("f9",), "Statistics: conversations, messages, tool calls, tokens", W.APP,
       palette="Statistics"),
+    A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
+      palette="Reload tools"),
     A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
     A("focus_next", ("tab", "shift+tab"), "Move between panes and messages", W.APP, bound=False),
     A("quit", ("ctrl+q",), "Quit", W.APP, bound=False),

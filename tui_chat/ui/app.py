@@ -127,9 +127,42 @@ class TuiChatApp(App[None]):
                 markup=False,
                 timeout=10,
             )
+        self._tool_notices = {f"{e.source}: {e.message}" for e in self.workspace.load_errors}
+        self._tool_reloads = 0
+        self.call_after_refresh(self._start_tools)
         self.call_after_refresh(self._warm_up)
         if self._warm_litellm:
             self.set_timer(LITELLM_WARM_UP_LATEST, self._start_litellm_import)
+
+    # -- tools: the tool host and MCP servers start after the first paint -----------------------------
+
+    def _start_tools(self) -> None:
+        registry = self.workspace.services.registry
+        registry.subscribe(self._tools_changed)
+        registry.start(watch=True)
+
+    def _tools_changed(self) -> None:
+        """Toast what is new: a module that did not load, a server that is down, a reload."""
+        registry = self.workspace.services.registry
+        current = registry.notices()
+        for notice in current - self._tool_notices:
+            self.notify(notice, title="Tools", severity="error", markup=False, timeout=10)
+        self._tool_notices = current
+        reloads = registry.watcher.reloads if registry.watcher is not None else 0
+        if reloads != self._tool_reloads:
+            self._tool_reloads = reloads
+            self.notify(f"Tool modules reloaded: {len(registry)} tools.", title="Tools", timeout=3)
+
+    @work(group="tools", exclusive=True)
+    async def action_reload_tools(self) -> None:
+        registry = self.workspace.services.registry
+        await registry.reload()
+        problems = len(registry.load_errors)
+        note = f", {problems} not loaded" if problems else ""
+        self.notify(f"Tools reloaded: {len(registry)} tools{note}.", title="Tools", timeout=3)
+
+    def on_unmount(self) -> None:
+        self.workspace.services.registry.close()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:

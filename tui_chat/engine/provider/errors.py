@@ -36,6 +36,7 @@ from tui_chat.engine.errors import (
     ProviderTimeout,
     RateLimited,
 )
+from tui_chat.engine.redact import redact
 
 KEY_ENV_BY_PROVIDER: dict[str, str] = {
     "openai": "OPENAI_API_KEY",
@@ -151,12 +152,12 @@ def _provider_text(exc: BaseException) -> str:
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
+    text = redact(" ".join(text.split()))  # a provider that echoes the key must not put it in our text
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
 def _detail(exc: BaseException) -> str:
-    return f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
+    return redact(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
 
 
 def parse_retry_after(headers: dict[str, str], *, now: float | None = None) -> float | None:

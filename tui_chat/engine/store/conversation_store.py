@@ -9,10 +9,13 @@ Every public method is safe to call from any thread.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import secrets
+import shutil
 import sqlite3
+import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -24,8 +27,20 @@ from typing import TypeVar
 
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
+from tui_chat.engine.redact import redact, secret_values
+from tui_chat.engine.store.files import (
+    Unreadable,
+    damaged,
+    fsync_dir,
+    private_dir,
+    read_file,
+    signature_of,
+    write_atomically,
+)
 from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
-from tui_chat.engine.store.rows import IndexRow, damaged_row, summarize, text_rows, title_row
+from tui_chat.engine.store.locking import ConversationLocks
+from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_file_into
+from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
 __all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
@@ -52,34 +67,22 @@ class _Saved:
     """Message id (``""`` for the title) → digest of the text in the search index."""
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # Not supported everywhere (Windows); the rename is still atomic.
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
-
-
 class ConversationStore:
     def __init__(self, data_dir: Path):
-        self.data_dir = _private_dir(Path(data_dir))
-        self.conversations_dir = _private_dir(self.data_dir / "conversations")
-        self.trash_dir = _private_dir(self.data_dir / "trash")
+        self.data_dir = private_dir(Path(data_dir))
+        self.conversations_dir = private_dir(self.data_dir / "conversations")
+        self.trash_dir = private_dir(self.data_dir / "trash")
         self._lock = threading.RLock()
-        self._index = ConversationIndex(self.data_dir / "index.sqlite3")
+        self._locks = ConversationLocks(private_dir(self.data_dir / "locks"))
+        self._bases = Bases()
+        self._index = _open_index(self.data_dir)
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
 
     def close(self) -> None:
         with self._lock:
             self._index.close()
+            if self._index.path.parent != self.data_dir:  # the stand-in for a read-only data dir
+                shutil.rmtree(self._index.path.parent, ignore_errors=True)
 
     # -- ids and paths ----------------------------------------------------------------------------
 
@@ -103,20 +106,21 @@ class ConversationStore:
         path = self.path_of(conversation_id)
         with self._lock:
             try:
-                with open(path, "rb") as file:
-                    raw = file.read()
-                    stat = os.fstat(file.fileno())
+                raw, status = read_file(path)
+                stat = _state(status)
+                conversation = decode(raw, conversation_id)
             except FileNotFoundError:
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.") from None
-            try:
-                conversation = decode(raw, conversation_id)
-            except DamagedConversation as damage:
-                row = damaged_row(conversation_id, damage.detail, *_state(stat))
+            except (Unreadable, DamagedConversation) as problem:
+                damage = problem if isinstance(problem, DamagedConversation) else damaged(path, problem)
+                state = problem.state if isinstance(problem, Unreadable) else stat
+                row = damaged_row(conversation_id, damage.detail, *state)
                 self._index_safely(lambda: self._put(row))
-                raise
+                raise damage from None
+            self._bases.remember(conversation, signature_of(status))
             state = self._index_safely(lambda: self._index.file_state(conversation_id))
-            if state is None or state[:2] != _state(stat):
-                self._index_safely(lambda: self._reindex(conversation, _state(stat)))
+            if state is None or state[:2] != stat:
+                self._index_safely(lambda: self._reindex(conversation, stat))
             return conversation
 
     def list_conversations(self, query: str = "") -> list[ConversationSummary]:
@@ -137,19 +141,28 @@ class ConversationStore:
     # -- writing ----------------------------------------------------------------------------------
 
     def save(self, conversation: Conversation) -> None:
-        """Write atomically, then update the index; raises ``DamagedConversation`` over a damaged file."""
+        """Merge what another process saved meanwhile, write atomically, then update the index.
+
+        Under the conversation's cross-process lock: when the file changed since this object was
+        loaded or saved, its messages (and title, context) are merged into ``conversation`` in place
+        first, so nothing another writer added is lost. Raises ``DamagedConversation`` over a damaged
+        file and ``StoreWriteFailed`` when the disk refuses the write (the object keeps everything).
+        """
         path = self.path_of(conversation.id)
-        with self._lock:
-            self._refuse_damaged(conversation.id, path)
+        with self._lock, self._locks.hold(conversation.id, path):
+            merge_file_into(conversation, path, self._bases)
+            ensure_unique_ids(conversation)
             saved = self._saved_state(conversation.id)
             encoded = saved.encoder.encode(conversation)
             self._write(path, encoded.data)
-            stat = path.stat()
+            status = os.stat(path)
+            stat = _state(status)
+            self._bases.remember(conversation, signature_of(status))
 
             def update_index() -> bool:
                 with self._index.transaction():
-                    self._index.put(summarize(conversation, *_state(stat)))
-                    rows = [title_row(conversation), *text_rows(encoded.changed)]
+                    self._index.put(_hidden_title(summarize(conversation, *stat)))
+                    rows = _redacted([title_row(conversation), *text_rows(encoded.changed)])
                     rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
                     self._index.put_texts(conversation.id, rows)
                     self._index.drop_texts(conversation.id, encoded.removed)
@@ -163,7 +176,7 @@ class ConversationStore:
                 self._saved.pop(conversation.id, None)  # the stale row is re-read at the next refresh
 
     def rename(self, conversation_id: str, title: str) -> None:
-        with self._lock:
+        with self._lock, self._locks.hold(conversation_id):
             conversation = self.load(conversation_id)
             conversation.title = title
             conversation.title_is_custom = True
@@ -172,14 +185,14 @@ class ConversationStore:
     def delete(self, conversation_id: str) -> str:
         """Move the file to ``trash/`` and return the token that ``restore()`` takes."""
         path = self.path_of(conversation_id)
-        with self._lock:
+        with self._lock, self._locks.hold(conversation_id, path):
             if not path.exists():
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.")
             self._refuse_damaged(conversation_id, path)
             token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}--{conversation_id}"
             os.replace(path, self.trash_dir / f"{token}.json")
-            _fsync_dir(self.trash_dir)
-            _fsync_dir(self.conversations_dir)
+            fsync_dir(self.trash_dir)
+            fsync_dir(self.conversations_dir)
             self._saved.pop(conversation_id, None)
             self._index_safely(lambda: self._drop(conversation_id), after_write=True)
             return token
@@ -188,14 +201,16 @@ class ConversationStore:
         """Put a deleted conversation back; returns its id."""
         _, _, conversation_id = token.partition("--")
         source = self.trash_dir / f"{token}.json"
-        with self._lock:
-            if not _SAFE_ID.match(token) or not source.exists():
+        if not _SAFE_ID.match(token) or not _SAFE_ID.match(conversation_id):
+            raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+        with self._lock, self._locks.hold(conversation_id):
+            if not source.exists():
                 raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
             target = self.path_of(conversation_id)
             if target.exists():
                 raise StoreError(f"A conversation {conversation_id} exists already; it was not replaced.")
             os.rename(source, target)
-            _fsync_dir(self.conversations_dir)
+            fsync_dir(self.conversations_dir)
             self._query(lambda: None)  # index the restored file now
             return conversation_id
 
@@ -209,22 +224,33 @@ class ConversationStore:
                 entries.append(TrashEntry(path.stem, conversation_id, deleted_at))
         return sorted(entries, key=lambda entry: entry.token, reverse=True)
 
+    # -- change detection -------------------------------------------------------------------------
+
+    def signature(self, conversation_id: str) -> tuple[int, int, int] | None:
+        """``(mtime_ns, size, inode)`` of the file, None when there is none: one ``stat``, to poll.
+
+        It changes with every save by any process (each save is a new file).
+        """
+        try:
+            return signature_of(os.stat(self.path_of(conversation_id)))
+        except OSError:
+            return None
+
+    def reload_if_changed(self, conversation: Conversation) -> Conversation | None:
+        """Merge into ``conversation`` (in place) what other processes saved since this object was
+        loaded or saved; returns it when that added or changed anything, else None.
+
+        Cheap when nothing changed (one ``stat``). Unsaved changes of ``conversation`` are kept.
+        Raises ``DamagedConversation`` when the file became damaged.
+        """
+        path = self.path_of(conversation.id)
+        with self._lock:
+            return conversation if merge_file_into(conversation, path, self._bases) else None
+
     # -- internals --------------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
-        temp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
-        _fsync_dir(path.parent)
+        write_atomically(path, data)
 
     def _refuse_damaged(self, conversation_id: str, path: Path) -> None:
         """Raise if the file on disk is damaged: known from the index, or re-read when it changed."""
@@ -259,8 +285,9 @@ class ConversationStore:
         seen: dict[str, tuple[int, int]] = {}
         with os.scandir(self.conversations_dir) as entries:
             for entry in entries:
-                if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.is_file():
-                    seen[entry.name[:-5]] = _state(entry.stat())
+                if entry.name.endswith(".json") and not entry.name.startswith("."):
+                    with contextlib.suppress(OSError):  # a dangling symlink; listed once it points somewhere
+                        seen[entry.name[:-5]] = _state(entry.stat())
         changed = [cid for cid, state in seen.items() if known.get(cid) != state and _SAFE_ID.match(cid)]
         gone = known.keys() - seen.keys()
         for start in range(0, len(changed), 200):  # batches: one transaction per file is slow on a cold build
@@ -278,15 +305,14 @@ class ConversationStore:
 
     def _read_into_index(self, conversation_id: str) -> None:
         try:
-            with open(self.path_of(conversation_id), "rb") as file:
-                raw = file.read()
-                state = _state(os.fstat(file.fileno()))
+            raw, status = read_file(self.path_of(conversation_id))
+            state = _state(status)
         except FileNotFoundError:  # deleted since the scandir
             self._index.drop(conversation_id)
             return
-        except OSError as error:  # unreadable (permissions…): listed as damaged, retried at each refresh
+        except Unreadable as problem:  # not a regular file, too big, no permission: listed as damaged
             self._index.drop_texts(conversation_id)
-            self._index.put(damaged_row(conversation_id, f"cannot be read: {error.strerror}", 0, 0))
+            self._index.put(damaged_row(conversation_id, problem.reason, *problem.state))
             return
         try:
             conversation = decode(raw, conversation_id)
@@ -299,10 +325,10 @@ class ConversationStore:
     def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
         self._saved.pop(conversation.id, None)
         with self._index.transaction():
-            self._index.put(summarize(conversation, *state))
+            self._index.put(_hidden_title(summarize(conversation, *state)))
             self._index.drop_texts(conversation.id)
             self._index.put_texts(
-                conversation.id, [title_row(conversation), *text_rows(conversation.messages())]
+                conversation.id, _redacted([title_row(conversation), *text_rows(conversation.messages())])
             )
 
     def _put(self, row: IndexRow) -> None:
@@ -344,6 +370,32 @@ class ConversationStore:
             elif not after_write:
                 raise _index_failed(error) from error
             return None
+
+
+def _redacted(rows: list[TextRow]) -> list[TextRow]:
+    """The searchable text without the API keys in use (the index, and its WAL, are files too)."""
+    secrets = secret_values()
+    if not secrets:
+        return rows
+    return [TextRow(r.message_id, r.role, r.created_at, redact(r.text, secrets)) for r in rows]
+
+
+def _hidden_title(row: IndexRow) -> IndexRow:
+    """The list row without an API key a title may hold (the first message is the title)."""
+    title = redact(row.summary.title)
+    if title == row.summary.title:
+        return row
+    return dataclasses.replace(row, summary=dataclasses.replace(row.summary, title=title))
+
+
+def _open_index(data_dir: Path) -> ConversationIndex:
+    """The index in the data dir; when that is not writable (a read-only disk, say), a private one in
+    a temp folder, so listing, search and show still work while saves report why they fail."""
+    try:
+        return ConversationIndex(data_dir / "index.sqlite3")
+    except (sqlite3.Error, OSError):
+        folder = Path(tempfile.mkdtemp(prefix="tui-chat-index-"))  # 0700
+        return ConversationIndex(folder / "index.sqlite3")
 
 
 def _corrupt(error: sqlite3.DatabaseError) -> bool:

@@ -8,6 +8,7 @@ every message under FTS5. Deleting it loses nothing: the store rebuilds it from 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -48,6 +49,15 @@ CREATE UNIQUE INDEX texts_by_message ON texts(conversation_id, message_id);
 # ``role`` is a column of the FTS table so a role filter is an FTS term, not a join over every match.
 _FTS = "CREATE VIRTUAL TABLE texts_fts USING fts5(text, role, tokenize='unicode61 remove_diacritics 2')"
 _NO_FTS = "CREATE TABLE texts_fts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL, role TEXT NOT NULL)"
+
+
+def _tighten(path: Path) -> None:
+    """The index holds message text: 0600, like the conversation files (-wal and -shm included)."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            name = f"{path}{suffix}"
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
 
 
 @dataclass(frozen=True)
@@ -128,9 +138,14 @@ class ConversationIndex:
 
     def _connect(self) -> sqlite3.Connection:
         fresh = not self.path.exists()
+        if fresh:  # created 0600 before SQLite opens it: SQLite gives -wal and -shm the database file's mode
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        _tighten(self.path)
+        # timeout: the busy timeout, so that two processes writing the index wait for each other.
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            _tighten(self.path)  # an index made by an older version may have 0644 -wal / -shm files
             # A cache: losing the last commits on power loss costs a re-read of a few files.
             db.execute("PRAGMA synchronous=NORMAL")
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -150,8 +165,6 @@ class ConversationIndex:
                 self.fts = False
                 db.execute(_NO_FTS)
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-            if fresh:  # SQLite gives -wal and -shm the mode of the database file.
-                self.path.chmod(0o600)
             return db
         except BaseException:
             db.close()

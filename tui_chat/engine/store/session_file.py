@@ -2,7 +2,8 @@
 
 Layout: the envelope is indented JSON; each session holds its messages one per line (compact JSON).
 The stdlib encoder is ~4x slower with ``indent`` (it falls back to pure Python), and one message per
-line keeps files readable, greppable and diffable. See docs/session-format.md.
+line keeps files readable, greppable and diffable. What each line holds is the models' business
+(``tui_chat.engine.models``); this module only lays the lines out. See docs/session-format.md.
 """
 
 from __future__ import annotations
@@ -13,9 +14,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from tui_chat.engine.errors import DamagedConversation
-from tui_chat.engine.models import FORMAT_VERSION, Conversation, Message
-from tui_chat.engine.store.session_check import SchemaMismatch, check_conversation
+from tui_chat.engine.models import (
+    FORMAT_VERSION,
+    AssistantMessage,
+    Conversation,
+    Message,
+    adapter,
+    clean_json,
+    clean_text,
+    settle,
+)
+from tui_chat.engine.redact import marker, secret_values
 
 TAIL = 16
 """The last messages are always re-encoded: they are the ones a turn is still changing."""
@@ -58,27 +70,31 @@ class ConversationEncoder:
 
     def __init__(self) -> None:
         self.fragments: dict[str, _Fragment] = {}
-        self.ensure_ascii = False
 
     def encode(self, conversation: Conversation) -> Encoded:
         try:
             return self._encode(conversation)
-        except UnicodeEncodeError:  # A lone surrogate (from a tool result, say): escape everything.
+        except UnicodeEncodeError:
+            # A lone surrogate got in after a model was built (streamed text appended in place, say):
+            # repair the objects themselves, so what is saved, indexed and shown is the same text.
+            repair_text(conversation)
             self.fragments.clear()
-            self.ensure_ascii = True
             return self._encode(conversation)
 
     def _encode(self, conversation: Conversation) -> Encoded:
-        dumps, ascii_ = json.dumps, self.ensure_ascii
-        head = dataclasses.replace(conversation, sessions=[]).to_dict()
-        del head["sessions"]
-        parts = [dumps(head, indent=2, ensure_ascii=ascii_)[:-2], ',\n  "sessions": [']
+        dumps = json.dumps
+        hidden = _hidden_forms()
+        head = adapter(Conversation).dump_python(conversation, mode="json", exclude={"sessions"})
+        parts = [_hide(dumps(head, indent=2, ensure_ascii=False)[:-2], hidden), ',\n  "sessions": [']
         old, fresh = self.fragments, {}
         changed: list[Message] = []
         position, tail_from = 0, conversation.message_count() - TAIL
+        session_adapter = adapter(type(conversation.sessions[0])) if conversation.sessions else None
         for number, session in enumerate(conversation.sessions):
-            session_head = dumps(dataclasses.replace(session, messages=[]).to_dict(), ensure_ascii=ascii_)
-            parts.append(("\n    " if number == 0 else ",\n    ") + session_head[:-3] + "[")
+            session_head = dumps(
+                session_adapter.dump_python(session, mode="json", exclude={"messages"}), ensure_ascii=False
+            )
+            parts.append(("\n    " if number == 0 else ",\n    ") + session_head[:-1] + ', "messages": [')
             separator = "\n      "
             for message in session.messages:
                 cached = old.get(message.id)
@@ -88,7 +104,7 @@ class ConversationEncoder:
                     or cached.message is not message
                     or vars(message) != cached.snapshot
                 ):
-                    text = dumps(_scrub(message.to_dict()), ensure_ascii=ascii_)
+                    text = _hide(dumps(_scrub(message.to_dict()), ensure_ascii=False), hidden)
                     if cached is None or cached.text != text:
                         changed.append(message)
                     cached = _Fragment(message, dict(vars(message)), text)
@@ -102,6 +118,51 @@ class ConversationEncoder:
         removed = old.keys() - fresh.keys()
         self.fragments = fresh
         return Encoded(data, changed, removed)
+
+
+def _hidden_forms() -> list[tuple[str, str]]:
+    """Each API key in use, as it appears inside JSON text, with its marker (see engine/redact.py)."""
+    forms = []
+    for secret in secret_values():
+        for form in {secret, json.dumps(secret, ensure_ascii=False)[1:-1]}:
+            forms.append((form, marker(secret)))
+    return forms
+
+
+def _hide(text: str, hidden: list[tuple[str, str]]) -> str:
+    for secret, shown in hidden:
+        if secret in text:
+            text = text.replace(secret, shown)
+    return text
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return clean_json(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value).from_dict(clean_json(value.to_dict()))  # validation cleans its Python input
+    return value
+
+
+def _repair(target: Any, skip: str = "") -> None:
+    for name, value in list(vars(target).items()):
+        if name != skip:
+            cleaned = _cleaned(value)
+            if cleaned is not value:
+                object.__setattr__(target, name, cleaned)
+
+
+def repair_text(conversation: Conversation) -> None:
+    """Replace lone surrogates by U+FFFD in place, everywhere in ``conversation`` (objects kept)."""
+    _repair(conversation, skip="sessions")
+    for session in conversation.sessions:
+        _repair(session, skip="messages")
+        for message in session.messages:
+            _repair(message)
 
 
 def decode(raw: bytes, conversation_id: str) -> Conversation:
@@ -120,30 +181,94 @@ class _Damage(Exception):
     pass
 
 
+_VERSION = re.compile(rb'"format_version"\s*:\s*(-?[0-9]{1,9})\b')
+# Backslash pairs are consumed first, so ``\\ud83d`` (a backslash then "ud83d") is left alone.
+_ESCAPES = re.compile(
+    rb"\\(?:\\|u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+_JSON_ERROR = re.compile(r"^(?:Invalid JSON: )?(.*) at line (\d+) column (\d+)$")
+_ROLES = frozenset({"user", "assistant", "tool"})
+
+
+def _lone_surrogates_replaced(raw: bytes) -> bytes:
+    """``\\ud83d`` escapes with no partner become ``\\ufffd`` (pydantic's parser refuses them)."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        text = match.group()
+        return text if text == b"\\\\" or len(text) == 12 else b"\\ufffd"
+
+    return _ESCAPES.sub(replace, raw)
+
+
 def _decode(raw: bytes, conversation_id: str) -> Conversation:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _Damage(f"not UTF-8 text (byte {error.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _Damage(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
-    if not isinstance(data, dict):
-        raise _Damage("not a JSON object")
-    version = data.get("format_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+    version = _VERSION.search(raw, 0, 4096)
+    if version and int(version.group(1)) > FORMAT_VERSION:
         raise _Damage(
-            f"written by a newer tui-chat (format_version {version}; "
+            f"written by a newer tui-chat (format_version {int(version.group(1))}; "
             f"this version reads up to {FORMAT_VERSION})"
         )
     try:
-        check_conversation(data)
-    except SchemaMismatch as error:
-        raise _Damage(f"schema mismatch at {error}" if error.path else f"schema mismatch: {error}") from None
-    if data["id"] != conversation_id:
-        raise _Damage(f"its id {data['id']!r} does not match the file name")
-    try:
-        return Conversation.from_dict(data)
-    except (KeyError, TypeError, ValueError) as error:  # e.g. a date the pattern let through
-        raise _Damage(f"unreadable value: {type(error).__name__}: {error}") from None
+        conversation = _validate(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "json_invalid" and b"\\u" in raw and "escape" in first["msg"]:
+            try:
+                conversation = _validate(_lone_surrogates_replaced(raw))
+            except ValidationError as again:
+                raise _Damage(_describe(again, raw)) from None
+        else:
+            raise _Damage(_describe(error, raw)) from None
+    if conversation.format_version > FORMAT_VERSION:
+        raise _Damage(f"written by a newer tui-chat (format_version {conversation.format_version})")
+    if conversation.id != conversation_id:
+        raise _Damage(f"its id {conversation.id!r} does not match the file name")
+    seen: set[str] = set()
+    for message in conversation.messages():
+        if message.id in seen:
+            raise _Damage(f"the message id {message.id!r} appears twice")
+        seen.add(message.id)
+        if isinstance(message, AssistantMessage):
+            settle(message)
+    return conversation
+
+
+def _validate(raw: bytes) -> Conversation:
+    return adapter(Conversation).validate_json(raw, strict=True)
+
+
+def _describe(error: ValidationError, raw: bytes) -> str:
+    """The first problem, named by its JSON path: ``sessions[0].messages[2].usage.prompt_tokens: …``."""
+    first = error.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"not UTF-8 text (byte {bad.start})"
+        message = first.get("ctx", {}).get("error", first["msg"])
+        found = _JSON_ERROR.match(message)
+        if found:
+            what, line, column = found.groups()
+            return f"invalid JSON at line {line}, column {column}: {what}"
+        return f"invalid JSON: {message}"
+    path: list[str | int] = []
+    for part in first["loc"]:
+        if isinstance(part, str) and part in _ROLES and path and isinstance(path[-1], int):
+            continue  # the discriminator's tag, not a field
+        path.append(part)
+    if first["type"] == "missing":
+        where, reason = path[:-1], f"missing field {path[-1]!r}" if path else "missing field"
+    elif first["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        where, reason = path[:-1], f"unknown field {path[-1]!r}" if path else "unknown field"
+    else:
+        shown = json.dumps(first.get("input"), ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        where, reason = path, f"{first['msg'][0].lower()}{first['msg'][1:]}, got {shown}"
+    return f"schema mismatch at {_format_path(where)}: {reason}" if where else f"schema mismatch: {reason}"
+
+
+def _format_path(path: list[str | int]) -> str:
+    """``['sessions', 0, 'messages', 3]`` → ``sessions[0].messages[3]``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,5 +1,7 @@
 """Load the user's tool modules named in the config (``[tools] modules``).
 
+The app does this in the tool host (:mod:`tui_chat.engine.tools.host`), never in its own process.
+
 Each entry is either a file (``~/my_tools.py``, ``./tools.py``, ``/abs/path.py``: anything ending in
 ``.py`` or containing a path separator; ``~`` is expanded, relative paths are relative to the current
 directory) or a dotted module name importable from ``sys.path`` (``mypkg.tools``).
@@ -139,7 +141,7 @@ def load_tool_module(registry: ToolRegistry, entry: str) -> list[ToolLoadError]:
                 registry.include(spec)
             except DuplicateToolError as duplicate:
                 errors.append(ToolLoadError(source, str(duplicate)))
-    registry.load_errors.extend(errors)
+    registry.report_load_errors(errors)
     return errors
 
 

@@ -11,7 +11,15 @@ Two ways in, two calling conventions:
 
 ``execute()`` never raises (except ``CancelledError`` when the turn is cancelled): an unknown tool,
 arguments that are not JSON or do not match the schema, an exception, a timeout all come back as a
-``{"success": false, "error": ...}`` result the model can read and react to.
+``{"success": false, "error": ...}`` result the model can read and react to, with ``error_kind``
+(invalid_arguments, unknown_tool, exception, timeout, crashed, cancelled).
+
+Tools that run elsewhere come from *sources* (:mod:`tui_chat.engine.tools.sources`): the tool host
+serving the user's ``[tools] modules`` and external MCP servers. ``add_source()`` offers their tools
+beside the in-process ones (a clashing name keeps the first and is reported in ``load_errors``);
+arguments are checked here against the tool's schema, then the call goes to the source.
+``start()`` starts the sources in the background, ``subscribe(callback)`` reports changes of the tool
+set, load errors or a source's state on the subscriber's loop, ``await reload()`` restarts the hosts.
 
 Sync handlers run in a daemon thread of their own rather than ``asyncio.to_thread``: a hung handler
 cannot be stopped, and in the shared default executor it would also hold a worker and make
@@ -36,9 +44,12 @@ from datetime import date, datetime
 from enum import Enum
 from pathlib import PurePath
 from time import perf_counter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.engine.models import ToolCall, ToolMessage, utcnow
+
+if TYPE_CHECKING:
+    from tui_chat.engine.tools.sources import ToolRuntime, ToolSource
 from tui_chat.engine.tools.schema import (
     check_timeout,
     check_tool_name,
@@ -76,6 +87,12 @@ class ToolSpec:
     is_async: bool = False
     call_style: Literal["keywords", "args_dict"] = "keywords"
     """``keywords``: ``handler(**args[, context=...])``; ``args_dict``: ``handler(args, context)``."""
+    origin: Any = field(default=None, compare=False, hash=False, repr=False)
+    """The :class:`~tui_chat.engine.tools.sources.ToolSource` that runs it; None: this process."""
+    remote_name: str = ""
+    """The tool's name at its MCP server (``get_current_time`` for ``time__get_current_time``)."""
+    server: str = ""
+    """The external MCP server it comes from (empty for the tool host and in-process tools)."""
 
     def to_openai(self) -> dict[str, Any]:
         return {
@@ -109,12 +126,22 @@ class DuplicateToolError(ValueError):
         )
 
 
+ErrorKind = Literal["invalid_arguments", "unknown_tool", "exception", "timeout", "crashed", "cancelled"]
+
+
 class _ToolFailed(Exception):
     """Internal: a call that ends in an error result before or instead of the handler."""
 
-    def __init__(self, message: str, *, arguments_valid: bool = True, trace: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        arguments_valid: bool = True,
+        trace: str | None = None,
+        kind: ErrorKind = "exception",
+    ):
         super().__init__(message)
-        self.message, self.arguments_valid, self.trace = message, arguments_valid, trace
+        self.message, self.arguments_valid, self.trace, self.kind = message, arguments_valid, trace, kind
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:
@@ -168,12 +195,17 @@ def parse_arguments(text: str) -> dict[str, Any]:
             f"the arguments are not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
             f"(char {error.pos}); send one JSON object",
             arguments_valid=False,
+            kind="invalid_arguments",
         ) from None
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(value), "a number"
         )
-        raise _ToolFailed(f"the arguments must be a JSON object, not {kind}", arguments_valid=False)
+        raise _ToolFailed(
+            f"the arguments must be a JSON object, not {kind}",
+            arguments_valid=False,
+            kind="invalid_arguments",
+        )
     return value
 
 
@@ -230,9 +262,195 @@ class ToolRegistry:
         self.default_timeout = check_timeout(default_timeout) or 30.0
         self.max_result_chars = max_result_chars
         """0 or less: never truncate."""
-        self.load_errors: list[ToolLoadError] = []
+        self._own_errors: list[ToolLoadError] = []
         self._specs: dict[str, ToolSpec] = {}
         self._validators: dict[str, Any] = {}
+        self._sources: list[ToolSource] = []
+        self._merged: dict[str, ToolSpec] | None = None
+        self._merge_errors: list[ToolLoadError] = []
+        self._subscribers: list[tuple[Callable[[], Any], asyncio.AbstractEventLoop | None]] = []
+        self._runtime: ToolRuntime | None = None
+        self._home_loop: asyncio.AbstractEventLoop | None = None
+        self._guard: asyncio.Task[None] | None = None
+        self.watcher: Any = None
+        """The hot-reload watcher (:mod:`tui_chat.engine.tools.watch`), when one is attached."""
+
+    # --- sources, change notification, reload ------------------------------------------------------
+
+    @property
+    def load_errors(self) -> list[ToolLoadError]:
+        """Modules that did not load (here or in the tool host) and tool names that clash."""
+        errors = list(self._own_errors)
+        for source in self._sources:
+            errors.extend(source.load_errors)
+        self._merged_specs()
+        return errors + self._merge_errors
+
+    def report_load_errors(self, errors: list[ToolLoadError]) -> None:
+        self._own_errors.extend(errors)
+        self._notify()
+
+    @property
+    def sources(self) -> list[ToolSource]:
+        return list(self._sources)
+
+    @property
+    def runtime(self) -> ToolRuntime:
+        if self._runtime is None:
+            from tui_chat.engine.tools.sources import ToolRuntime
+
+            self._runtime = ToolRuntime()
+        return self._runtime
+
+    def add_source(self, source: ToolSource) -> None:
+        """Offer the tools of ``source`` (started by :meth:`start`, or by the first call)."""
+        source.on_change = self._source_changed
+        self._sources.append(source)
+        self._source_changed()
+
+    def _source_changed(self) -> None:
+        self._merged = None
+        self._validators = {}
+        self._notify()
+
+    def subscribe(self, callback: Callable[[], Any]) -> Callable[[], None]:
+        """Call ``callback()`` on the subscriber's event loop whenever the tools or load errors change.
+
+        Subscribe from the loop that should run the callback (or call :meth:`start` from it first).
+        Returns a function that unsubscribes.
+        """
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        entry = (callback, loop)
+        self._subscribers.append(entry)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(entry)
+
+        return unsubscribe
+
+    def changed(self) -> None:
+        """Tell the subscribers that something changed (the watcher calls it after a reload)."""
+        self._notify()
+
+    def _notify(self) -> None:
+        for callback, loop in list(self._subscribers):
+            target = loop or self._home_loop
+            if target is None or target.is_closed():
+                continue
+            with contextlib.suppress(RuntimeError):
+                target.call_soon_threadsafe(callback)
+
+    def start(self, *, watch: bool = False) -> None:
+        """Start every source in the background (the tool host, MCP servers); returns at once.
+
+        ``watch``: also start the hot-reload watcher, when one is attached (the TUI does).
+        """
+        if self._home_loop is None and not (self._runtime is not None and self._runtime.in_runtime()):
+            with contextlib.suppress(RuntimeError):
+                self._home_loop = asyncio.get_running_loop()
+        if not self._sources and self.watcher is None:
+            return
+        runtime = self.runtime
+        for source in self._sources:
+            if watch and source.kind == "host":
+                source.keep_spare = True
+            source.start(runtime)
+        if watch and self.watcher is not None:
+            self.watcher.start(runtime)
+
+    async def wait_ready(self, timeout: float | None = None, *, servers_timeout: float | None = None) -> None:
+        """Start the sources if needed and wait until each has started or failed its first attempt.
+
+        The tool host is waited for up to ``timeout``; external MCP servers up to ``servers_timeout``
+        (default: the same), so a slow server delays the first message by at most that, once.
+        """
+        self.start()
+        if not self._sources:
+            return
+
+        async def started(source: ToolSource) -> None:
+            limit = timeout if source.kind == "host" or servers_timeout is None else servers_timeout
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(limit):
+                    await source.wait_started()
+
+        async def all_started() -> None:
+            await asyncio.gather(*(started(source) for source in self._sources))
+
+        await self.runtime.run(all_started())
+
+    async def reload(self) -> None:
+        """Restart every local tool host (new code, new schemas); returns once they answer again."""
+        self.start()
+        hosts = [source for source in self._sources if source.kind == "host"]
+        if hosts:
+            await self.runtime.run(_restart_all(hosts, "reload"))
+        self._source_changed()
+
+    async def problems(self, timeout: float | None = None) -> list[str]:
+        """Wait for the sources' first start; then one line per load error and per source not running."""
+        await self.wait_ready(timeout, servers_timeout=None if timeout is None else min(timeout, 5.0))
+        lines = [f"tools from {error.source} not loaded: {error.message}" for error in self.load_errors]
+        for source in self._sources:
+            status = source.status
+            if status.state != "ready" and not (source.kind == "host" and self.load_errors):
+                lines.append(f"{getattr(source, 'label', source.name)} is not available: {status.message}")
+        return lines
+
+    def notices(self) -> set[str]:
+        """One line per current problem (a module not loaded, a source down), for toasts."""
+        lines = {f"{error.source}: {error.message}" for error in self.load_errors}
+        for source in self._sources:
+            status = source.status
+            if status.state in ("failed", "restarting") and status.message:
+                lines.add(status.message)
+        return lines
+
+    def close_with_loop(self) -> None:
+        """Close when the running event loop ends (``asyncio.run`` cancels this guard on the way out)."""
+
+        async def guard() -> None:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.close()
+
+        self._guard = asyncio.get_running_loop().create_task(guard(), name="tool-sources-guard")
+
+    def close(self) -> None:
+        """Stop every source and the watcher (their processes are killed); safe to call twice."""
+        if self._runtime is None or not self._runtime.started:
+            return
+
+        async def stop_all() -> None:
+            if self.watcher is not None:
+                await self.watcher.stop()
+            await asyncio.gather(*(source.stop() for source in self._sources), return_exceptions=True)
+
+        with contextlib.suppress(Exception):
+            self._runtime.run_sync(stop_all(), timeout=10)
+
+    def _merged_specs(self) -> dict[str, ToolSpec]:
+        merged = self._merged
+        if merged is not None:
+            return merged
+        merged = dict(self._specs)
+        errors: list[ToolLoadError] = []
+        for source in self._sources:
+            for spec in source.specs():
+                existing = merged.get(spec.name)
+                if existing is not None:
+                    errors.append(
+                        ToolLoadError(spec.source, str(DuplicateToolError(spec.name, existing, spec.source)))
+                    )
+                    continue
+                merged[spec.name] = spec
+        self._merged, self._merge_errors = merged, errors
+        return merged
 
     # --- registering ------------------------------------------------------------------------------
 
@@ -312,23 +530,25 @@ class ToolRegistry:
                 return existing
             raise DuplicateToolError(spec.name, existing, spec.source)
         self._specs[spec.name] = spec
+        self._source_changed()
         return spec
 
     def get(self, name: str) -> ToolSpec | None:
-        return self._specs.get(name)
+        return self._merged_specs().get(name)
 
     def specs(self) -> list[ToolSpec]:
-        return list(self._specs.values())
+        """In-process tools first, then each source's, in order; a clashing name keeps the first."""
+        return list(self._merged_specs().values())
 
     def definitions(self) -> list[dict[str, Any]]:
         """The OpenAI ``tools`` list, in registration order (copies: safe to keep or change)."""
-        return [spec.to_openai() for spec in self._specs.values()]
+        return [spec.to_openai() for spec in self._merged_specs().values()]
 
     def __len__(self) -> int:
-        return len(self._specs)
+        return len(self._merged_specs())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._specs
+        return name in self._merged_specs()
 
     # --- running ----------------------------------------------------------------------------------
 
@@ -338,22 +558,41 @@ class ToolRegistry:
         start = perf_counter()
         error: str | None = None
         trace: str | None = None
+        kind: str | None = None
+        output = ""
         arguments_valid = True
         try:
-            spec = self._specs.get(call.name)
+            specs = self._merged_specs()
+            spec = specs.get(call.name)
+            if spec is None and self._sources:
+                await self.wait_ready()  # on demand: a source may not have listed its tools yet
+                specs = self._merged_specs()
+                spec = specs.get(call.name)
             if spec is None:
-                available = ", ".join(self._specs) or "none"
+                available = ", ".join(specs) or "none"
                 raise _ToolFailed(
-                    f"function {call.name!r} is not implemented; available functions: {available}"
+                    f"function {call.name!r} is not implemented; available functions: {available}",
+                    kind="unknown_tool",
                 )
             arguments = parse_arguments(call.arguments)
             self._validate(spec, arguments)
-            result = normalise_result(await self._call(spec, arguments, context))
-            if result.get("success") is False:
+            if spec.origin is not None:
+                self.start()
+                outcome = await spec.origin.call(
+                    spec, arguments, call.id, spec.timeout or self.default_timeout, context
+                )
+                result, error, kind = outcome.result, outcome.error, outcome.error_kind
+                trace, output, arguments_valid = outcome.traceback, outcome.output, outcome.arguments_valid
+            else:
+                result = normalise_result(await self._call(spec, arguments, context))
+            if result.get("success") is False and error is None:
                 reported = result.get("error")
                 error = str(reported) if reported else "the tool reported failure (success: false)"
+            if error is not None and kind is None:
+                kind = "exception"
         except _ToolFailed as failure:
             error, trace, arguments_valid = failure.message, failure.trace, failure.arguments_valid
+            kind = failure.kind
             result = {"success": False, "error": error}
         duration_ms = (perf_counter() - start) * 1000
         content, truncated = _truncate(
@@ -372,6 +611,8 @@ class ToolRegistry:
             arguments_valid=arguments_valid,
             truncated=truncated,
             turn_id=context.turn_id or None,
+            output=output,
+            error_kind=kind,
         )
 
     def _validate(self, spec: ToolSpec, arguments: dict[str, Any]) -> None:
@@ -397,7 +638,11 @@ class ToolRegistry:
             lines.append(f"{where}: {problem.message}" if where else problem.message)
         if len(problems) > MAX_REPORTED_PROBLEMS:
             lines.append(f"and {len(problems) - MAX_REPORTED_PROBLEMS} more")
-        raise _ToolFailed(f"invalid arguments for {spec.name!r}: " + "; ".join(lines), arguments_valid=False)
+        raise _ToolFailed(
+            f"invalid arguments for {spec.name!r}: " + "; ".join(lines),
+            arguments_valid=False,
+            kind="invalid_arguments",
+        )
 
     async def _call(self, spec: ToolSpec, arguments: dict[str, Any], context: ToolContext) -> Any:
         timeout = spec.timeout or self.default_timeout
@@ -420,11 +665,22 @@ class ToolRegistry:
                     return value
                 except (asyncio.CancelledError, _ToolFailed):
                     raise
-                except (Exception, SystemExit) as problem:  # sys.exit() in a tool must not end the app
+                except Exception as problem:
                     raise _ToolFailed(
                         f"{type(problem).__name__}: {problem}".rstrip(": "), trace=_handler_traceback(problem)
                     ) from None
+                except (SystemExit, KeyboardInterrupt) as problem:  # must not end the app or the turn
+                    raise _ToolFailed(
+                        f"{type(problem).__name__}{': ' + str(problem) if str(problem) else ''} raised in "
+                        f"{spec.name!r} (it would have ended the process)",
+                        trace=_handler_traceback(problem),
+                        kind="crashed",
+                    ) from None
         except TimeoutError:
             if deadline.expired():
-                raise _ToolFailed(f"{spec.name!r} timed out after {timeout:g} s") from None
+                raise _ToolFailed(f"{spec.name!r} timed out after {timeout:g} s", kind="timeout") from None
             raise
+
+
+async def _restart_all(sources: list[ToolSource], reason: str) -> None:
+    await asyncio.gather(*(source.restart(reason) for source in sources))
