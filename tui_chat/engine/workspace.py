@@ -311,9 +311,10 @@ class Workspace:
         problem = self.setup_problem()
         if refuse_without_key and isinstance(problem, MissingCredentials):
             raise problem
-        if context:
+        turn = self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
+        if context:  # the turn's task has not run yet: this is saved with the message
             conversation.context.update(context)
-        return self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
+        return turn
 
     def retry(self, conversation: Conversation) -> RunningTurn:
         """Send the last user message again (after an error)."""
