@@ -199,3 +199,19 @@ async def test_a_lazy_workspace_reads_without_loading_tools_then_builds_them_for
     (row,) = await lazy.list()
     assert row.id == cid and row.message_count == opened.message_count() == 5
     lazy.close()
+
+
+async def test_search_finds_a_reply_word_and_the_progress_counts_every_conversation(
+    workspace: Workspace, scripted_server: ScriptedServer
+) -> None:
+    scripted_server.script(text("The zanahoria is orange."), text("Nothing here."))
+    ids = await chat(workspace, "colours", "other")
+    progress = await workspace.index_progress()
+    assert progress.total == 2 and progress.indexed <= progress.total
+    result = await workspace.search("zanahoria")
+    (hit,) = list(result)
+    assert hit.conversation_id == ids[0] and hit.role == "assistant" and result.index_complete
+    opened = await workspace.open(hit.conversation_id)
+    assert hit.message_id == opened.messages()[-1].id
+    assert (await workspace.index_progress()).complete
+    assert list(await workspace.search("zanahoria", role="user")) == []

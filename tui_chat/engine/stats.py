@@ -1,10 +1,23 @@
-"""The seed's ``/stats``: conversations, sessions, messages, tokens, and per tool calls/errors/timing."""
+"""The seed's ``/stats``: conversations, sessions, messages, tokens, and per tool calls, errors by kind
+and duration percentiles (from the index's one row per call)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tui_chat.engine.store.index import StoreTotals, ToolTotals
+
+
+def tool_dict(t: ToolTotals) -> dict[str, Any]:
+    return {
+        "calls": t.calls,
+        "errors": t.errors,
+        "errors_by_kind": dict(t.errors_by_kind),
+        "p50_ms": round(t.p50_ms, 1),
+        "p95_ms": round(t.p95_ms, 1),
+        "max_ms": round(t.max_ms, 1),
+        "mean_duration_ms": round(t.mean_duration_ms, 1),
+    }
 
 
 def stats_dict(totals: StoreTotals) -> dict[str, Any]:
@@ -16,10 +29,7 @@ def stats_dict(totals: StoreTotals) -> dict[str, Any]:
         "prompt_tokens": totals.prompt_tokens,
         "completion_tokens": totals.completion_tokens,
         "cost": totals.cost,
-        "tools": {
-            name: {"calls": t.calls, "errors": t.errors, "mean_duration_ms": round(t.mean_duration_ms, 1)}
-            for name, t in sorted(totals.tools.items())
-        },
+        "tools": {name: tool_dict(t) for name, t in sorted(totals.tools.items())},
     }
 
 
@@ -39,8 +49,17 @@ def stats_rows(totals: StoreTotals) -> list[tuple[str, str]]:
 
 
 def tool_rows(totals: StoreTotals) -> list[tuple[str, ToolTotals]]:
-    """Each tool's calls, errors and mean duration, by name."""
+    """Each tool's figures, by name."""
     return sorted(totals.tools.items())
+
+
+def errors_by_kind_text(t: ToolTotals) -> str:
+    """``timeout 2 · exception 1``, most frequent first."""
+    kinds = sorted(t.errors_by_kind.items(), key=lambda item: (-item[1], item[0]))
+    return " · ".join(f"{kind} {count:,}" for kind, count in kinds)
+
+
+TOOL_COLUMNS = ("calls", "errors", "p50", "p95", "max", "mean")
 
 
 def format_stats(totals: StoreTotals) -> str:
@@ -51,7 +70,13 @@ def format_stats(totals: StoreTotals) -> str:
     tools = tool_rows(totals)
     if tools:
         name_width = max(len("tool"), *(len(name) for name, _ in tools))
-        lines += ["", f"{'tool':<{name_width}}  calls  errors  mean ms"]
+        lines += [
+            "",
+            f"{'tool':<{name_width}}  calls  errors  p50 ms  p95 ms  max ms  mean ms  errors by kind",
+        ]
         for name, t in tools:
-            lines.append(f"{name:<{name_width}}  {t.calls:>5}  {t.errors:>6}  {t.mean_duration_ms:>7.1f}")
+            lines.append(
+                f"{name:<{name_width}}  {t.calls:>5}  {t.errors:>6}  {t.p50_ms:>6.1f}  {t.p95_ms:>6.1f}"
+                f"  {t.max_ms:>6.1f}  {t.mean_duration_ms:>7.1f}  {errors_by_kind_text(t)}".rstrip()
+            )
     return "\n".join(lines)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +36,7 @@ from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, T
 from tui_chat.engine.lookup import resolve_id
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.store.index import SearchHit, StoreTotals
+from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 
@@ -82,6 +83,32 @@ Signature = tuple[int, int]
 @dataclass(frozen=True)
 class TotalsReader:
     totals: Callable[[], StoreTotals]
+
+
+@dataclass(frozen=True)
+class StoreReader:
+    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
+    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
+
+    _store: Any
+
+    def scan_conversations(self) -> Iterator[ListProgress]:
+        return self._store.scan_conversations()
+
+    def refresh(self) -> bool:
+        return self._store.refresh()
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
+        return self._store.list_conversations(query)
+
+    def index_texts(self) -> TextProgress:
+        return self._store.index_texts()
+
+    def search(self, query: str, **filters: Any) -> SearchResult:
+        return self._store.search(query, **filters)
+
+    def totals(self) -> StoreTotals:
+        return self._store.totals()
 
 
 class Workspace:
@@ -211,11 +238,40 @@ class Workspace:
                 return await self.open(summary.id)
         return None
 
-    async def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
-        return await asyncio.to_thread(self._store.search, query, role=role, limit=limit)
+    async def search(
+        self,
+        query: str,
+        *,
+        role: str | None = None,
+        tool: str | None = None,
+        errors_only: bool = False,
+        limit: int = 20,
+        wait: bool = True,
+    ) -> SearchResult:
+        """Full-text hits, newest first (a list with ``index_complete``, ``indexed``, ``total``).
+
+        ``wait``: index every conversation's text first (may read every file); otherwise search what is
+        indexed now and say how complete that is.
+        """
+        filters = {"role": role, "tool": tool, "errors_only": errors_only, "limit": limit, "wait": wait}
+        return await asyncio.to_thread(lambda: self._store.search(query, **filters))
+
+    async def index_progress(self) -> TextProgress:
+        """How much of the full-text index is built, once the list is in line with the folder."""
+
+        def read() -> TextProgress:
+            self._store.refresh()
+            return self._store.text_progress()
+
+        return await asyncio.to_thread(read)
 
     async def totals(self) -> StoreTotals:
         return await asyncio.to_thread(self._store.totals)
+
+    @property
+    def reader(self) -> StoreReader:
+        """For the list and the search screen, which read in thread workers (search slice)."""
+        return StoreReader(self._store)
 
     @property
     def totals_reader(self) -> TotalsReader:

@@ -34,6 +34,7 @@ class Where(StrEnum):
     CONTEXT_EDITOR = "context editor"
     HELP = "help"
     STATS = "statistics"
+    SEARCH = "search"
     CONFIRM = "confirm dialog"
     RENAME = "rename dialog"
 
@@ -41,7 +42,7 @@ class Where(StrEnum):
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
 """Keys that work on the main screen as it opens: the README's table leaves their "Where" empty."""
 
-KEY_NAMES = {"escape": "esc", "delete": "del"}
+KEY_NAMES = {"escape": "esc", "delete": "del", "slash": "/"}
 """How a Textual key name is shown to people (help, README); the rest are shown as they are."""
 
 
@@ -75,6 +76,8 @@ ACTIONS: tuple[Action, ...] = (
       footer="Settings", palette="Settings"),
     A("stats", ("f9",), "Statistics: conversations, messages, tool calls, tokens", W.APP,
       palette="Statistics"),
+    A("search", ("ctrl+f",), "Search every conversation: messages, replies, tool calls, results, errors",
+      W.APP, palette="Search", priority=True),
     A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
       palette="Reload tools"),
     A("command_palette", ("ctrl+p",), "Command palette: every action, and themes", W.APP, bound=False),
@@ -110,6 +113,8 @@ ACTIONS: tuple[Action, ...] = (
     A("delete", ("delete", "ctrl+d"), "Delete the conversation (to the trash, after asking)", W.LIST,
       footer="Delete"),
     A("undo", ("ctrl+z",), "Undo a delete (again for each earlier delete)", W.LIST, footer="Undo delete"),
+    A("search_inside", ("slash",), "Search inside every conversation (with an empty filter)", W.LIST,
+      bound=False),
     # -- a focused message or tool call ----------------------------------------------------------------
     A("copy_message", ("c",), "Copy the message (OSC 52)", W.MESSAGE, footer="Copy message"),
     A("copy_code", ("y",), "Copy its next code block", W.MESSAGE, footer="Copy code"),
@@ -129,6 +134,14 @@ ACTIONS: tuple[Action, ...] = (
     A("save", ("ctrl+s",), "Save", W.CONTEXT_EDITOR, footer="Save"),
     A("dismiss", ("escape", "q", "f1"), "Close", W.HELP, footer="Close"),
     A("dismiss", ("escape", "q", "f9"), "Close", W.STATS, footer="Close"),
+    A("open", ("enter",), "Open the conversation at that message, highlighted", W.SEARCH, bound=False),
+    A("dismiss_search", ("escape",), "Close", W.SEARCH, footer="Close"),
+    A("cycle_role", ("ctrl+r",), "Filter by role: all, user, assistant, tool, title", W.SEARCH,
+      footer="Role"),
+    A("cycle_tool", ("ctrl+t",), "Filter by tool: any, then each tool ever called", W.SEARCH, footer="Tool"),
+    A("toggle_errors", ("ctrl+o",), "Only failed tool calls and failed replies", W.SEARCH,
+      footer="Errors only"),
+    A("focus_query", ("ctrl+f",), "Back to the query", W.SEARCH),
     A("cancel", ("escape", "n"), "No, leave it", W.CONFIRM, footer="Cancel"),
     A("confirm", ("y",), "Yes, do it", W.CONFIRM, footer="Confirm"),
     A("cancel", ("escape",), "Keep the old name", W.RENAME, footer="Cancel"),

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker
@@ -26,12 +26,15 @@ from tui_chat.ui.actions import Where, bindings, palette_commands
 from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.screens.search import OpenAt, SearchScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
+from tui_chat.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
+    from tui_chat.engine.store.index import SearchHit
     from tui_chat.engine.workspace import Workspace
 
 LITELLM_WARM_UP_LATEST = 2.0
@@ -255,6 +258,24 @@ class TuiChatApp(App[None]):
 
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.workspace.totals_reader))
+
+    def action_search(self) -> None:
+        """Search every conversation; Enter there opens the conversation at the message (search slice)."""
+        if isinstance(self.screen, SearchScreen):
+            self.screen.action_focus_query()
+            return
+
+        def done(hit: SearchHit | None) -> None:
+            if hit is not None:
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        screen.post_message(OpenAt(hit.conversation_id, hit.message_id))
+
+        self.push_screen(SearchScreen(self.workspace.reader, clock=self.clock), done)
+
+    @on(ConversationList.SearchRequested)
+    def _search_requested(self) -> None:
+        self.action_search()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

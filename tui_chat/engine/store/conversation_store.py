@@ -19,7 +19,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,17 +37,30 @@ from tui_chat.engine.store.files import (
     signature_of,
     write_atomically,
 )
-from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, ToolTotals
+from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, TextProgress, ToolTotals
 from tui_chat.engine.store.locking import ConversationLocks
 from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_file_into
 from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize, text_rows, title_row
+from tui_chat.engine.store.scan import Entry, newest_first, quick_row, scan_folder
+from tui_chat.engine.store.search import ListProgress, SearchResult
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
 
-__all__ = ["ConversationStore", "SearchHit", "StoreTotals", "ToolTotals", "TrashEntry"]
+__all__ = [
+    "ConversationStore",
+    "ListProgress",
+    "SearchHit",
+    "SearchResult",
+    "StoreTotals",
+    "TextProgress",
+    "ToolTotals",
+    "TrashEntry",
+]
 
 SEARCH_ROLES = frozenset({"title", "user", "assistant", "tool"})
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 _CACHED_CONVERSATIONS = 16
+_FIRST_BATCH, _BATCH = 50, 250
+"""Files read per step of a cold listing: a small first batch so the first rows show at once."""
 _T = TypeVar("_T")
 
 
@@ -127,13 +140,108 @@ class ConversationStore:
         """Newest first; damaged files are listed too, with ``damaged`` set to the reason."""
         return self._query(lambda: self._index.summaries(query.strip()))
 
-    def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
-        """Full-text search over titles and message text (tool names, arguments and results included)."""
+    def search(
+        self,
+        query: str,
+        *,
+        role: str | None = None,
+        tool: str | None = None,
+        errors_only: bool = False,
+        limit: int = 20,
+        wait: bool = True,
+    ) -> SearchResult:
+        """Full-text search over titles and message text (tool names, arguments, results and errors).
+
+        Newest first. ``wait``: bring the full-text index up to date first (it may read every file);
+        without it, search what is indexed now and say how complete that is (the TUI, while the
+        background pass runs). An empty query with a filter lists what the filter keeps.
+        """
         if role is not None and role not in SEARCH_ROLES:
             raise ValueError(f"role must be one of {sorted(SEARCH_ROLES)} or None, not {role!r}")
-        if not query.strip():
-            return []
-        return self._query(lambda: self._index.search(query, role, limit))
+
+        def run() -> SearchResult:
+            hits = self._index.search(query, role=role, tool=tool, errors_only=errors_only, limit=limit)
+            progress = self._index.text_progress()
+            return SearchResult(hits, indexed=progress.indexed, total=progress.total)
+
+        if wait:
+            self._query(lambda: None)
+            self.index_all_texts()
+            return self._query(run)
+        try:  # the index's read connection: no need to wait for a batch of the full-text pass
+            return run()
+        except sqlite3.DatabaseError:
+            with self._lock:
+                return self._index_safely(run) or SearchResult(indexed=0, total=1)
+
+    def scan_conversations(self) -> Iterator[ListProgress]:
+        """``list_conversations()`` step by step: after each batch of files read, every row so far.
+
+        Only new or changed files are read, newest first; the store is free between steps (a save
+        from another thread goes through). The last step has ``done`` set.
+        """
+        steps = self._refresh_steps()
+        reset = False
+        while True:
+            with self._lock:
+                try:
+                    step = next(steps, None)
+                except sqlite3.DatabaseError as error:
+                    if not _corrupt(error) or reset:
+                        raise _index_failed(error) from error
+                    reset = True
+                    self._index.reset()
+                    self._saved.clear()
+                    steps = self._refresh_steps()
+                    continue
+                if step is None:
+                    return
+                summaries = self._index.summaries()
+            yield ListProgress(summaries, *step)
+
+    def refresh(self) -> bool:
+        """Bring the index in line with the folder (one scandir); True when a row came, changed or went."""
+        with self._lock:
+            before = self._index_safely(self._index.file_states) or {}
+            return self._query(self._index.file_states) != before
+
+    def index_texts(self, max_files: int = 32, max_messages: int = 1500) -> TextProgress:
+        """The full-text pass, one step: fully read and index the conversations whose text is not
+        indexed for their current file (most recent activity first), up to ``max_files`` of them or
+        about ``max_messages`` messages, in one transaction (FTS5 is much faster in big ones).
+
+        Saves and listings wait for one step at most (~0.1-0.3 s; a very large file takes longer).
+        """
+        with self._lock:
+
+            def step() -> None:
+                pending = self._index.pending_texts(max_files)
+                messages = 0
+                with self._index.transaction():
+                    for conversation_id, count in pending:
+                        self._full_read(conversation_id)
+                        messages += count
+                        if messages >= max_messages:
+                            break
+
+            self._index_safely(step)
+            return self._index_safely(self._index.text_progress) or TextProgress(0, 0)
+
+    def index_all_texts(self, progress: Callable[[TextProgress], None] | None = None) -> TextProgress:
+        """Run the full-text pass to the end (``progress`` after each step)."""
+        while True:
+            step = self.index_texts()
+            if progress is not None:
+                progress(step)
+            if step.complete:
+                return step
+
+    def text_progress(self) -> TextProgress:
+        try:
+            return self._index.text_progress()
+        except sqlite3.DatabaseError:
+            with self._lock:
+                return self._index_safely(self._index.text_progress) or TextProgress(0, 1)
 
     def totals(self) -> StoreTotals:
         return self._query(self._index.totals)
@@ -161,7 +269,7 @@ class ConversationStore:
 
             def update_index() -> bool:
                 with self._index.transaction():
-                    self._index.put(_hidden_title(summarize(conversation, *stat)))
+                    self._index.put(_hidden_title(summarize(conversation, *stat)), texts_current=True)
                     rows = _redacted([title_row(conversation), *text_rows(encoded.changed)])
                     rows = [row for row in rows if saved.digests.get(row.message_id) != row.digest]
                     self._index.put_texts(conversation.id, rows)
@@ -280,28 +388,92 @@ class ConversationStore:
         return saved
 
     def _refresh(self) -> None:
-        """Bring the index in line with the folder: one scandir, re-reading only changed or new files."""
+        """Bring the index in line with the folder: one scandir, re-reading only changed or new files.
+
+        Every file read is fully checked (a listing names every damaged file precisely); the TUI's
+        :meth:`scan_conversations` takes the cheap path instead and leaves the checks to the
+        background pass."""
+        for _ in self._refresh_steps(strict=True):
+            pass
+
+    def _refresh_steps(self, *, strict: bool = False) -> Iterator[tuple[int, int]]:
+        """The refresh in steps (call each under the lock): ``(files read, files to read)`` after each
+        batch, and once at the end. Files are read newest first, for their summary only (scan.py, or
+        the full decode when ``strict``); the text is indexed by the full-text pass (:meth:`index_texts`)."""
         known = self._index.file_states()
-        seen: dict[str, tuple[int, int]] = {}
-        with os.scandir(self.conversations_dir) as entries:
-            for entry in entries:
-                if entry.name.endswith(".json") and not entry.name.startswith("."):
-                    with contextlib.suppress(OSError):  # a dangling symlink; listed once it points somewhere
-                        seen[entry.name[:-5]] = _state(entry.stat())
-        changed = [cid for cid, state in seen.items() if known.get(cid) != state and _SAFE_ID.match(cid)]
+        seen = scan_folder(self.conversations_dir)
+        changed = newest_first(
+            seen,
+            [cid for cid, entry in seen.items() if known.get(cid) != entry.state and _SAFE_ID.match(cid)],
+        )
         gone = known.keys() - seen.keys()
-        for start in range(0, len(changed), 200):  # batches: one transaction per file is slow on a cold build
-            with self._index.transaction():
-                for conversation_id in changed[start : start + 200]:
-                    self._saved.pop(conversation_id, None)
-                    self._read_into_index(conversation_id)
         if gone:
             with self._index.transaction():
                 for conversation_id in gone:
                     self._saved.pop(conversation_id, None)
                     self._index.drop(conversation_id)
+        done, size = 0, _FIRST_BATCH
+        while done < len(changed):
+            batch = changed[done : done + size]
+            read = [self._summary_of(seen[conversation_id], strict=strict) for conversation_id in batch]
+            with self._index.transaction():  # one per batch: one transaction per file is slow on a cold build
+                for conversation_id, (row, conversation) in zip(batch, read, strict=True):
+                    self._saved.pop(conversation_id, None)
+                    if row is None:
+                        self._index.drop(conversation_id)
+                    elif conversation is not None:
+                        self._reindex(conversation, (row.mtime_ns, row.size))
+                    else:
+                        if row.summary.damaged:
+                            self._index.drop_texts(conversation_id)
+                        self._index.put(row)
+            done += len(batch)
+            size = _BATCH
+            yield done, len(changed)
         if len(changed) > 1000:  # a (re)build: fold the big WAL into the database now, not during a save
             self._index.checkpoint()
+        if not changed:
+            yield 0, 0
+
+    def _summary_of(self, entry: Entry, *, strict: bool) -> tuple[IndexRow | None, Conversation | None]:
+        """The row of one file, cheaply (no model objects) when it is healthy; None when it is gone.
+
+        A file the cheap path does not take goes through the full decode, which says what is wrong
+        (or, when nothing is, gives the conversation, whose text is then indexed at once).
+        """
+        conversation_id = entry.conversation_id
+        try:
+            raw, status = read_file(self.path_of(conversation_id))  # the store's safe read
+        except FileNotFoundError:
+            return None, None
+        except Unreadable as problem:
+            return damaged_row(conversation_id, problem.reason, *entry.state), None
+        state = _state(status)
+        if not strict:
+            try:
+                return _hidden_title(quick_row(raw, conversation_id, *state)), None
+            except Exception:  # the full decode below finds the reason
+                pass
+        try:
+            conversation = decode(raw, conversation_id)
+        except DamagedConversation as damage:
+            return damaged_row(conversation_id, damage.detail, *state), None
+        except Exception as error:  # RecursionError, MemoryError…: damaged, never a crash
+            return damaged_row(conversation_id, f"cannot be read: {type(error).__name__}", *state), None
+        row = _hidden_title(summarize(conversation, *state))
+        return row, (None if strict else conversation)  # strict: the text waits for the full-text pass
+
+    def _full_read(self, conversation_id: str) -> None:
+        """Read one file fully (the store's reading and checking) and index its row and text."""
+        try:
+            with self._index.transaction():  # nested in the step's: a failure is overwritten below
+                self._read_into_index(conversation_id)
+        except sqlite3.DatabaseError:
+            raise
+        except Exception as error:  # whatever the file does, it is a damaged row
+            state = self._index.file_state(conversation_id)
+            reason = f"cannot be read: {type(error).__name__}: {error}"[:300]
+            self._put(damaged_row(conversation_id, reason, *(state[:2] if state else (0, 0))))
 
     def _read_into_index(self, conversation_id: str) -> None:
         try:
@@ -325,10 +497,12 @@ class ConversationStore:
     def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
         self._saved.pop(conversation.id, None)
         with self._index.transaction():
-            self._index.put(_hidden_title(summarize(conversation, *state)))
+            self._index.put(_hidden_title(summarize(conversation, *state)), texts_current=True)
             self._index.drop_texts(conversation.id)
             self._index.put_texts(
-                conversation.id, _redacted([title_row(conversation), *text_rows(conversation.messages())])
+                conversation.id,
+                _redacted([title_row(conversation), *text_rows(conversation.messages())]),
+                fresh=True,
             )
 
     def _put(self, row: IndexRow) -> None:
@@ -377,7 +551,7 @@ def _redacted(rows: list[TextRow]) -> list[TextRow]:
     secrets = secret_values()
     if not secrets:
         return rows
-    return [TextRow(r.message_id, r.role, r.created_at, redact(r.text, secrets)) for r in rows]
+    return [dataclasses.replace(r, text=redact(r.text, secrets)) for r in rows]  # keeps tools / error
 
 
 def _hidden_title(row: IndexRow) -> IndexRow:

@@ -27,6 +27,7 @@ from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.controllers.conversation_actions import ConversationActions
 from tui_chat.ui.controllers.list_actions import ListActions
 from tui_chat.ui.controllers.turn_view import TurnView
+from tui_chat.ui.screens.search import OpenAt
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
@@ -133,10 +134,9 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
-    @work(exclusive=True, group="list")
-    async def load_list(self) -> None:
-        summaries = await self.workspace.list()
-        self.sidebar.set_summaries(summaries)
+    def load_list(self) -> None:
+        # The list reads itself in a thread, batch by batch, then indexes and polls (search slice).
+        self.sidebar.load(self.workspace.reader)
         self._refresh_marks()
 
     def _workspace_changed(self, change: Change) -> None:
@@ -252,6 +252,21 @@ class MainScreen(Screen[None]):
             return
         self.conversation = fresh
         await self._show(fresh)
+
+    # -- search results (search slice) ------------------------------------------------------------
+
+    @on(OpenAt)
+    def _open_at(self, event: OpenAt) -> None:
+        self.open_at(event.conversation_id, event.message_id)
+
+    @work(group="open-at")
+    async def open_at(self, conversation_id: str, message_id: str) -> None:
+        """Open a conversation (unless it is open) and show one message of it, highlighted."""
+        if self.conversation is None or self.conversation.id != conversation_id:
+            with contextlib.suppress(Exception):
+                await self.open_conversation(conversation_id).wait()
+        if self.conversation is not None and self.conversation.id == conversation_id and message_id:
+            await self.chat.reveal_message(message_id)
 
     # -- sending -----------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The seed's /stats as a screen: totals over every saved conversation, and per tool."""
+"""The seed's /stats as a screen: totals over every saved conversation, and per tool: calls, errors by
+kind, p50/p95/max/mean duration."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui_chat.engine.stats import stats_rows, tool_rows
+from tui_chat.engine.stats import errors_by_kind_text, stats_rows, tool_rows
 from tui_chat.engine.workspace import StoreTotals
 from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import format_duration, visible
+from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
 
 
@@ -29,18 +30,25 @@ def totals_content(totals: StoreTotals) -> Content:
     if not tools:
         lines.append(Content.styled("No function calls yet.", "$text-muted"))
     else:
-        width = max(24, *(len(visible(name)) for name, _ in tools))
-        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>7} {'mean':>10}"
+        # Fits an 80-column terminal: longer names are cut with an ellipsis.
+        width = min(22, max(12, *(len(visible(name)) for name, _ in tools)))
+        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>6}" + "".join(
+            f" {column:>7}" for column in ("p50", "p95", "max", "mean")
+        )
         lines.append(Content.styled(header, "bold $accent"))
         for name, stats in tools:
+            durations = (stats.p50_ms, stats.p95_ms, stats.max_ms, stats.mean_duration_ms)
             lines.append(
                 Content.assemble(
-                    visible(name).ljust(width),
+                    one_line(name, width).ljust(width),
                     f" {stats.calls:>7,}",
-                    (f" {stats.errors:>7,}", "$text-error" if stats.errors else ""),
-                    f" {format_duration(stats.mean_duration_ms):>10}",
+                    (f" {stats.errors:>6,}", "$text-error" if stats.errors else ""),
+                    *(f" {format_duration(value):>7}" for value in durations),
                 )
             )
+            if stats.errors_by_kind:
+                kinds = one_line(errors_by_kind_text(stats), 80)
+                lines.append(Content.styled(f"{'':{width}}   ↳ {kinds}", "$text-error"))
     return Content("\n").join(lines)
 
 

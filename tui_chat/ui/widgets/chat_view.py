@@ -7,6 +7,7 @@ widgets is what makes other chat apps take seconds to open a conversation.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Literal
 
@@ -281,6 +282,66 @@ class ChatView(VerticalScroll, can_focus=False):
     def spend_retries(self) -> None:
         for block in self.query(ErrorBlock):
             block.set_retryable(False)
+
+    # -- a search result ---------------------------------------------------------------------------
+
+    async def reveal_message(self, message_id: str) -> bool:
+        """Scroll to the widget of one message (mounting older pages as needed) and highlight it.
+
+        A tool result is shown by its call's block. False when the message is not in this view.
+        """
+        index = next(
+            (
+                n
+                for n, item in enumerate(self._items)
+                if (item.message is not None and item.message.id == message_id)
+                or (item.result is not None and item.result.id == message_id)
+            ),
+            None,
+        )
+        if index is None:
+            return False
+        await self._settled()  # the top-ups after opening scroll to the end: let them finish first
+        if index < self._first:
+            self._loading = True
+            await self.load_older(self._first - index + 2)
+            await self._settled()
+        target = next(
+            (
+                child
+                for child in self.children
+                if getattr(getattr(child, "message", None), "id", None) == message_id
+                or getattr(getattr(child, "result", None), "id", None) == message_id
+                or (
+                    isinstance(child, ToolCallBlock)
+                    and getattr(child.call, "id", None) == self._call_of(index)
+                )
+            ),
+            None,
+        )
+        if target is None:
+            return False
+        for child in self.query(".-search-hit"):
+            child.remove_class("-search-hit")
+        target.add_class("-search-hit")
+        self.release_anchor()
+        self.scroll_to_widget(target, animate=False, top=True, immediate=True)
+        if target.focusable:
+            target.focus(scroll_visible=False)
+        return True
+
+    async def _settled(self) -> None:
+        """Wait for the pages being mounted (and the scroll they restore) to be done."""
+        for _ in range(200):
+            refreshed = asyncio.Event()
+            self.call_after_refresh(refreshed.set)
+            await refreshed.wait()
+            if not self._loading:
+                return
+
+    def _call_of(self, index: int) -> str | None:
+        item = self._items[index]
+        return item.call.id if item.kind == "tool" and item.call is not None else None
 
     # -- tool calls ------------------------------------------------------------------------------
 

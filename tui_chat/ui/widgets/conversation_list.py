@@ -1,5 +1,10 @@
 """The conversation list: an OptionList filled a screenful first and in batches after, with a filter box.
 
+It loads itself from a :class:`ListSource` (the store) off the event loop: on a cold start the rows
+come in batches as the files are read, under a "Reading 2,345 / 10,000 conversations…" line; then the
+full-text index is built in the background, and the folder is polled every ``POLL_SECONDS`` so a
+conversation another process adds, changes or deletes shows up without a restart.
+
 ``OptionList`` renders only visible lines; ``ListView`` (one widget per row) takes a minute for
 10,000 conversations. Prompts are pre-built ``Content`` objects: no markup parsing, so a title such as
 ``[bold]`` is shown as it is, and building them is twice as fast.
@@ -7,18 +12,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import Protocol
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.worker import Worker, get_current_worker
 
 from tui_chat.engine.models import ConversationSummary, utcnow
+from tui_chat.engine.store.search import ListProgress, TextProgress
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time
 
@@ -28,6 +37,20 @@ TITLE_WIDTH = 29
 BATCH = 300
 """More rows are added when the user nears the end: measuring an option costs ~0.4 ms, so 10,000 rows
 up front would be seconds of CPU taken from the event loop."""
+POLL_SECONDS = 2.0
+"""How often the folder is checked for conversations other processes added, changed or deleted."""
+
+
+class ListSource(Protocol):
+    """What the list reads (the store); every call is made from a worker thread."""
+
+    def scan_conversations(self) -> Iterator[ListProgress]: ...
+
+    def refresh(self) -> bool: ...
+
+    def list_conversations(self, query: str = "") -> list[ConversationSummary]: ...
+
+    def index_texts(self) -> TextProgress: ...
 
 
 MARKS = {"running": ("● ", "$text-accent"), "unseen": ("◆ ", "$text-success")}
@@ -72,7 +95,9 @@ class ConversationOptions(OptionList):
         listing = self.conversation_list
         if listing is None:
             return
-        if event.is_printable and event.character:
+        if event.character == "/" and not listing.filter_text:
+            self.post_message(ConversationList.SearchRequested())
+        elif event.is_printable and event.character:
             listing.edit_filter(append=event.character)
         elif event.key == "backspace":
             listing.edit_filter(backspace=True)
@@ -137,6 +162,20 @@ class ConversationList(Vertical):
     class UndoRequested(Message):
         pass
 
+    class SearchRequested(Message):
+        """``/`` in the list (with an empty filter): search inside the messages instead."""
+
+    class Progressed(Message):
+        """A step of loading: ``read`` of ``total`` files read (``stage`` "reading"), or the text of
+        ``read`` of ``total`` conversations indexed for search (``stage`` "indexing")."""
+
+        def __init__(self, stage: str, read: int, total: int, rows: int) -> None:
+            super().__init__()
+            self.stage = stage
+            self.read = read
+            self.total = total
+            self.rows = rows
+
     def __init__(self, *, clock: Callable[[], datetime] = utcnow, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
@@ -146,10 +185,14 @@ class ConversationList(Vertical):
         self._matching: list[ConversationSummary] = []
         self._shown = 0
         self.current_id: str | None = None
+        self._source: ListSource | None = None
+        self._background: Worker[None] | None = None
         self._marks: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter conversations…", id="filter", compact=True)
+        yield Static("", id="list-status", markup=False)
+        yield Static("", id="list-empty", markup=False)
         yield ConversationOptions(id="conversations")
         yield Static("", id="list-detail", markup=False)
 
@@ -164,12 +207,107 @@ class ConversationList(Vertical):
     def count(self) -> int:
         return len(self._summaries)
 
+    # -- loading ---------------------------------------------------------------------------------
+
+    def load(self, source: ListSource) -> Worker[None]:
+        """(Re)read the list from ``source`` off the event loop; then index and poll in the background."""
+        self._source = source
+        return self._scan()
+
+    @work(thread=True, exclusive=True, group="list")
+    def _scan(self) -> None:
+        source, worker = self._source, get_current_worker()
+        assert source is not None
+        try:
+            for step in source.scan_conversations():
+                if worker.is_cancelled or not self._call(self._scanned, step):
+                    return
+        except Exception as error:  # a locked or unreadable index: say so; the poll tries again
+            self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}")
+        self._call(self._start_background)
+
+    def _call(self, callback: Callable[..., object], *args: object) -> bool:
+        """Run ``callback`` on the event loop and wait for it; False once the app (or this widget) is gone."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except Exception:  # shutting down: the app is not running, the widgets are unmounted
+            return False
+        return True
+
+    def _scanned(self, step: ListProgress) -> None:
+        self.refresh_summaries(step.summaries)
+        reading = f"Reading {step.read:,} / {step.total:,} conversations…" if not step.done else ""
+        self._set_status(reading)
+        self.post_message(self.Progressed("reading", step.read, step.total, len(step.summaries)))
+
+    def _start_background(self) -> None:
+        if self._background is None or self._background.is_finished:
+            self._background = self._index_and_poll()
+
+    @work(thread=True, group="list-background")
+    def _index_and_poll(self) -> None:
+        """Index the text of every conversation for search, then check the folder every few seconds."""
+        source, worker = self._source, get_current_worker()
+        assert source is not None
+        next_poll = time.monotonic() + POLL_SECONDS
+        before: TextProgress | None = None
+        while not worker.is_cancelled:
+            try:
+                progress = source.index_texts()
+            except Exception:  # a busy or failing index: try again at the next poll
+                progress = TextProgress(0, 0)
+            stalled, before = progress == before, progress
+            if not progress.complete and not stalled:
+                text = f"Search index: {progress.indexed:,} / {progress.total:,}…"
+                if not self._call(self._indexing, text, progress):
+                    return
+                continue
+            if not self._call(self._indexing, "", progress):
+                return
+            while time.monotonic() < next_poll:
+                if worker.is_cancelled:
+                    return
+                time.sleep(0.1)
+            next_poll = time.monotonic() + POLL_SECONDS
+            try:
+                changed = source.refresh()
+                summaries = source.list_conversations() if changed else None
+            except Exception as error:  # the next poll tries again
+                if not self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}"):
+                    return
+                continue
+            if summaries is not None and not self._call(self.refresh_summaries, summaries):
+                return
+
+    def _indexing(self, text: str, progress: TextProgress) -> None:
+        self._set_status(text, indexing=True)
+        if text:
+            self.post_message(self.Progressed("indexing", progress.indexed, progress.total, self.count))
+
+    def _set_status(self, text: str, *, indexing: bool = False) -> None:
+        status = self.query_one("#list-status", Static)
+        status.update(text)
+        status.set_class(indexing and bool(text), "-indexing")
+        status.display = bool(text)
+
     # -- filling ---------------------------------------------------------------------------------
 
     def set_summaries(self, summaries: Sequence[ConversationSummary]) -> None:
         self._summaries = list(summaries)
         self._by_id = {summary.id: summary for summary in self._summaries}
         self._fill()
+
+    def refresh_summaries(self, summaries: Sequence[ConversationSummary]) -> None:
+        """New rows from disk (a batch of a cold start, a change another process made): the highlighted
+        row and how far the list was filled stay as they were."""
+        options = self.options
+        # The top row stays the top row (a newer conversation takes it); a row the user moved to stays.
+        moved = options.highlighted not in (None, 0) and options.highlighted_option is not None
+        highlighted = options.highlighted_option.id if moved and options.highlighted_option else None
+        shown = self._shown
+        self._summaries = list(summaries)
+        self._by_id = {summary.id: summary for summary in self._summaries}
+        self._fill(keep=highlighted, at_least=shown)
 
     def upsert(self, summary: ConversationSummary) -> None:
         """Put a changed or new conversation at the top (the list is newest first)."""
@@ -248,22 +386,41 @@ class ConversationList(Vertical):
                 index = self.options.get_option_index(cid)
                 self.options.replace_option_prompt_at_index(index, self._prompt(summary, now))
 
-    def _fill(self) -> None:
+    def _fill(self, *, keep: str | None = None, at_least: int = 0) -> None:
         """Show the first rows of what matches the filter; the rest come with :meth:`load_more`."""
         self._matching = [s for s in self._summaries if self._matches(s)]
-        shown = FIRST_BATCH
-        if self.current_id is not None:
-            position = next((i for i, s in enumerate(self._matching) if s.id == self.current_id), -1)
-            shown = max(shown, position + 20)
+        shown = max(FIRST_BATCH, at_least)
+        for wanted in (keep, self.current_id):
+            if wanted is not None:
+                position = next((i for i, s in enumerate(self._matching) if s.id == wanted), -1)
+                shown = max(shown, position + 20)
         self._shown = min(shown, len(self._matching))
         now = self.clock()
         options = self.options
         options.set_options(self._option(s, now) for s in self._matching[: self._shown])
         # A row is always highlighted, so Down / Enter / a list action act on what the user sees.
-        if self.current_id and self._shows(self.current_id):
+        if keep and self._shows(keep):
+            options.highlighted = options.get_option_index(keep)
+        elif self.current_id and self._shows(self.current_id):
             options.highlighted = options.get_option_index(self.current_id)
         elif options.option_count:
             options.highlighted = 0
+        self._show_no_matches()
+
+    def _show_no_matches(self) -> None:
+        """Say so when the filter keeps nothing, and where to look instead."""
+        empty = self.query_one("#list-empty", Static)
+        nothing = bool(self._query) and not self._matching
+        empty.display = nothing
+        if nothing:
+            query = one_line(self.filter_text.strip(), 20)
+            empty.update(
+                Content.assemble(
+                    (f"No matches for “{query}” in titles.", "bold"),
+                    "\n",
+                    ("Press ctrl+f to search inside messages.", "$text-muted"),
+                )
+            )
 
     def load_more(self) -> None:
         if self._shown >= len(self._matching):
