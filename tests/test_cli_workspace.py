@@ -1,7 +1,8 @@
 """The CLI goes through the engine's one API, the Workspace, and never reaches the store itself.
 
-Two guards: the source of every ``tui_chat/cli`` module is checked for a way into the store (an import
-of the store package, ``ConversationStore``, ``.store``, ``services.chat``), and the reading commands
+Two guards: the source of every ``tui_chat/cli`` module is checked for a way into the store around the
+Workspace (an import of the store package, of ``engine.services`` or ``engine.chat`` that build and
+wrap it, ``ConversationStore``, ``.store``, ``services.chat``), and the reading commands
 run in a fresh interpreter to show that the workspace they use loads neither tool modules nor the
 provider (litellm) nor mcp. The Workspace additions the CLI relies on are tested in
 tests/test_workspace_lookup.py.
@@ -28,7 +29,9 @@ from tui_chat.engine.workspace import build_workspace
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DIR = Path(tui_chat.cli.__file__).parent
 HEAVY = ("litellm", "mcp", "openai", "textual")
-STORE_MODULE = re.compile(r"tui_chat\.engine\.store(\.\w+)*$")
+STORE_MODULE = re.compile(r"tui_chat\.engine\.(store|services|chat)(\.\w+)*$")
+"""The store package, and the modules that build or wrap it (the Workspace builds them for the CLI)."""
+ENGINE_WAYS_IN = ("store", "services", "chat")
 
 
 def store_reaches(source: str) -> list[str]:
@@ -41,7 +44,7 @@ def store_reaches(source: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if STORE_MODULE.match(module) or (
-                module == "tui_chat.engine" and any(a.name == "store" for a in node.names)
+                module == "tui_chat.engine" and any(a.name in ENGINE_WAYS_IN for a in node.names)
             ):
                 found.append(f"{line}: from {module} import …")
         elif isinstance(node, ast.Attribute):
@@ -73,6 +76,8 @@ def test_the_store_check_notices_each_way_in() -> None:
         "summaries = services.store.list_conversations()": ".store",
         "stream = services.chat.send(conversation, text)": "services.chat",
         "opened = ConversationStore(path)": "ConversationStore",
+        "from tui_chat.engine.services import build_services": "from tui_chat.engine.services",
+        "from tui_chat.engine.chat import ChatService": "from tui_chat.engine.chat",
         "module = importlib.import_module('tui_chat.engine.store.index')": "'tui_chat.engine.store.index'",
     }
     for source, expected in ways_in.items():
