@@ -1,4 +1,4 @@
-"""Workspace: the one engine API that the TUI (and the CLI and REST server after it) drive.
+"""Workspace: the one engine API that the TUI and the CLI (and the REST server after them) drive.
 
 Everything a front end does with conversations goes through here: open, list, search, rename, delete,
 restore, change the context, export, send and retry. Front ends never touch the store and never edit
