@@ -30,7 +30,7 @@ def body(panel: InspectorPanel, key: str) -> str:
 
 def rows(panel: InspectorPanel) -> list[str]:
     option_list = panel.query_one("#inspector-calls", OptionList)
-    return [str(option.prompt) for option in option_list.options]
+    return [str(option.prompt).strip() for option in option_list.options]
 
 
 async def test_lists_every_call_in_order_with_status_duration_and_round() -> None:
@@ -39,12 +39,15 @@ async def test_lists_every_call_in_order_with_status_duration_and_round() -> Non
         await pilot.pause()
         panel = app.query_one(InspectorPanel)
         assert panel.call_ids == ["call-ok", "call-bad", "call-raw"]
+        assert panel.row_ids == ["round:m-asst1", "call-ok", "call-bad", "round:m-asst2", "call-raw"]
         listed = rows(panel)
-        assert listed[0].startswith("✓") and "buscar_informacion" in listed[0] and "120 ms" in listed[0]
-        assert listed[0].endswith("r1")
-        assert listed[1].startswith("✗") and "enviar_notificacion" in listed[1]
-        assert listed[2].endswith("r2")
-        assert "3 · 2 failed" in text_of(panel.query_one("#inspector-title", Static))
+        assert listed[0].startswith("◆ round 1 tool_calls") and "842 ms" in listed[0]
+        assert "120→30 tok" in listed[0]
+        assert listed[1].startswith("✓") and "buscar_informacion" in listed[1] and "120 ms" in listed[1]
+        assert listed[2].startswith("✗") and "enviar_notificacion" in listed[2]
+        assert listed[2].endswith("invalid args")
+        assert listed[3].startswith("◆ round 2")
+        assert "Function calls · 3 · 2 failed" in text_of(panel.query_one("#inspector-title", Static))
 
 
 async def test_selected_call_shows_arguments_schema_check_error_and_traceback_literally() -> None:
@@ -128,6 +131,9 @@ async def test_user_navigation_posts_call_selected_but_select_call_does_not() ->
         panel.select_call("call-raw")
         await pilot.pause()
         assert not [m for m in posted if isinstance(m, InspectorPanel.CallSelected)]
+        await pilot.press("up")  # the round of call-raw: details follow, but no call is selected
+        assert panel.selected_row == "round:m-asst2" and panel.selected_call_id is None
+        assert "Round 2" in text_of(panel.query_one("#inspector-summary", Static))
         await pilot.press("up")
         # the hook sees a bubbling message once per node it reaches: count distinct messages
         unique = {id(m): m for m in posted if isinstance(m, InspectorPanel.CallSelected)}
@@ -190,7 +196,7 @@ async def test_no_conversation_and_no_calls_say_so() -> None:
         conversation.sessions[0].messages = conversation.sessions[0].messages[:1]
         panel.show_conversation(conversation)
         await pilot.pause()
-        assert "No function calls" in text_of(panel.query_one("#inspector-summary", Static))
+        assert "Nothing asked of the model" in text_of(panel.query_one("#inspector-summary", Static))
         await pilot.press("c")  # nothing selected: a warning, not a crash
 
 
@@ -202,8 +208,9 @@ async def test_hundreds_of_calls_are_all_listed() -> None:
         await pilot.pause()
         panel = app.query_one(InspectorPanel)
         panel.show_conversation(conversation)
-        await wait_for(pilot, lambda: len(rows(panel)) == 603)
-        assert len(panel.call_ids) == 603
+        # 603 calls, each under its round's row (2 rounds of the sample + one per extra call)
+        await wait_for(pilot, lambda: len(rows(panel)) == 603 + 602)
+        assert len(panel.call_ids) == 603 and len(panel.row_ids) == 603 + 602
         assert "603" in text_of(panel.query_one("#inspector-title", Static))
 
 
@@ -235,3 +242,101 @@ def test_control_characters_are_shown_as_symbols_not_acted_upon() -> None:
     assert visible(MARKUP).endswith("\u241b[31mescape")
     record = CallRecord(ToolCall("call-1", "bad\x1b[31mname", "{}"), round=1)
     assert "bad\u241b[31mname" in summary(record).plain
+
+
+# -- the real path: a scripted model over HTTP, a tool module loaded through the config ----------------
+
+
+def _answered(screen, before: int) -> bool:
+    """The turn is over: a finished reply is the last message and nothing runs any more."""
+    from tui_chat.engine.models import AssistantMessage
+
+    conversation = screen.conversation
+    if conversation is None or screen.turn_running or conversation.message_count() <= before + 1:
+        return False
+    last = conversation.messages()[-1]
+    return isinstance(last, AssistantMessage) and not last.partial
+
+
+async def _converse(pilot, message: str) -> None:
+    from tests.ui.conftest import wait_for
+    from tui_chat.ui.screens.main import MainScreen
+    from tui_chat.ui.widgets.composer import Composer
+
+    main_screen = pilot.app.screen
+    conversation = getattr(main_screen, "conversation", None)
+    before = conversation.message_count() if conversation is not None else 0
+    composer = pilot.app.query_one(Composer)
+    composer.focus()
+    composer.load_text(message)
+    await pilot.press("enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: _answered(screen, before))
+
+
+async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figures(
+    scripted_server, model_settings, tmp_path, data_dir
+) -> None:
+    from scripted_server import text
+    from workbench_fixtures import workbench_app, write_tools
+
+    scripted_server.script(text("I will not call anything.", usage=(321, 7)))
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _converse(pilot, "why no tool?")
+        panel = app.query_one("#inspector", InspectorPanel)
+        (round_id,) = panel.row_ids
+        assert panel.selected_row == round_id and panel.call_ids == []
+        assert rows(panel)[0].startswith("◆ round 1 stop") and "321→7 tok" in rows(panel)[0]
+        heading = text_of(panel.query_one("#inspector-summary", Static))
+        assert "Round 1" in heading and "finish stop" in heading and "321 → 7 tokens" in heading
+        assert "first token" in heading and "1 attempt" in heading
+        assert "offered add, convert, slow, explode" in heading
+        reply = body(panel, "reply")
+        assert "I will not call anything." in reply and "no function calls" in reply
+        request = json.loads(panel.section_json("request"))
+        assert request["messages"][-1] == {"role": "user", "content": "why no tool?"}
+        names = [tool["function"]["name"] for tool in request["tools"]]
+        assert names == ["add", "convert", "slow", "explode"]
+        assert request["params"]["model"] == "openai/scripted"
+        # what was sent is what the server received
+        assert scripted_server.requests[0].body["messages"] == request["messages"]
+        raw = json.loads(panel.section_json("raw_reply"))
+        assert raw["finish_reason"] == "stop" and raw["content"] == "I will not call anything."
+        assert not panel.query_one("#section-arguments").display or panel.has_class("-round")
+
+
+async def test_up_and_down_move_the_details_with_the_highlight_and_statuses_name_the_failure(
+    scripted_server, model_settings, tmp_path, data_dir
+) -> None:
+    from scripted_server import text, tool_calls
+    from workbench_fixtures import workbench_app, write_tools
+
+    scripted_server.script(tool_calls([("add", '{"a": 1}'), ("nope", "{}"), ("slow", "{}")]), text("Done."))
+    app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await _converse(pilot, "go")
+        panel = app.query_one("#inspector", InspectorPanel)
+        assert len(panel.row_ids) == 5  # round 1, its three calls, round 2
+        listed = rows(panel)
+        assert listed[2].startswith("✗") and listed[2].endswith("unknown tool")
+        assert listed[3].startswith("✗") and listed[3].endswith("timed out")
+        panel.query_one("#inspector-calls").focus()
+        panel.select_call("call_001")
+        await pilot.pause()
+        assert '"data": 3' in body(panel, "result")
+        await pilot.press("down")
+        assert panel.selected_call_id == "call_002"
+        arguments = body(panel, "arguments")
+        assert "matched the tool's schema" not in arguments and "no tool of this name" in arguments
+        assert "unknown tool" in text_of(panel.query_one("#inspector-summary", Static))
+        await pilot.press("down")
+        assert panel.selected_call_id == "call_003"
+        assert body(panel, "result").startswith("✗ timed out")
+        await pilot.press("down")
+        assert panel.selected_row is not None and panel.selected_row.startswith("round:")
+        assert "Done." in body(panel, "reply")
+        await pilot.press("up", "up", "up")
+        assert panel.selected_call_id == "call_001"
+        assert '"a": 1' in body(panel, "arguments")

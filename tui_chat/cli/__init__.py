@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui_chat import __version__
-from tui_chat.cli import ask, browse, config_cmd, search, serve, tools
+from tui_chat.cli import ask, browse, config_cmd, replay, search, serve, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
 from tui_chat.config import default_config_path, default_data_dir
 from tui_chat.engine.errors import AmbiguousConversation, ConfigError, ConversationNotFound, StoreError
@@ -28,7 +28,7 @@ from tui_chat.engine.terminal_text import VisibleStream, visible
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
 
-COMMAND_MODULES = (ask, browse, search, tools, config_cmd, serve)
+COMMAND_MODULES = (ask, browse, search, tools, replay, config_cmd, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,6 +41,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--lines", "-n", type=int, default=LOG_TAIL_LINES, help=f"how many lines (default {LOG_TAIL_LINES})"
     )
     log.set_defaults(handler=log_command)
+    from tui_chat.cli.replay import register_tools_run  # the workbench's `tools run NAME --args JSON`
+
+    register_tools_run(actions)
 
 
 def _describe_source(source: Any) -> str:

@@ -230,6 +230,12 @@ class ChatService:
             async for event in events:
                 yield event
 
+    async def resume(self, conversation: Conversation) -> AsyncIterator[TurnEvent]:
+        """Let the model answer the history as it stands (a fork ending in a tool result); adds no message."""
+        conversation.last_activity = self._clock()
+        async for event in self._turn(conversation, new_id("t")):
+            yield event
+
     async def _turn(self, conversation: Conversation, turn_id: str) -> AsyncIterator[TurnEvent]:
         config = self.config
         session = conversation.current_session

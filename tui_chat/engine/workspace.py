@@ -379,6 +379,24 @@ class Workspace:
             raise problem
         return self._start(conversation, self._chat.retry(conversation), retry=True)
 
+    def resume(self, conversation: Conversation) -> RunningTurn:
+        """Let the model answer the history as it stands (a fork ending in a tool result)."""
+        problem = self.setup_problem()
+        if isinstance(problem, MissingCredentials):
+            raise problem
+        return self._start(conversation, self._chat.resume(conversation), retry=True)
+
+    async def fork(self, conversation: Conversation, recorded: Any, replacement: Any) -> Conversation:
+        """A new conversation forked at tool result ``recorded`` answered by ``replacement`` (engine.fork),
+        saved; the original is not touched."""
+        from tui_chat.engine.fork import fork_at
+
+        fork = fork_at(conversation, recorded, replacement, self._store.new_id(conversation.user_id))
+        await self._save(fork)
+        self._known[fork.id] = fork
+        self._emit("activity", fork)
+        return fork
+
     def _start(
         self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
     ) -> RunningTurn:

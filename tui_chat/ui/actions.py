@@ -37,6 +37,8 @@ class Where(StrEnum):
     SEARCH = "search"
     CONFIRM = "confirm dialog"
     RENAME = "rename dialog"
+    RERUN = "re-run"  # re-running a recorded call (RerunScreen)
+    TOOLS_PANEL = "tools panel"  # running a tool by hand (ToolsPanelScreen)
 
 
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
@@ -76,6 +78,8 @@ ACTIONS: tuple[Action, ...] = (
       footer="Settings", palette="Settings"),
     A("stats", ("f9",), "Statistics: conversations, messages, tool calls, tokens", W.APP,
       palette="Statistics"),
+    A("tools_panel", ("f5",), "Tools panel: run any tool by hand (a form from its schema, or JSON)", W.APP,
+      footer="Tools", palette="Tools panel"),
     A("search", ("ctrl+f",), "Search every conversation: messages, replies, tool calls, results, errors",
       W.APP, palette="Search", priority=True),
     A("reload_tools", (), "Reload the tool modules (saving one reloads it too)", W.APP,
@@ -125,6 +129,10 @@ ACTIONS: tuple[Action, ...] = (
     A("copy_section('arguments')", ("a",), "Copy the call's arguments as JSON", W.INSPECTOR),
     A("copy_section('result')", ("r",), "Copy the call's result as JSON", W.INSPECTOR),
     A("copy_section('request')", ("m",), "Copy the request sent to the model as JSON", W.INSPECTOR),
+    A("rerun", ("e",), "Re-run the call with edited arguments against the current tool code", W.INSPECTOR,
+      footer="Re-run call"),
+    A("copy_test", ("t",), "Copy the call as a pytest test (arguments in, recorded result expected)",
+      W.INSPECTOR, footer="Copy as test"),
     A("dismiss", ("escape", "f2"), "Close the inspector overlay", W.INSPECTOR_OVERLAY,
       footer="Close inspector"),
     # -- screens and dialogs ---------------------------------------------------------------------------
@@ -145,6 +153,21 @@ ACTIONS: tuple[Action, ...] = (
     A("cancel", ("escape", "n"), "No, leave it", W.CONFIRM, footer="Cancel"),
     A("confirm", ("y",), "Yes, do it", W.CONFIRM, footer="Confirm"),
     A("cancel", ("escape",), "Keep the old name", W.RENAME, footer="Cancel"),
+    A("close", ("escape",), "Close (nothing in the conversation changes)", W.RERUN, footer="Close",
+      priority=True),
+    A("run", ("ctrl+r",), "Run the call with the arguments in the editor", W.RERUN, footer="Run",
+      priority=True),
+    A("edit_result", ("ctrl+o",), "Write the result by hand", W.RERUN, footer="Edit result", priority=True),
+    A("continue", ("ctrl+g",), "Continue from here: fork the conversation with the new result", W.RERUN,
+      footer="Continue from here (fork)", priority=True),
+    A("close", ("escape",), "Close", W.TOOLS_PANEL, footer="Close", priority=True),
+    A("run", ("ctrl+r",), "Run the tool", W.TOOLS_PANEL, footer="Run", priority=True),
+    A("toggle_raw", ("ctrl+t",), "Switch between the form and raw JSON", W.TOOLS_PANEL, footer="Form / JSON",
+      priority=True),
+    A("focus_history", ("ctrl+y",), "Go to the run history (Enter shows a run again)", W.TOOLS_PANEL,
+      footer="History", priority=True),
+    A("copy_test", ("ctrl+b",), "Copy the run shown as a pytest test", W.TOOLS_PANEL, footer="Copy as test",
+      priority=True),
 )
 # fmt: on
 del A, W

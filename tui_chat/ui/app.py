@@ -31,6 +31,7 @@ from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, user_themes_dir
 from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.inspector import InspectorPanel
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
@@ -255,6 +256,17 @@ class TuiChatApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.config_changed()
         self.notify("Settings saved.", timeout=3)
+
+    @on(InspectorPanel.RerunRequested)
+    def _rerun_requested(self, event: InspectorPanel.RerunRequested) -> None:
+        from tui_chat.ui.screens.rerun import open_rerun
+
+        open_rerun(self, event.conversation, event.recorded)
+
+    def action_tools_panel(self) -> None:
+        from tui_chat.ui.screens.tools_panel import open_tools_panel
+
+        open_tools_panel(self)
 
     def action_stats(self) -> None:
         self.push_screen(StatsScreen(self.workspace.totals_reader))

@@ -125,6 +125,8 @@ class MainScreen(Screen[None]):
         self.composer.focus()
         self._unsubscribe = self.workspace.subscribe(self._workspace_changed)
         await self.open_new_conversation()
+        if not self.query("#sidebar"):  # the app closed while the first conversation was being made
+            return
         self.load_list()
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
 
@@ -141,7 +143,7 @@ class MainScreen(Screen[None]):
 
     def _workspace_changed(self, change: Change) -> None:
         """The engine's news: the list follows it (the UI never rebuilds a summary itself)."""
-        if not self.is_mounted:
+        if not self.is_mounted or not self.query("#sidebar"):  # news arriving while the app closes
             return
         sidebar = self.sidebar
         if change.kind == "activity" and change.summary is not None and change.summary.message_count > 1:
@@ -334,6 +336,19 @@ class MainScreen(Screen[None]):
             if worker.state == WorkerState.RUNNING:
                 with contextlib.suppress(Exception):
                     await worker.wait()
+
+    async def continue_fork(self, conversation: Conversation) -> None:
+        """Show a fork (``Workspace.fork``) and let the model answer from its last tool result."""
+        await self.hide_turn()
+        self.conversation = conversation
+        await self._show(conversation)
+        self.sidebar.highlight(conversation.id)  # Workspace.fork's "activity" put it in the list
+        try:
+            turn = self.workspace.resume(conversation)
+        except EngineError as refused:
+            self.notify(str(refused), severity="error", markup=False, timeout=10)
+            return
+        self._show_turn(turn, None)
 
     def action_retry(self) -> None:
         if self.turn_running or self.conversation is None:

@@ -28,42 +28,55 @@ from tui_chat.ui.formatting import running_status, visible
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
     CallRecord,
+    RoundEntry,
+    RoundSections,
     Sections,
     call_sections,
     index_calls,
+    is_model_round,
+    round_sections,
     to_json,
 )
 from tui_chat.ui.widgets.inspector_render import (
     arguments_body,
     call_row,
     json_content,
+    reply_body,
     request_body,
     result_body,
+    round_row,
+    round_summary,
     summary,
     timing_body,
 )
 
 _SECTIONS = (
+    ("reply", "Reply"),
     ("arguments", "Arguments"),
     ("result", "Result"),
     ("timing", "Timing"),
     ("raw_reply", "Raw reply of the round"),
     ("request", "Request of the round (messages and tools sent)"),
 )
+_CALL_ONLY = ("arguments", "result")
+_ROUND_ONLY = ("reply",)
 
 
 class InspectorSection(Vertical):
     """A titled block of the details with a button that copies it as JSON."""
 
     def __init__(self, key: str, title: str) -> None:
-        super().__init__(id=f"section-{key}", classes="inspector-section")
+        extra = " call-only" if key in _CALL_ONLY else " round-only" if key in _ROUND_ONLY else ""
+        super().__init__(id=f"section-{key}", classes="inspector-section" + extra)
         self.key = key
         self.title = title
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="section-header"):
             yield Static(Content(self.title), classes="section-title")
-            yield Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+            copy = Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+            copy.can_focus = False  # clicked, or its key (c, a, r, m): Tab goes list → details
+            yield copy
         yield Static(id=f"body-{self.key}", classes="section-body")
 
     def show(self, body: Content) -> None:
@@ -85,6 +98,8 @@ class InspectorPanel(Widget):
     InspectorPanel .section-copy { min-width: 6; }
     InspectorPanel .section-body { padding-left: 1; }
     InspectorPanel.-empty .inspector-section { display: none; }
+    InspectorPanel.-round .call-only { display: none; }
+    InspectorPanel.-call .round-only { display: none; }
     """
 
     BINDINGS = bindings(Where.INSPECTOR)  # c / a / r / m: the keys are in ui/actions.py
@@ -95,12 +110,19 @@ class InspectorPanel(Widget):
 
         tool_call_id: str
 
+    @dataclass
+    class RerunRequested(Message):
+        """``e`` on a finished call: the app opens the re-run screen for it."""
+
+        conversation: Conversation
+        recorded: ToolMessage
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._conversation: Conversation | None = None
         self._index = CallIndex()
         self._selected: str | None = None
-        self._sections: Sections | None = None
+        self._sections: Sections | RoundSections | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="inspector-title")
@@ -121,11 +143,26 @@ class InspectorPanel(Widget):
 
     @property
     def selected_call_id(self) -> str | None:
+        """The selected function call (None when a round or nothing is selected)."""
+        return self._selected if self._selected in self._index.records else None
+
+    @property
+    def selected_row(self) -> str | None:
+        """The selected row: a tool-call id, or ``round:<message id>`` for a model round."""
         return self._selected
+
+    @property
+    def selected_call(self) -> CallRecord | None:
+        return self._index.records.get(self._selected) if self._selected else None
 
     @property
     def call_ids(self) -> list[str]:
         return list(self._index.records)
+
+    @property
+    def row_ids(self) -> list[str]:
+        """Every row in list order: each round (``round:<id>``) followed by its calls."""
+        return list(self._index.order)
 
     @property
     def running_calls(self) -> list[str]:
@@ -136,8 +173,10 @@ class InspectorPanel(Widget):
         """Show the calls of ``conversation`` (None: nothing open); keeps the selection if it still exists."""
         self._conversation = conversation
         self._index = index_calls(conversation)
-        if self._selected not in self._index.records:
-            self._selected = self.call_ids[-1] if self._index.records else None
+        if self._index.entry(self._selected) is None:
+            # The last call (what a tool developer looks at), or the last round when there is none.
+            ids = self.call_ids or self.row_ids
+            self._selected = ids[-1] if ids else None
         if self.is_mounted:
             self._refresh_all()
 
@@ -145,9 +184,20 @@ class InspectorPanel(Widget):
         """A call the model asked for has started running: add a pending row."""
         record = self._index.records.get(call.id)
         if record is None:
-            record = self._index.records[call.id] = CallRecord(call, round, running=True)
+            record = CallRecord(call, round, running=True)
+            self._find_assistant(record)
+            assistant = record.assistant
+            if (
+                assistant is not None
+                and is_model_round(assistant)
+                and f"round:{assistant.id}" not in self._index.rounds
+            ):
+                entry = self._index.add_round(assistant)
+                if self.is_mounted:
+                    self._calls.add_option(Option(round_row(entry), id=entry.id))
+            self._index.add_call(record)
             if self.is_mounted:
-                self._calls.add_option(Option(call_row(len(self._index), record), id=call.id))
+                self._calls.add_option(Option(call_row(record.number, record), id=call.id))
         else:
             record.running = True
             self._update_row(record)
@@ -168,8 +218,8 @@ class InspectorPanel(Widget):
             self._show_details()
 
     def select_call(self, tool_call_id: str) -> None:
-        """Select a call (e.g. clicked in the chat); does not post CallSelected."""
-        if tool_call_id not in self._index.records:
+        """Select a call or a round row (e.g. clicked in the chat); does not post CallSelected."""
+        if self._index.entry(tool_call_id) is None:
             return
         self._selected = tool_call_id
         if self.is_mounted:
@@ -183,9 +233,12 @@ class InspectorPanel(Widget):
         return self.query_one("#inspector-calls", OptionList)
 
     def _refresh_all(self) -> None:
-        records = self._index.ordered()
+        index = self._index
         self._calls.set_options(
-            Option(call_row(number, record), id=record.id) for number, record in enumerate(records, 1)
+            Option(round_row(index.rounds[row_id]), id=row_id)
+            if row_id in index.rounds
+            else Option(call_row(index.records[row_id].number, index.records[row_id]), id=row_id)
+            for row_id in index.order
         )
         if self._selected is not None:
             self._calls.highlighted = self._calls.get_option_index(self._selected)
@@ -194,9 +247,10 @@ class InspectorPanel(Widget):
     def _update_title(self) -> None:
         count = len(self._index)
         # A fixed height: `height: auto` would re-measure every row on each layout (slow with hundreds).
-        self._calls.styles.height = max(count, 1)
+        self._calls.styles.height = max(len(self._index.order), 1)
         failed = sum(1 for record in self._index.records.values() if record.status == "error")
-        text = f"Function calls · {count}" + (f" · {failed} failed" if failed else "")
+        text = f"Rounds · {len(self._index.rounds)}  Function calls · {count}"
+        text += f" · {failed} failed" if failed else ""
         running = self.running_calls
         if running:
             text += " · " + running_status(running)
@@ -205,8 +259,7 @@ class InspectorPanel(Widget):
     def _update_row(self, record: CallRecord) -> None:
         if not self.is_mounted:
             return
-        number = self._calls.get_option_index(record.id) + 1
-        self._calls.replace_option_prompt(record.id, call_row(number, record))
+        self._calls.replace_option_prompt(record.id, call_row(record.number, record))
         self._update_title()
 
     def _follow(self, tool_call_id: str) -> None:
@@ -230,15 +283,30 @@ class InspectorPanel(Widget):
     def _show_details(self) -> None:
         self._update_title()
         heading = self.query_one("#inspector-summary", Static)
-        record = self._index.records.get(self._selected) if self._selected else None
-        self.set_class(record is None, "-empty")
-        if record is None:
+        entry = self._index.entry(self._selected)
+        self.set_class(entry is None, "-empty")
+        self.set_class(isinstance(entry, RoundEntry), "-round")
+        self.set_class(isinstance(entry, CallRecord), "-call")
+        if entry is None:
             self._sections = None
             if self._conversation is None:
                 heading.update(Content("No conversation open."))
             else:
-                heading.update(Content("No function calls in this conversation yet."))
+                heading.update(Content("Nothing asked of the model in this conversation yet."))
             return
+        if isinstance(entry, RoundEntry):
+            round_parts = self._sections = round_sections(self._conversation, entry)
+            heading.update(round_summary(entry, round_parts))
+            self._section("reply").show(reply_body(round_parts))
+            self._section("timing").show(timing_body(round_parts))
+            self._section("raw_reply").show(
+                json_content(round_parts.raw_reply)
+                if round_parts.raw_reply is not None
+                else Content("Not recorded.")
+            )
+            self._section("request").show(request_body(round_parts))
+            return
+        record = entry
         self._find_assistant(record)
         sections = self._sections = call_sections(self._conversation, record)
         heading.update(summary(record))
@@ -260,13 +328,14 @@ class InspectorPanel(Widget):
         # Programmatic moves set ``_selected`` first, so only the user's moves reach past this; a
         # stale event (the list has moved on since) is dropped too.
         event.stop()
-        call_id = event.option.id
-        if call_id is None or call_id == self._selected or event.option_index != self._calls.highlighted:
+        row_id = event.option.id
+        if row_id is None or row_id == self._selected or event.option_index != self._calls.highlighted:
             return
-        self._selected = call_id
+        self._selected = row_id
         self._show_details()
         self.query_one("#inspector-detail", VerticalScroll).scroll_home(animate=False)
-        self.post_message(self.CallSelected(call_id))
+        if row_id in self._index.records:
+            self.post_message(self.CallSelected(row_id))
 
     @on(OptionList.OptionSelected, "#inspector-calls")
     def _selected_option(self, event: OptionList.OptionSelected) -> None:
@@ -280,10 +349,18 @@ class InspectorPanel(Widget):
 
     def section_json(self, key: str) -> str | None:
         """The JSON that copying section ``key`` (or ``all``) puts on the clipboard."""
-        record = self._index.records.get(self._selected) if self._selected else None
+        entry = self._index.entry(self._selected)
         sections = self._sections
-        if record is None or sections is None:
+        if entry is None or sections is None:
             return None
+        if isinstance(entry, RoundEntry) and isinstance(sections, RoundSections):
+            if key == "all":
+                return to_json(sections.everything(entry))
+            if key in _CALL_ONLY:
+                return None
+            return to_json(getattr(sections, key))
+        record = entry
+        assert isinstance(record, CallRecord) and isinstance(sections, Sections)
         if key == "all":
             return to_json(sections.everything(record))
         if key == "arguments":
@@ -295,11 +372,51 @@ class InspectorPanel(Widget):
     def action_copy_section(self, key: str) -> None:
         text = self.section_json(key)
         if text is None:
-            self.notify("No function call selected.", severity="warning")
+            self.notify("Select a function call first.", severity="warning")
             return
         self.app.copy_to_clipboard(text)
-        what = "the whole call" if key == "all" else dict(_SECTIONS)[key].split(" (")[0].lower()
+        whole = (
+            "the whole round"
+            if isinstance(self._index.entry(self._selected), RoundEntry)
+            else "the whole call"
+        )
+        what = whole if key == "all" else dict(_SECTIONS)[key].split(" (")[0].lower()
         self.notify(f"Copied {what} as JSON ({len(text):,} characters).", markup=False)
+
+    def action_rerun(self) -> None:
+        record = self.selected_call
+        if record is None or self._conversation is None:
+            self.notify("Select a function call to re-run (a round has nothing to run).", severity="warning")
+            return
+        if record.result is None:
+            self.notify("This call has no recorded result yet.", severity="warning")
+            return
+        self.post_message(self.RerunRequested(self._conversation, record.result))
+
+    def test_source(self) -> str:
+        """The selected call as a pytest function (raises NotExportable / says why when it cannot be)."""
+        from tui_chat.engine.call_export import NotExportable, call_as_test
+        from tui_chat.engine.replay import context_for
+
+        record = self.selected_call
+        if record is None or record.result is None or self._conversation is None:
+            raise NotExportable("select a finished function call first")
+        services = getattr(getattr(self.app, "workspace", None), "services", None)
+        registry = getattr(services, "registry", None)
+        specs = registry.specs() if registry is not None else []
+        spec = next((spec for spec in specs if spec.name == record.call.name), None)
+        return call_as_test(record.result, spec, context_for(self._conversation, record.result))
+
+    def action_copy_test(self) -> None:
+        from tui_chat.engine.call_export import NotExportable
+
+        try:
+            source = self.test_source()
+        except NotExportable as reason:
+            self.notify(f"Cannot copy as a test: {reason}.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(source)
+        self.notify(f"Copied a pytest test for this call ({source.count(chr(10))} lines).", markup=False)
 
 
 class InspectorScreen(ModalScreen[None]):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
+from tui_chat.engine.tool_outcome import error_kind_of, error_word
 
 Status = Literal["running", "ok", "error", "missing"]
 
@@ -39,24 +40,80 @@ class CallRecord:
     def id(self) -> str:
         return self.call.id
 
+    number: int = 0
+    """1-based position among the conversation's calls."""
+
     @property
     def status(self) -> Status:
         if self.result is not None:
             return "ok" if self.result.ok else "error"
         return "running" if self.running else "missing"
 
+    @property
+    def error_kind(self) -> str | None:
+        return error_kind_of(self.result) if self.result is not None else None
+
+    @property
+    def status_word(self) -> str:
+        if self.status == "error":
+            return error_word(self.error_kind)
+        return STATUS_WORD[self.status]
+
+
+ROUND_PREFIX = "round:"
+
+
+@dataclass
+class RoundEntry:
+    """One model request of the conversation (with or without tool calls): its row in the list."""
+
+    assistant: AssistantMessage
+    number: int
+    """1-based position among the conversation's rounds."""
+
+    @property
+    def id(self) -> str:
+        return ROUND_PREFIX + self.assistant.id
+
+    @property
+    def status(self) -> Status:
+        if self.assistant.partial:
+            return "running"
+        if self.assistant.error is not None or self.assistant.interrupted:
+            return "error"
+        return "ok"
+
 
 @dataclass
 class CallIndex:
-    """Every call of a conversation in order, by id."""
+    """Every round and call of a conversation in order; calls by tool-call id, rounds by ``round:<id>``."""
 
     records: dict[str, CallRecord] = field(default_factory=dict)
+    rounds: dict[str, RoundEntry] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    """Row ids in list order: each round followed by its calls."""
 
     def __len__(self) -> int:
         return len(self.records)
 
     def ordered(self) -> list[CallRecord]:
         return list(self.records.values())
+
+    def add_call(self, record: CallRecord) -> None:
+        record.number = len(self.records) + 1
+        self.records[record.id] = record
+        self.order.append(record.id)
+
+    def add_round(self, assistant: AssistantMessage) -> RoundEntry:
+        entry = RoundEntry(assistant, len(self.rounds) + 1)
+        self.rounds[entry.id] = entry
+        self.order.append(entry.id)
+        return entry
+
+    def entry(self, row_id: str | None) -> CallRecord | RoundEntry | None:
+        if row_id is None:
+            return None
+        return self.rounds.get(row_id) or self.records.get(row_id)
 
 
 def index_calls(conversation: Conversation | None) -> CallIndex:
@@ -66,15 +123,23 @@ def index_calls(conversation: Conversation | None) -> CallIndex:
         return index
     for message in conversation.messages():
         if isinstance(message, AssistantMessage):
+            if is_model_round(message):
+                index.add_round(message)
             for call in message.tool_calls:
-                index.records[call.id] = CallRecord(call, message.round, assistant=message)
+                index.add_call(CallRecord(call, message.round, assistant=message))
         elif isinstance(message, ToolMessage):
             record = index.records.get(message.tool_call_id)
             if record is None:  # a result whose request was lost: still worth showing
                 call = ToolCall(message.tool_call_id, message.name, message.arguments)
-                record = index.records[message.tool_call_id] = CallRecord(call, message.round)
+                record = CallRecord(call, message.round)
+                index.add_call(record)
             record.result = message
     return index
+
+
+def is_model_round(message: AssistantMessage) -> bool:
+    """A reply the model was asked for (not the welcome text)."""
+    return not message.welcome and (message.request is not None or message.round is not None)
 
 
 def parse_arguments(raw: str) -> tuple[Any, str | None]:
@@ -139,7 +204,14 @@ def call_sections(conversation: Conversation | None, record: CallRecord) -> Sect
     outcome: dict[str, Any] | None = None
     timing: dict[str, Any] = {}
     if result is not None:
-        outcome = {"result": result.result, "error": result.error, "traceback": result.traceback}
+        outcome = {
+            "result": result.result,
+            "error": result.error,
+            "error_kind": error_kind_of(result),
+            "traceback": result.traceback,
+        }
+        if result.output:
+            outcome["output"] = result.output
         if result.truncated:
             outcome["sent_to_model"] = result.content
         timing["tool_started_at"] = to_iso(result.started_at) if result.started_at else None
@@ -154,13 +226,8 @@ def call_sections(conversation: Conversation | None, record: CallRecord) -> Sect
         timing["first_token_ms"] = request.first_token_ms
         timing["request_duration_ms"] = request.duration_ms
         timing["attempts"] = request.attempts
-        tools = None
-        if conversation is not None and request.tools_hash is not None:
-            tools = conversation.tool_definitions.get(request.tools_hash)
-        messages = round_messages(conversation, assistant) if conversation is not None else None
-        request_json = {"params": request.params, "messages": messages, "tools": tools}
-        if request.tools_hash is not None and tools is None:
-            request_json["tools_hash"] = request.tools_hash
+        timing.update(_reply_figures(assistant))
+        request_json = request_of(conversation, assistant)
         raw_reply = request.raw_reply
     return Sections(
         arguments=arguments,
@@ -170,4 +237,78 @@ def call_sections(conversation: Conversation | None, record: CallRecord) -> Sect
         timing=timing,
         request=request_json,
         raw_reply=raw_reply,
+    )
+
+
+def _reply_figures(assistant: AssistantMessage) -> dict[str, Any]:
+    usage = assistant.usage
+    return {
+        "finish_reason": assistant.finish_reason,
+        "prompt_tokens": usage.prompt_tokens if usage else None,
+        "completion_tokens": usage.completion_tokens if usage else None,
+    }
+
+
+def request_of(conversation: Conversation | None, assistant: AssistantMessage) -> dict[str, Any] | None:
+    """The exact request of ``assistant``'s round: parameters, messages and the tools offered."""
+    request = assistant.request
+    if request is None:
+        return None
+    tools = None
+    if conversation is not None and request.tools_hash is not None:
+        tools = conversation.tool_definitions.get(request.tools_hash)
+    messages = round_messages(conversation, assistant) if conversation is not None else None
+    request_json: dict[str, Any] = {"params": request.params, "messages": messages, "tools": tools}
+    if request.tools_hash is not None and tools is None:
+        request_json["tools_hash"] = request.tools_hash
+    return request_json
+
+
+@dataclass
+class RoundSections:
+    """The JSON-able pieces of one round (a model request), each copied as-is."""
+
+    reply: dict[str, Any]
+    timing: dict[str, Any]
+    request: dict[str, Any] | None
+    raw_reply: dict[str, Any] | None
+
+    def everything(self, entry: RoundEntry) -> dict[str, Any]:
+        return {
+            "round": entry.assistant.round,
+            "turn_id": entry.assistant.turn_id,
+            "reply": self.reply,
+            "timing": self.timing,
+            "request": self.request,
+            "raw_reply": self.raw_reply,
+        }
+
+
+def round_sections(conversation: Conversation | None, entry: RoundEntry) -> RoundSections:
+    assistant = entry.assistant
+    request = assistant.request
+    timing: dict[str, Any] = {"round": assistant.round}
+    if request is not None:
+        timing |= {
+            "request_started_at": to_iso(request.started_at),
+            "first_token_ms": request.first_token_ms,
+            "request_duration_ms": request.duration_ms,
+            "attempts": request.attempts,
+        }
+    timing |= _reply_figures(assistant)
+    reply: dict[str, Any] = {
+        "model": assistant.model,
+        "content": assistant.content,
+        "tool_calls": [call.to_dict() for call in assistant.tool_calls],
+        "finish_reason": assistant.finish_reason,
+    }
+    if assistant.error is not None:
+        reply["error"] = assistant.error.to_dict()
+    if assistant.interrupted:
+        reply["interrupted"] = True
+    return RoundSections(
+        reply=reply,
+        timing=timing,
+        request=request_of(conversation, assistant),
+        raw_reply=request.raw_reply if request is not None else None,
     )

@@ -1,0 +1,145 @@
+"""``tui-chat tools run`` (one call by hand) and ``tui-chat replay`` (every recorded call of a conversation
+run again against the current tool code): tools tested from scripts and CI.
+
+Exit status: ``tools run`` 0 when the call succeeded, 1 on a tool error or arguments that do not match the
+schema (the reason on standard error); ``replay`` 0 when every call gives the recorded result, 1 when any
+differs (a diff per call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, resolve_id
+from tui_chat.engine.terminal_text import json_text, visible
+
+
+def safe(text: str) -> str:
+    """Tool results are untrusted: the project's one control-character rule for the terminal."""
+    return visible(text)
+
+
+def _json(value: Any) -> str:
+    return json_text(value)
+
+
+T = TypeVar("T")
+
+
+def _run_quietly(run: Invocation, registry: Any, work: Coroutine[Any, Any, T]) -> T:
+    """Run tool calls once the tool sources have started (they end with this command), with anything a
+    tool prints sent to stderr: stdout carries only our results."""
+
+    async def main() -> T:
+        if hasattr(registry, "close_with_loop"):
+            registry.watcher = None  # one run: no hot reload
+            registry.close_with_loop()
+            await registry.wait_ready(run.config.tools.start_timeout)
+        return await work
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return asyncio.run(main())
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    replay = commands.add_parser(
+        "replay", help="re-run every recorded tool call of a conversation and compare the results"
+    )
+    replay.add_argument("id", help=ID_HELP)
+    replay.add_argument("--tool", metavar="NAME", help="only the calls of this tool")
+    replay.add_argument(
+        "--json", action="store_true", help="one JSON document: every call and whether it matched"
+    )
+    replay.set_defaults(handler=replay_command)
+
+
+def register_tools_run(subcommands: argparse._SubParsersAction) -> None:
+    """``tools run``: added to the ``tools`` command's parser (cli/tools.py)."""
+    run = subcommands.add_parser("run", help="run one tool by hand")
+    run.add_argument("name", help="the tool's name (see `tui-chat tools`)")
+    run.add_argument(
+        "--args", default="{}", metavar="JSON", help="the arguments as a JSON object ('-': stdin)"
+    )
+    run.add_argument("--json", action="store_true", help="print the whole outcome as JSON")
+    run.set_defaults(handler=tools_run_command)
+
+
+def _services(run: Invocation) -> Any:
+    from tui_chat.engine.services import build_services
+
+    return build_services(run.config, run.data_dir)
+
+
+def _report_load_errors(services: Any) -> None:
+    for problem in services.load_errors:
+        print(f"tui-chat: NOT LOADED {safe(problem.source)}: {safe(problem.message)}", file=sys.stderr)
+
+
+def tools_run_command(run: Invocation) -> int:
+    from tui_chat.engine.replay import manual_context, run_tool
+    from tui_chat.engine.tool_outcome import error_word, outcome
+
+    arguments = sys.stdin.read() if run.args.args == "-" else run.args.args
+    services = _services(run)
+    context = manual_context(run.config.session.user_id)
+    message = _run_quietly(
+        run, services.registry, run_tool(services.registry, run.args.name, arguments, context)
+    )
+    result = outcome(message)
+    if run.args.json:
+        print(_json({"name": message.name, "arguments": arguments, "ok": message.ok} | result))
+    elif message.ok:
+        data = message.result.get("data", message.result)
+        print(safe(data if isinstance(data, str) else _json(data)))
+    if message.output and not run.args.json:
+        print(safe(message.output.rstrip()), file=sys.stderr)
+    if message.ok:
+        return EXIT_OK
+    kind = result["error_kind"]
+    print(f"tui-chat: {safe(message.name)}: {error_word(kind)}: {safe(message.error or '')}", file=sys.stderr)
+    if message.traceback and not run.args.json:
+        print(safe(message.traceback.rstrip()), file=sys.stderr)
+    if kind == "unknown_tool":
+        _report_load_errors(services)
+    return EXIT_ERROR
+
+
+def replay_command(run: Invocation) -> int:
+    from tui_chat.engine.replay import replay
+
+    services = _services(run)
+    conversation = services.store.load(resolve_id(services.store, run.args.id))
+    comparisons = _run_quietly(run, services.registry, replay(services.registry, conversation, run.args.tool))
+    differing = [comparison for comparison in comparisons if not comparison.same]
+    if run.args.json:
+        print(
+            _json(
+                {
+                    "conversation_id": conversation.id,
+                    "same": not differing,
+                    "calls": [comparison.to_dict() for comparison in comparisons],
+                }
+            )
+        )
+        return EXIT_ERROR if differing else EXIT_OK
+    for comparison in comparisons:
+        recorded = comparison.recorded
+        mark = "✓ same   " if comparison.same else "✗ differs"
+        print(safe(f"{mark} {recorded.name}({recorded.arguments})  [{recorded.tool_call_id}]"))
+        if not comparison.same:
+            for line in comparison.diff().splitlines():
+                print("    " + safe(line))
+    what = f" of {run.args.tool}" if run.args.tool else ""
+    if not comparisons:
+        print(f"No recorded calls{what} in {conversation.id}.")
+    else:
+        same = len(comparisons) - len(differing)
+        print(f"{len(comparisons)} call(s){what}: {same} same, {len(differing)} differ.")
+    if differing:
+        _report_load_errors(services)
+    return EXIT_ERROR if differing else EXIT_OK
