@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOST = r"""
-import atexit, json, os, sys
+import atexit, json, os, signal, sys
 
 from tui_chat import cli
 from tui_chat.engine.provider.litellm_import import import_litellm
@@ -31,6 +31,8 @@ for line in sys.stdin:
     pid = os.fork()
     if pid == 0:
         code = 70
+        # Ctrl+C as in a terminal, even when this test run ignores SIGINT (a background job does).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             os.environ.clear()
             os.environ.update(request["env"])

@@ -282,6 +282,30 @@ def test_kill_9_during_a_streaming_reply_leaves_a_valid_file(
     assert not list(conversations.glob("*.tmp")) and not list(conversations.glob(".*"))
 
 
+def test_ctrl_c_during_a_streaming_reply_keeps_it_marked_interrupted_and_exits_130(
+    config_file: Path, scripted_server: ScriptedServer, cli_host: CliHost
+) -> None:
+    scripted_server.script(slow_stream([f"token{i} " for i in range(400)], interval=0.02))
+    process = cli_host.start("ask", "stream something long")
+    conversations = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations"
+    deadline = time.monotonic() + 60
+    partial = False
+    while time.monotonic() < deadline and not partial:
+        time.sleep(0.1)
+        for path in conversations.glob("*.json"):
+            reply = json.loads(path.read_text())["sessions"][-1]["messages"][-1]
+            partial = "token12 " in reply.get("content", "")
+    assert partial, "no partial reply was saved while streaming"
+    os.kill(process.pid, signal.SIGINT)
+    returncode, out, err = process.wait(timeout=30)
+    assert returncode == 130 and "Traceback" not in err, err
+    assert out.startswith("token0 token1 ")
+    (summary,) = store().list_conversations()
+    reply = store().load(summary.id).messages()[-1]
+    assert isinstance(reply, AssistantMessage) and reply.interrupted and not reply.partial
+    assert out.rstrip().startswith(reply.content.rstrip()[:40])
+
+
 def test_ask_context_reaches_the_system_prompt_and_is_kept(
     config_file: Path, scripted_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

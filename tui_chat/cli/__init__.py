@@ -23,7 +23,7 @@ from tui_chat import __version__
 from tui_chat.cli import ask, browse, config_cmd, replay, search, serve, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
 from tui_chat.config import default_config_path, default_data_dir
-from tui_chat.engine.errors import ConfigError, ConversationNotFound, StoreError
+from tui_chat.engine.errors import AmbiguousConversation, ConfigError, ConversationNotFound, StoreError
 from tui_chat.engine.terminal_text import VisibleStream, visible
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
     args = parser.parse_args(argv)
     try:
         code = run(args)
-    except (UsageError, ConfigError, ConversationNotFound, StoreError) as error:
+    except (UsageError, ConfigError, ConversationNotFound, AmbiguousConversation, StoreError) as error:
         print(visible(f"tui-chat: {error}"), file=sys.stderr)
         if isinstance(error, StoreError) and error.unsaved_text is not None:  # nothing the user typed is lost
             print("tui-chat: your message was not saved; here it is:", file=sys.stderr)

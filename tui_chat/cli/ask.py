@@ -2,21 +2,26 @@
 
 Like the seed's ``/message`` without an id (and like ``llm``), ``ask`` starts a new conversation unless
 told which one to continue: ``--continue`` (the latest) or ``--conversation ID``.
+
+The turn runs through the Workspace, as in the TUI: ``send`` starts it, ``follow`` streams its events.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, UsageError, plural, resolve_id
-from tui_chat.config import Config
-from tui_chat.engine.errors import EngineError
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, UsageError, plural
+from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.terminal_text import json_text, visible
+
+if TYPE_CHECKING:
+    from tui_chat.engine.models import Conversation
+    from tui_chat.engine.workspace import Workspace
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,12 +50,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def ask_entry(run: Invocation) -> int:
-    import asyncio
-
-    config = run.config
+    text = _read_message(run.args.message)  # a usage error before the data dir is touched
     if run.args.model:
-        config.model.name = run.args.model
-    return asyncio.run(ask_command(run.args, config, run.data_dir))
+        run.config.model.name = run.args.model  # before the workspace is built over this config
+    return run.with_workspace(ask_command, run.args, text)
 
 
 def _read_message(argument: str | None) -> str:
@@ -62,7 +65,7 @@ def _read_message(argument: str | None) -> str:
     return text
 
 
-async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
+async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str) -> int:
     from tui_chat.engine.events import (
         Retrying,
         RoundStarted,
@@ -73,16 +76,14 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
         TurnFinished,
         TurnStarted,
     )
-    from tui_chat.engine.services import build_services
 
-    text = _read_message(args.message)
-    services = build_services(config, data_dir)
-    services.registry.close_with_loop()  # the tool host and MCP servers end with this command
-    for problem in await services.registry.problems(config.tools.start_timeout):
+    config = workspace.config
+    tools = workspace.tools
+    tools.close_with_loop()  # the tool host and MCP servers end with this command
+    for problem in await tools.problems(config.tools.start_timeout):
         say(problem)
     context = _parse_context(args.context)
-    conversation = _pick_conversation(services, args)
-    conversation.context.update(context)
+    conversation = await _pick_conversation(workspace, args)
     out: TextIO = sys.stdout
     failed_calls: list[str] = []
     streamed = False
@@ -91,7 +92,9 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
     omitted_said = False
     # What a tool prints goes to stderr: stdout carries only the reply (or the JSON), whole.
     with contextlib.redirect_stdout(sys.stderr):
-        async for event in services.chat.send(conversation, text):
+        # The message is saved even without a key: the turn then fails with that error, as one turn does.
+        turn = workspace.send(conversation, text, context=context, refuse_without_key=False)
+        async for event in _events_of(turn):
             if isinstance(event, TurnStarted) and event.session_started and _idle_reset(conversation):
                 minutes = config.session.idle_reset_minutes
                 say(
@@ -127,6 +130,9 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
                 error = event.error
             elif isinstance(event, TurnFinished):
                 finished = event
+    if isinstance(turn.error, StoreError):
+        raise turn.error  # e.g. the message could not be saved: reported as every command reports it
+    error = error or turn.error
     if args.json:
         print(json_text(_turn_json(conversation.id, finished, error)), file=out)
     elif streamed:
@@ -135,7 +141,8 @@ async def ask_command(args: argparse.Namespace, config: Config, data_dir: Path) 
         say(finished.note)
     if error is not None:
         say(str(error))
-        say(f"your message is saved in conversation {conversation.id}.")
+        if turn.accepted:
+            say(f"your message is saved in conversation {conversation.id}.")
         return EXIT_ERROR
     if failed_calls:
         say(f"{plural(len(failed_calls), 'tool call')} failed: {'; '.join(failed_calls)}")
@@ -164,15 +171,25 @@ def _parse_context(text: str | None) -> dict[str, Any]:
     return value
 
 
-def _pick_conversation(services: Any, args: argparse.Namespace) -> Any:
-    store, chat = services.store, services.chat
+async def _pick_conversation(workspace: Workspace, args: argparse.Namespace) -> Conversation:
     if args.conversation:
-        return store.load(resolve_id(store, args.conversation))
+        return await workspace.open(await workspace.resolve(args.conversation))
     if args.continue_latest:
-        for summary in store.list_conversations():
-            if summary.damaged is None:
-                return store.load(summary.id)
-    return chat.new_conversation()
+        latest = await workspace.latest()
+        if latest is not None:
+            return latest
+    return workspace.new()
+
+
+async def _events_of(turn: Any) -> Any:
+    """The turn's events as they come; interrupted (Ctrl+C), the turn is stopped and its reply saved."""
+    try:
+        async for event in turn.follow():
+            yield event
+    except asyncio.CancelledError:
+        turn.stop()
+        await turn.wait()
+        raise
 
 
 def _turn_json(conversation_id: str, finished: Any, error: EngineError | None) -> dict[str, Any]:

@@ -1,14 +1,21 @@
-"""Reading saved conversations: ``list``, ``show``, ``export`` and ``stats``."""
+"""Reading saved conversations: ``list``, ``show``, ``export`` and ``stats``, through the Workspace.
+
+The workspace is built lazily (``Invocation.workspace``): these commands open the store only, and never
+load tool modules nor import the provider.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui_chat.cli.common import EXIT_OK, ID_HELP, Invocation, UsageError, plural, resolve_id
+from tui_chat.cli.common import EXIT_OK, ID_HELP, UsageError, plural
 from tui_chat.engine.terminal_text import escape_json, json_text, visible
+
+if TYPE_CHECKING:
+    from tui_chat.engine.workspace import Workspace
 
 JSON_HELP = "print JSON (control characters escaped) instead of text"
 
@@ -21,8 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--query", "-q", metavar="TEXT", default="", help="only conversations whose title contains TEXT"
     )
     listing.set_defaults(
-        handler=lambda run: list_command(
-            _store(run), as_json=run.args.json, limit=run.args.limit, query=run.args.query
+        handler=lambda run: run.with_workspace(
+            list_command, as_json=run.args.json, limit=run.args.limit, query=run.args.query
         )
     )
 
@@ -30,22 +37,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     show.add_argument("id", help=ID_HELP)
     show.add_argument("--json", action="store_true", help=JSON_HELP)
     show.set_defaults(
-        handler=lambda run: show_command(
-            _store(run), run.args.id, as_json=run.args.json, language=run.config.session.language
-        )
+        handler=lambda run: run.with_workspace(show_command, run.args.id, as_json=run.args.json)
     )
 
     export = commands.add_parser("export", help="export a conversation as Markdown or JSON")
     export.add_argument("id", help=ID_HELP)
     export.add_argument("--format", "-f", choices=["md", "json"], default="md", help="md (default) or json")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
-    export.set_defaults(
-        handler=lambda run: export_command(_store(run), run.args, language=run.config.session.language)
-    )
+    export.set_defaults(handler=lambda run: run.with_workspace(export_command, run.args))
 
     stats = commands.add_parser("stats", help="conversations, messages, tokens and per-tool figures")
     stats.add_argument("--json", action="store_true", help=JSON_HELP)
-    stats.set_defaults(handler=lambda run: stats_command(_store(run), as_json=run.args.json))
+    stats.set_defaults(handler=lambda run: run.with_workspace(stats_command, as_json=run.args.json))
 
 
 def _positive(text: str) -> int:
@@ -58,17 +61,11 @@ def _positive(text: str) -> int:
     return value
 
 
-def _store(run: Invocation) -> Any:
-    from tui_chat.engine.store.conversation_store import ConversationStore
-
-    return ConversationStore(run.data_dir)
-
-
-def list_command(store: Any, *, as_json: bool, limit: int | None = None, query: str = "") -> int:
-    summaries = store.list_conversations(query)
-    total = len(summaries)
-    if limit is not None:
-        summaries = summaries[:limit]
+async def list_command(
+    workspace: Workspace, *, as_json: bool, limit: int | None = None, query: str = ""
+) -> int:
+    summaries = await workspace.list(query, limit=limit)
+    total = summaries.total
     if as_json:
         rows = [
             {
@@ -115,27 +112,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def show_command(store: Any, conversation_id: str, *, as_json: bool, language: str) -> int:
-    from tui_chat.engine.export import to_json, to_markdown
-
-    conversation = store.load(resolve_id(store, conversation_id))
+async def show_command(workspace: Workspace, conversation_id: str, *, as_json: bool) -> int:
+    conversation = await workspace.open(await workspace.resolve(conversation_id))
     text = (
-        escape_json(to_json(conversation))
+        escape_json(workspace.export(conversation, "json"))
         if as_json
-        else visible(to_markdown(conversation, language=language))
+        else visible(workspace.export(conversation, "md"))
     )
     print(text, end="\n")
     return EXIT_OK
 
 
-def export_command(store: Any, args: argparse.Namespace, *, language: str) -> int:
-    from tui_chat.engine.export import to_json, to_markdown
-
-    conversation = store.load(resolve_id(store, args.id))
+async def export_command(workspace: Workspace, args: argparse.Namespace) -> int:
+    conversation = await workspace.open(await workspace.resolve(args.id))
     text = (
-        escape_json(to_json(conversation)) + "\n"
+        escape_json(workspace.export(conversation, "json")) + "\n"
         if args.format == "json"
-        else visible(to_markdown(conversation, language=language))
+        else visible(workspace.export(conversation, "md"))
     )
     if args.output is None:
         sys.stdout.write(text)
@@ -148,9 +141,9 @@ def export_command(store: Any, args: argparse.Namespace, *, language: str) -> in
     return EXIT_OK
 
 
-def stats_command(store: Any, *, as_json: bool) -> int:
+async def stats_command(workspace: Workspace, *, as_json: bool) -> int:
     from tui_chat.engine.stats import format_stats, stats_dict
 
-    totals = store.totals()
+    totals = await workspace.totals()
     print(json_text(stats_dict(totals)) if as_json else visible(format_stats(totals)))
     return EXIT_OK

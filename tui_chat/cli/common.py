@@ -1,24 +1,26 @@
-"""What every command shares: exit codes, the usage error, the invocation (paths, config), ID lookup."""
+"""What every command shares: exit codes, the usage error, the invocation (paths, config, workspace).
+
+Commands reach conversations only through the invocation's :class:`~tui_chat.engine.workspace.Workspace`,
+the engine's one API (the TUI and the REST server use the same one); none imports the store.
+"""
 
 from __future__ import annotations
 
 import argparse
-import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_chat.config import Config, default_settings_path, load_config
+
+if TYPE_CHECKING:
+    from tui_chat.engine.workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 ID_HELP = "a conversation ID, a unique prefix of one (chat-local- may be left out), or 'last'"
-"""The help text of every conversation-ID argument (they all go through :func:`resolve_id`)."""
-
-AMBIGUOUS_SHOWN = 10
-
-_ID_HEAD = re.compile(r"^chat-.*?-(?=\d{8}-\d{6}-)")
-"""The constant ``chat-<user>-`` head of an ID, which a prefix may leave out (``20261201-0954``)."""
+"""The help text of every conversation-ID argument (they all go through ``Workspace.resolve``)."""
 
 
 class UsageError(Exception):
@@ -33,6 +35,7 @@ class Invocation:
     config_path: Path
     data_dir: Path
     _config: Config | None = field(default=None, repr=False)
+    _workspace: Workspace | None = field(default=None, repr=False)
 
     @property
     def settings_path(self) -> Path:
@@ -45,36 +48,27 @@ class Invocation:
             self._config = load_config(self.config_path, settings_path=self.settings_path)
         return self._config
 
+    @property
+    def workspace(self) -> Workspace:
+        """This run's workspace over the config and data dir: the store at once, the tools and the chat
+        service only when a command first needs them (``list`` and ``show`` never load tools)."""
+        if self._workspace is None:
+            from tui_chat.engine.workspace import build_workspace
 
-def resolve_id(store: Any, text: str) -> str:
-    """The conversation ``text`` names: an exact ID, ``last`` (the latest), or a unique ID prefix.
+            self._workspace = build_workspace(self.config, self.data_dir, lazy=True)
+        return self._workspace
 
-    Raises :class:`ConversationNotFound` when nothing matches and :class:`UsageError` (exit 2) listing
-    the candidates when a prefix matches several.
-    """
-    from tui_chat.engine.errors import ConversationNotFound
+    def with_workspace(
+        self, command: Callable[..., Coroutine[Any, Any, int]], *args: Any, **kwargs: Any
+    ) -> int:
+        """``asyncio.run(command(self.workspace, *args, **kwargs))``.
 
-    wanted = text.strip()
-    summaries = store.list_conversations()
-    if wanted == "last":
-        if not summaries:
-            raise ConversationNotFound("There are no conversations yet, so there is no 'last' one.")
-        return summaries[0].id
-    ids = [summary.id for summary in summaries]
-    if wanted in ids:
-        return wanted
-    matches = (
-        [i for i in ids if i.startswith(wanted) or _ID_HEAD.sub("", i).startswith(wanted)] if wanted else []
-    )
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise ConversationNotFound(f"There is no conversation {wanted or repr(text)}.")
-    shown = "\n  ".join(matches[:AMBIGUOUS_SHOWN])
-    more = f"\n  … and {len(matches) - AMBIGUOUS_SHOWN} more" if len(matches) > AMBIGUOUS_SHOWN else ""
-    raise UsageError(
-        f"'{wanted}' matches {len(matches)} conversations; give more of the ID:\n  {shown}{more}"
-    )
+        The store is not closed: the process ends with the command (SQLite checkpoints the index's
+        write-ahead log by itself).
+        """
+        import asyncio
+
+        return asyncio.run(command(self.workspace, *args, **kwargs))
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, resolve_id
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation
 from tui_chat.engine.terminal_text import json_text, visible
 
 
@@ -69,14 +69,8 @@ def register_tools_run(subcommands: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=tools_run_command)
 
 
-def _services(run: Invocation) -> Any:
-    from tui_chat.engine.services import build_services
-
-    return build_services(run.config, run.data_dir)
-
-
-def _report_load_errors(services: Any) -> None:
-    for problem in services.load_errors:
+def _report_load_errors(workspace: Any) -> None:
+    for problem in workspace.load_errors:
         print(f"tui-chat: NOT LOADED {safe(problem.source)}: {safe(problem.message)}", file=sys.stderr)
 
 
@@ -85,11 +79,9 @@ def tools_run_command(run: Invocation) -> int:
     from tui_chat.engine.tool_outcome import error_word, outcome
 
     arguments = sys.stdin.read() if run.args.args == "-" else run.args.args
-    services = _services(run)
+    workspace = run.workspace
     context = manual_context(run.config.session.user_id)
-    message = _run_quietly(
-        run, services.registry, run_tool(services.registry, run.args.name, arguments, context)
-    )
+    message = _run_quietly(run, workspace.tools, run_tool(workspace.tools, run.args.name, arguments, context))
     result = outcome(message)
     if run.args.json:
         print(_json({"name": message.name, "arguments": arguments, "ok": message.ok} | result))
@@ -105,16 +97,16 @@ def tools_run_command(run: Invocation) -> int:
     if message.traceback and not run.args.json:
         print(safe(message.traceback.rstrip()), file=sys.stderr)
     if kind == "unknown_tool":
-        _report_load_errors(services)
+        _report_load_errors(workspace)
     return EXIT_ERROR
 
 
 def replay_command(run: Invocation) -> int:
     from tui_chat.engine.replay import replay
 
-    services = _services(run)
-    conversation = services.store.load(resolve_id(services.store, run.args.id))
-    comparisons = _run_quietly(run, services.registry, replay(services.registry, conversation, run.args.tool))
+    workspace = run.workspace
+    conversation = asyncio.run(_open(workspace, run.args.id))  # a wrong ID fails before the tools start
+    comparisons = _run_quietly(run, workspace.tools, replay(workspace.tools, conversation, run.args.tool))
     differing = [comparison for comparison in comparisons if not comparison.same]
     if run.args.json:
         print(
@@ -141,5 +133,9 @@ def replay_command(run: Invocation) -> int:
         same = len(comparisons) - len(differing)
         print(f"{len(comparisons)} call(s){what}: {same} same, {len(differing)} differ.")
     if differing:
-        _report_load_errors(services)
+        _report_load_errors(workspace)
     return EXIT_ERROR if differing else EXIT_OK
+
+
+async def _open(workspace: Any, text: str) -> Any:
+    return await workspace.open(await workspace.resolve(text))

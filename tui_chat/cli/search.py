@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_chat.cli.browse import JSON_HELP
 from tui_chat.cli.common import EXIT_OK, Invocation, UsageError
 from tui_chat.engine.terminal_text import json_text, visible
+
+if TYPE_CHECKING:
+    from tui_chat.engine.workspace import Workspace
 
 ROLES = ("user", "assistant", "tool", "title")
 
@@ -33,22 +36,22 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def search_command(run: Invocation) -> int:
-    from tui_chat.engine.store.conversation_store import ConversationStore
-
     args = run.args
     if not args.query.strip() and not (args.tool or args.errors or args.role):
         raise UsageError("give words to search for, or a filter (--tool, --errors, --role)")
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    store = ConversationStore(run.data_dir)
+    return run.with_workspace(_search, args)
+
+
+async def _search(workspace: Workspace, args: argparse.Namespace) -> int:
     try:
         if not args.no_wait:
-            store.list_conversations()  # new or changed files first, so the count below is right
-            progress = store.text_progress()
+            progress = await workspace.index_progress()  # new or changed files first: the count is right
             if not progress.complete and sys.stderr.isatty():
                 left = progress.total - progress.indexed
                 print(f"Indexing {left:,} conversations for search…", file=sys.stderr)
-        result = store.search(
+        result = await workspace.search(
             args.query,
             role=args.role,
             tool=args.tool,
@@ -57,7 +60,7 @@ def search_command(run: Invocation) -> int:
             wait=not args.no_wait,
         )
     finally:
-        store.close()
+        workspace.close()
     if args.json:
         print(json_text(hits_json(result, result.index_complete)))
         return EXIT_OK

@@ -54,10 +54,9 @@ def collect(config: Config, data_dir: Path) -> dict[str, Any]:
     """Start the sources, wait for their first start, and describe every tool and source."""
     import asyncio
 
-    from tui_chat.engine.services import build_services
+    from tui_chat.engine.workspace import build_workspace
 
-    services = build_services(config, data_dir)
-    registry = services.registry
+    registry = build_workspace(config, data_dir, lazy=True).tools  # the engine as every command builds it
     registry.watcher = None  # a listing does not watch files
     try:
         asyncio.run(registry.wait_ready(config.tools.start_timeout))

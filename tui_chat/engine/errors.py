@@ -121,3 +121,16 @@ class DamagedConversation(StoreError):
 
 class ConversationNotFound(StoreError):
     kind = "not_found"
+
+
+class AmbiguousConversation(EngineError):
+    """A unique-prefix lookup that matched several conversations; ``candidates`` are their ids, newest first.
+
+    A mistake in what the person typed, not a fault: the CLI exits 2, the REST server answers 400.
+    """
+
+    kind = "ambiguous"
+
+    def __init__(self, message: str, *, candidates: list[str], **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.candidates = candidates

@@ -1,4 +1,4 @@
-"""Workspace: the one engine API that the TUI (and the CLI and REST server after it) drive.
+"""Workspace: the one engine API that the TUI and the CLI (and the REST server after them) drive.
 
 Everything a front end does with conversations goes through here: open, list, search, rename, delete,
 restore, change the context, export, send and retry. Front ends never touch the store and never edit
@@ -14,6 +14,10 @@ through :meth:`Workspace.subscribe`.
   --conversation ID``) by its file's ``(mtime_ns, size)``.
 
 Call everything from the event loop thread; subscribers are called there too.
+
+A front end that may only read (``tui-chat list``, ``show``) builds it with ``build_workspace(...,
+lazy=True)``: the store is opened at once, the tool registry and the chat service when first needed, so
+reading never loads tool modules nor imports the provider.
 """
 
 from __future__ import annotations
@@ -24,20 +28,33 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.config import Config
-from tui_chat.engine.chat import save_failed
 from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
 from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
+from tui_chat.engine.lookup import resolve_id
 from tui_chat.engine.models import Conversation, ConversationSummary
-from tui_chat.engine.services import Services
 from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
-from tui_chat.engine.texts import Texts
+from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 
-__all__ = ["Change", "ExportFailed", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
+if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
+    from tui_chat.engine.chat import ChatService
+    from tui_chat.engine.services import Services
+    from tui_chat.engine.store.conversation_store import ConversationStore
+    from tui_chat.engine.tools.registry import ToolRegistry
+
+__all__ = [
+    "Change",
+    "ConversationList",
+    "ExportFailed",
+    "RunningTurn",
+    "SearchHit",
+    "StoreTotals",
+    "Workspace",
+]
 
 
 class ExportFailed(StoreError):
@@ -47,6 +64,15 @@ class ExportFailed(StoreError):
 
 
 ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
+ExportFormat = Literal["md", "json"]
+
+
+class ConversationList(list[ConversationSummary]):
+    """List rows, newest first; ``total`` is how many matched before a ``limit`` cut the list."""
+
+    def __init__(self, rows: list[ConversationSummary], total: int) -> None:
+        super().__init__(rows)
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -102,9 +128,26 @@ class StoreReader:
 
 class Workspace:
     def __init__(self, services: Services) -> None:
-        self.services = services
-        self._chat = services.chat
-        self._store = services.store
+        self._setup(services.config, services.data_dir, services.store, services)
+
+    @classmethod
+    def deferred(cls, config: Config, data_dir: Path) -> Workspace:
+        """The store now; the tools and the chat service on first use (see ``build_workspace``)."""
+        from tui_chat.engine.redact import watch_env
+        from tui_chat.engine.store.conversation_store import ConversationStore
+
+        watch_env(config.model.api_key_env)  # as build_services does: hidden in show/export output too
+        workspace = cls.__new__(cls)
+        workspace._setup(config, data_dir, ConversationStore(data_dir), None)
+        return workspace
+
+    def _setup(
+        self, config: Config, data_dir: Path, store: ConversationStore, services: Services | None
+    ) -> None:
+        self._config = config
+        self._data_dir = data_dir
+        self._store = store
+        self._services = services
         self._known: weakref.WeakValueDictionary[str, Conversation] = weakref.WeakValueDictionary()
         self._turns: dict[str, RunningTurn] = {}
         self._unseen: set[str] = set()
@@ -115,16 +158,37 @@ class Workspace:
     # -- configuration ---------------------------------------------------------------------------
 
     @property
+    def services(self) -> Services:
+        """The store, tools and chat service; a deferred workspace builds them now (once)."""
+        if self._services is None:
+            from tui_chat.engine.services import build_services
+
+            self._services = build_services(self._config, self._data_dir)
+            self._store = self._services.store  # one store from now on; the reading one had no state
+        return self._services
+
+    @property
+    def _chat(self) -> ChatService:
+        return self.services.chat
+
+    @property
     def config(self) -> Config:
-        return self._chat.config
+        return self._services.chat.config if self._services is not None else self._config
 
     def use_config(self, config: Config) -> None:
         """From the next turn on (a running turn keeps the settings it started with)."""
-        self._chat.config = config
+        self._config = config
+        if self._services is not None:
+            self._services.chat.config = config
 
     @property
     def texts(self) -> Texts:
-        return self._chat.texts
+        return texts_for(self.config.session.language)
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The tool registry the turns use (specs, problems, start, reload, subscribe, close)."""
+        return self.services.registry
 
     @property
     def load_errors(self) -> list[Any]:
@@ -136,6 +200,10 @@ class Workspace:
 
     def path_of(self, conversation_id: str) -> Path:
         return self._store.path_of(conversation_id)
+
+    def close(self) -> None:
+        """Close the store's index connection (a command or server that is done with the data dir)."""
+        self._store.close()
 
     # -- changes ---------------------------------------------------------------------------------
 
@@ -154,18 +222,63 @@ class Workspace:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def new(self, *, context: dict[str, Any] | None = None) -> Conversation:
-        """A new conversation with its welcome; it gets a file with its first message."""
-        conversation = self._chat.new_conversation(context=context)
+    def new(self, *, context: dict[str, Any] | None = None, user_id: str | None = None) -> Conversation:
+        """A new conversation with its welcome; it gets a file with its first message.
+
+        ``user_id`` defaults to ``[session] user_id`` (the REST server passes each request's user).
+        """
+        conversation = self._chat.new_conversation(context=context, user_id=user_id)
         self._known[conversation.id] = conversation
         return conversation
 
-    async def list(self, query: str = "") -> list[ConversationSummary]:
-        """Newest first, damaged files included (``damaged`` holds the reason)."""
-        return await asyncio.to_thread(self._store.list_conversations, query)
+    async def list(self, query: str = "", *, limit: int | None = None) -> ConversationList:
+        """Newest first, damaged files included (``damaged`` holds the reason).
 
-    async def search(self, query: str, *, role: str | None = None, limit: int = 20) -> list[SearchHit]:
-        return await asyncio.to_thread(self._store.search, query, role=role, limit=limit)
+        ``query``: only titles containing it (any case); ``limit``: at most that many rows, with
+        ``total`` saying how many matched.
+        """
+        rows = await asyncio.to_thread(self._store.list_conversations, query)
+        return ConversationList(rows if limit is None else rows[:limit], len(rows))
+
+    async def resolve(self, text: str) -> str:
+        """The ID ``text`` names: an exact ID, a unique prefix (``chat-<user>-`` may be left out), or
+        ``last`` (the newest). ``ConversationNotFound`` or ``AmbiguousConversation`` otherwise.
+        """
+        return resolve_id(await asyncio.to_thread(self._store.list_conversations), text)
+
+    async def latest(self) -> Conversation | None:
+        """The newest conversation that is not damaged, opened; None when there is none."""
+        for summary in await asyncio.to_thread(self._store.list_conversations):
+            if summary.damaged is None:
+                return await self.open(summary.id)
+        return None
+
+    async def search(
+        self,
+        query: str,
+        *,
+        role: str | None = None,
+        tool: str | None = None,
+        errors_only: bool = False,
+        limit: int = 20,
+        wait: bool = True,
+    ) -> SearchResult:
+        """Full-text hits, newest first (a list with ``index_complete``, ``indexed``, ``total``).
+
+        ``wait``: index every conversation's text first (may read every file); otherwise search what is
+        indexed now and say how complete that is.
+        """
+        filters = {"role": role, "tool": tool, "errors_only": errors_only, "limit": limit, "wait": wait}
+        return await asyncio.to_thread(lambda: self._store.search(query, **filters))
+
+    async def index_progress(self) -> TextProgress:
+        """How much of the full-text index is built, once the list is in line with the folder."""
+
+        def read() -> TextProgress:
+            self._store.refresh()
+            return self._store.text_progress()
+
+        return await asyncio.to_thread(read)
 
     async def totals(self) -> StoreTotals:
         return await asyncio.to_thread(self._store.totals)
@@ -230,10 +343,17 @@ class Workspace:
         if conversation.message_count() > 1:  # a conversation nobody wrote in yet has no file
             await self._save(conversation)
 
-    async def export_markdown(self, conversation: Conversation, folder: Path) -> Path:
-        from tui_chat.engine.export import to_markdown
+    def export(self, conversation: Conversation, format: ExportFormat = "md") -> str:
+        """The conversation as Markdown (tool calls and results included, in the configured language)
+        or as the JSON of its file. Plain text: a front end escapes it for where it goes."""
+        from tui_chat.engine.export import to_json, to_markdown
 
-        text = to_markdown(conversation, language=self.config.session.language)
+        if format == "json":
+            return to_json(conversation)
+        return to_markdown(conversation, language=self.config.session.language)
+
+    async def export_markdown(self, conversation: Conversation, folder: Path) -> Path:
+        text = self.export(conversation, "md")
         path = folder / f"{conversation.id}.md"
 
         def write() -> None:
@@ -248,21 +368,34 @@ class Workspace:
 
         Raises :class:`ExportFailed` saying why (no such folder, a folder given, not writable).
         """
-        from tui_chat.engine.export import to_markdown
-
-        text = to_markdown(conversation, language=self.config.session.language)
+        text = self.export(conversation, "md")
         target = path.expanduser()
         await self._io(_write_private, target, text)
         return target.resolve()
 
     # -- turns -----------------------------------------------------------------------------------
 
-    def send(self, conversation: Conversation, text: str) -> RunningTurn:
-        """Start a turn. Refused at once (``MissingCredentials``, nothing added) when no key is set."""
+    def send(
+        self,
+        conversation: Conversation,
+        text: str,
+        *,
+        context: dict[str, Any] | None = None,
+        refuse_without_key: bool = True,
+    ) -> RunningTurn:
+        """Start a turn. Refused at once (``MissingCredentials``, nothing added) when no key is set.
+
+        ``context`` is merged into the conversation's user context and saved with the message.
+        ``refuse_without_key=False`` (``tui-chat ask``): the message is saved and the turn fails with
+        the same ``MissingCredentials`` as a ``TurnFailed`` event, as a script expects of one turn.
+        """
         problem = self.setup_problem()
-        if isinstance(problem, MissingCredentials):
+        if refuse_without_key and isinstance(problem, MissingCredentials):
             raise problem
-        return self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
+        turn = self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
+        if context:  # the turn's task has not run yet: this is saved with the message
+            conversation.context.update(context)
+        return turn
 
     def retry(self, conversation: Conversation) -> RunningTurn:
         """Send the last user message again (after an error)."""
@@ -397,6 +530,8 @@ class Workspace:
     # -- internals -------------------------------------------------------------------------------
 
     async def _save(self, conversation: Conversation) -> None:
+        from tui_chat.engine.chat import save_failed
+
         try:
             await asyncio.to_thread(self._store.save, conversation)
         except OSError as error:
@@ -448,8 +583,14 @@ def _shape(conversation: Conversation) -> tuple[Any, ...]:
     )
 
 
-def build_workspace(config: Config, data_dir: Path) -> Workspace:
-    """The workspace over the services built from ``config`` (store, tools with user modules, chat)."""
+def build_workspace(config: Config, data_dir: Path, *, lazy: bool = False) -> Workspace:
+    """The workspace over the services built from ``config`` (store, tools with user modules, chat).
+
+    ``lazy``: only the store now; the tools and the chat service when first needed (``new``, ``send``,
+    ``load_errors``…), so a command that only reads never loads tool modules nor imports the provider.
+    """
+    if lazy:
+        return Workspace.deferred(config, data_dir)
     from tui_chat.engine.services import build_services
 
     return Workspace(build_services(config, data_dir))
@@ -457,4 +598,6 @@ def build_workspace(config: Config, data_dir: Path) -> Workspace:
 
 def workspace_for(chat: Any, data_dir: Path) -> Workspace:
     """A workspace around an existing ChatService (tests build theirs with a registry of their own)."""
+    from tui_chat.engine.services import Services
+
     return Workspace(Services(chat.config, data_dir, chat.store, chat.registry, chat))

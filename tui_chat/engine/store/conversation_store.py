@@ -100,11 +100,15 @@ class ConversationStore:
     # -- ids and paths ----------------------------------------------------------------------------
 
     def new_id(self, user_id: str) -> str:
-        """``chat-<user>-<YYYYMMDD-HHMMSS>-<4 hex>``: readable, sortable, safe in every file system."""
+        """``chat-<user>-<YYYYMMDD-HHMMSS>-<8 hex>``: readable, sortable, safe in every file system.
+
+        8 hex digits, not 4: a REST server can start dozens of conversations in one second, and two
+        processes picking the same id would merge two conversations into one file.
+        """
         ascii_user = unicodedata.normalize("NFKD", user_id).encode("ascii", "ignore").decode()
         user = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_user).strip("-")[:40] or "local"
         while True:
-            candidate = f"chat-{user}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+            candidate = f"chat-{user}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
             if not self.path_of(candidate).exists():
                 return candidate
 
@@ -297,7 +301,7 @@ class ConversationStore:
             if not path.exists():
                 raise ConversationNotFound(f"There is no conversation {conversation_id}.")
             self._refuse_damaged(conversation_id, path)
-            token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}--{conversation_id}"
+            token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}--{conversation_id}"
             os.replace(path, self.trash_dir / f"{token}.json")
             fsync_dir(self.trash_dir)
             fsync_dir(self.conversations_dir)

@@ -127,6 +127,8 @@ class MainScreen(Screen[None]):
         self.composer.focus()
         self._unsubscribe = self.workspace.subscribe(self._workspace_changed)
         await self.open_new_conversation()
+        if not self.query("#sidebar"):  # the app closed while the first conversation was being made
+            return
         self.load_list()
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
 
@@ -143,7 +145,7 @@ class MainScreen(Screen[None]):
 
     def _workspace_changed(self, change: Change) -> None:
         """The engine's news: the list follows it (the UI never rebuilds a summary itself)."""
-        if not self.is_mounted:
+        if not self.is_mounted or not self.query("#sidebar"):  # news arriving while the app closes
             return
         sidebar = self.sidebar
         if change.kind == "activity" and change.summary is not None and change.summary.message_count > 1:
