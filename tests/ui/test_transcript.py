@@ -309,3 +309,16 @@ async def test_a_long_code_line_wraps_while_streamed_and_once_finished() -> None
         await reply.finish()
         await wait_for(pilot, lambda: not reply.query(".reply-block Markdown") and "item_29]" in shown())
         assert "".join(line.split()) in "".join(shown().split())
+
+
+def test_show_prints_the_welcome_once_at_the_top(capsys) -> None:
+    import os
+
+    from tui_chat import cli
+
+    sessions = [session_at(FIXED_NOW + timedelta(hours=n), n + 1, [(f"q{n}", f"a{n}")]) for n in range(3)]
+    conversation = save(Path(os.environ["TUI_CHAT_DATA_DIR"]), conversation_of(sessions))
+    assert cli.run(cli.build_parser().parse_args(["show", conversation.id])) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("Welcome to the chat!") == 1 and shown.count("new session") == 2
+    assert shown.index("Welcome to the chat!") < shown.index("q0") and "a2" in shown
