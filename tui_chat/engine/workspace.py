@@ -25,20 +25,19 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
+from tui_chat.engine.errors import ConversationNotFound, EngineError, MissingCredentials, StoreError
 from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
-from tui_chat.engine.lookup import resolve_id
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.store.index import SearchHit, StoreTotals
-from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
+from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
 
 if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
     from tui_chat.engine.chat import ChatService
@@ -46,18 +45,18 @@ if TYPE_CHECKING:  # the chat service, tools and provider: imported when a works
     from tui_chat.engine.store.conversation_store import ConversationStore
     from tui_chat.engine.tools.registry import ToolRegistry
 
-__all__ = ["Change", "ConversationList", "RunningTurn", "SearchHit", "StoreTotals", "Workspace"]
+__all__ = [
+    "Change",
+    "ConversationList",
+    "LiveSession",
+    "RunningTurn",
+    "SearchHit",
+    "StoreTotals",
+    "Workspace",
+]
 
 ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
 ExportFormat = Literal["md", "json"]
-
-
-class ConversationList(list[ConversationSummary]):
-    """List rows, newest first; ``total`` is how many matched before a ``limit`` cut the list."""
-
-    def __init__(self, rows: list[ConversationSummary], total: int) -> None:
-        super().__init__(rows)
-        self.total = total
 
 
 @dataclass(frozen=True)
@@ -80,38 +79,7 @@ class Change:
 Signature = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class TotalsReader:
-    totals: Callable[[], StoreTotals]
-
-
-@dataclass(frozen=True)
-class StoreReader:
-    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
-    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
-
-    _store: Any
-
-    def scan_conversations(self) -> Iterator[ListProgress]:
-        return self._store.scan_conversations()
-
-    def refresh(self) -> bool:
-        return self._store.refresh()
-
-    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
-        return self._store.list_conversations(query)
-
-    def index_texts(self) -> TextProgress:
-        return self._store.index_texts()
-
-    def search(self, query: str, **filters: Any) -> SearchResult:
-        return self._store.search(query, **filters)
-
-    def totals(self) -> StoreTotals:
-        return self._store.totals()
-
-
-class Workspace:
+class Workspace(WorkspaceReads):
     def __init__(self, services: Services) -> None:
         self._setup(services.config, services.data_dir, services.store, services)
 
@@ -139,6 +107,7 @@ class Workspace:
         self._viewing: str | None = None
         self._signatures: dict[str, Signature | None] = {}
         self._subscribers: list[Callable[[Change], None]] = []
+        self._live: dict[str, Any] = {}
 
     # -- configuration ---------------------------------------------------------------------------
 
@@ -216,20 +185,15 @@ class Workspace:
         self._known[conversation.id] = conversation
         return conversation
 
-    async def list(self, query: str = "", *, limit: int | None = None) -> ConversationList:
-        """Newest first, damaged files included (``damaged`` holds the reason).
-
-        ``query``: only titles containing it (any case); ``limit``: at most that many rows, with
-        ``total`` saying how many matched.
-        """
-        rows = await asyncio.to_thread(self._store.list_conversations, query)
-        return ConversationList(rows if limit is None else rows[:limit], len(rows))
-
-    async def resolve(self, text: str) -> str:
-        """The ID ``text`` names: an exact ID, a unique prefix (``chat-<user>-`` may be left out), or
-        ``last`` (the newest). ``ConversationNotFound`` or ``AmbiguousConversation`` otherwise.
-        """
-        return resolve_id(await asyncio.to_thread(self._store.list_conversations), text)
+    async def create(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
+        """A new conversation (as :meth:`new`) saved at once, welcome and context included: for a front
+        end that hands out its id before the first message (the REST server's ``/chat/start``)."""
+        conversation = self.new(context=context, user_id=user_id)
+        await self._save(conversation)
+        self._emit("activity", conversation)
+        return conversation
 
     async def latest(self) -> Conversation | None:
         """The newest conversation that is not damaged, opened; None when there is none."""
@@ -238,51 +202,22 @@ class Workspace:
                 return await self.open(summary.id)
         return None
 
-    async def search(
-        self,
-        query: str,
-        *,
-        role: str | None = None,
-        tool: str | None = None,
-        errors_only: bool = False,
-        limit: int = 20,
-        wait: bool = True,
-    ) -> SearchResult:
-        """Full-text hits, newest first (a list with ``index_complete``, ``indexed``, ``total``).
-
-        ``wait``: index every conversation's text first (may read every file); otherwise search what is
-        indexed now and say how complete that is.
-        """
-        filters = {"role": role, "tool": tool, "errors_only": errors_only, "limit": limit, "wait": wait}
-        return await asyncio.to_thread(lambda: self._store.search(query, **filters))
-
-    async def index_progress(self) -> TextProgress:
-        """How much of the full-text index is built, once the list is in line with the folder."""
-
-        def read() -> TextProgress:
-            self._store.refresh()
-            return self._store.text_progress()
-
-        return await asyncio.to_thread(read)
-
-    async def totals(self) -> StoreTotals:
-        return await asyncio.to_thread(self._store.totals)
-
-    @property
-    def reader(self) -> StoreReader:
-        """For the list and the search screen, which read in thread workers (search slice)."""
-        return StoreReader(self._store)
-
-    @property
-    def totals_reader(self) -> TotalsReader:
-        """For screens that already read in a thread worker (the stats screen): ``.totals()`` blocks."""
-        return TotalsReader(self._store.totals)
-
-    async def open(self, conversation_id: str) -> Conversation:
+    async def open(self, conversation_id: str, *, user_id: str | None = None) -> Conversation:
         """The conversation, read from its file — or the live object if it is open or has a running turn.
 
-        Raises ``DamagedConversation`` / ``ConversationNotFound`` (both ``StoreError``).
+        Raises ``DamagedConversation`` / ``ConversationNotFound`` (both ``StoreError``). ``user_id``: only
+        that user's conversation; another user's is ``ConversationNotFound`` too, so a caller cannot tell
+        whether someone else's id exists (the REST server serves many users from one data dir).
         """
+        conversation = await self._open(conversation_id)
+        if user_id is not None and conversation.user_id != user_id:
+            raise ConversationNotFound(
+                f"There is no conversation {conversation_id} of user {user_id!r}.",
+                detail=f"it belongs to {conversation.user_id!r}",
+            )
+        return conversation
+
+    async def _open(self, conversation_id: str) -> Conversation:
         known = self._known.get(conversation_id)
         if known is not None:
             return await self.reload_if_changed(known) or known  # another writer may have added to it
