@@ -1,4 +1,5 @@
-"""The Workspace additions the REST server stands on: ``create``, ``open(user_id=)``, ``live_sessions``.
+"""The Workspace additions the REST server stands on: ``create``, ``open(user_id=)``, ``live_sessions``;
+and the server's backend on a Workspace seeing another process's messages between requests.
 
 Real path: a workspace built as ``tui-chat serve`` builds it, turns over HTTP to the scripted server,
 real files read back by a fresh store (another process).
@@ -7,6 +8,7 @@ real files read back by a fresh store (another process).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from tui_chat.engine.errors import ConversationNotFound
 from tui_chat.engine.models import AssistantMessage, Conversation, to_iso
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.workspace import Change, Workspace, build_workspace
+from tui_chat.serve.backend import ChatBackend
 
 
 @pytest.fixture
@@ -98,3 +101,29 @@ async def test_live_sessions_are_the_conversations_within_the_idle_reset(
     off = replace(workspace.config, session=replace(workspace.config.session, idle_reset_minutes=0))
     workspace.use_config(off)  # the reset off: every conversation's session stays live
     assert {s.conversation_id for s in await workspace.live_sessions()} == {first.id, second.id}
+
+
+async def test_a_served_conversation_continued_by_another_process_is_read_anew(
+    workspace: Workspace, scripted_server: ScriptedServer, model_settings: ModelSettings, tmp_path: Path
+) -> None:
+    """The server holds a conversation only while a request runs: the next request sees what the CLI
+    (another process, another workspace) added in between, and the model is sent all of it."""
+    backend = ChatBackend(workspace)
+
+    async def request(conversation_id: str | None, message: str) -> str:
+        async with backend.turn("ana", conversation_id, None) as turn:
+            async with aclosing(turn.send(message)) as events:
+                async for _ in events:
+                    pass
+            return turn.conversation_id
+
+    conversation_id = await request(None, "uno")
+    config = Config(model=model_settings, tools=ToolSettings(examples=False))
+    other = build_workspace(config, tmp_path / "data")  # the CLI: another workspace on the data dir
+    await other.send(await other.open(conversation_id), "dos, desde la terminal").wait()
+    other.close()
+    assert await request(conversation_id, "tres") == conversation_id
+    sent = scripted_server.requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["uno", "dos, desde la terminal", "tres"]
+    users = [m.content for m in stored(tmp_path, conversation_id).messages() if m.role == "user"]
+    assert users == ["uno", "dos, desde la terminal", "tres"]

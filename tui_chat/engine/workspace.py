@@ -1,9 +1,11 @@
-"""Workspace: the one engine API that the TUI and the CLI (and the REST server after them) drive.
+"""Workspace: the one engine API that the TUI, the CLI and the REST server drive.
 
 Everything a front end does with conversations goes through here: open, list, search, rename, delete,
 restore, change the context, export, send and retry. Front ends never touch the store and never edit
 engine objects; they read the :class:`Conversation` objects handed out here and are told of changes
-through :meth:`Workspace.subscribe`.
+through :meth:`Workspace.subscribe`. The read-only queries live in :mod:`tui_chat.engine.workspace_reads`
+and the running turns in :mod:`tui_chat.engine.workspace_turns`, mixins of :class:`Workspace`: import
+everything from here.
 
 * Every file operation runs off the event loop (``asyncio.to_thread``); the methods are coroutines.
 * Turns belong to the workspace (:mod:`tui_chat.engine.turns`), not to a screen: a reply keeps streaming
@@ -31,13 +33,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import ConversationNotFound, EngineError, MissingCredentials, StoreError
-from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
+from tui_chat.engine.errors import ConversationNotFound, EngineError, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
+from tui_chat.engine.workspace_turns import WorkspaceTurns
 
 if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
     from tui_chat.engine.chat import ChatService
@@ -79,7 +81,7 @@ class Change:
 Signature = tuple[int, int]
 
 
-class Workspace(WorkspaceReads):
+class Workspace(WorkspaceTurns, WorkspaceReads):
     def __init__(self, services: Services) -> None:
         self._setup(services.config, services.data_dir, services.store, services)
 
@@ -166,11 +168,18 @@ class Workspace(WorkspaceReads):
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
-    def _emit(self, kind: ChangeKind, conversation: Conversation | str) -> None:
+    def _emit(
+        self,
+        kind: ChangeKind,
+        conversation: Conversation | str,
+        *,
+        text: str = "",
+        error: EngineError | None = None,
+    ) -> None:
         if isinstance(conversation, Conversation):
             change = Change(kind, conversation.id, ConversationSummary.of(conversation))
         else:
-            change = Change(kind, conversation)
+            change = Change(kind, conversation, text=text, error=error)
         for callback in list(self._subscribers):
             callback(change)
 
@@ -283,44 +292,6 @@ class Workspace(WorkspaceReads):
         await self._io(write)
         return path
 
-    # -- turns -----------------------------------------------------------------------------------
-
-    def send(
-        self,
-        conversation: Conversation,
-        text: str,
-        *,
-        context: dict[str, Any] | None = None,
-        refuse_without_key: bool = True,
-    ) -> RunningTurn:
-        """Start a turn. Refused at once (``MissingCredentials``, nothing added) when no key is set.
-
-        ``context`` is merged into the conversation's user context and saved with the message.
-        ``refuse_without_key=False`` (``tui-chat ask``): the message is saved and the turn fails with
-        the same ``MissingCredentials`` as a ``TurnFailed`` event, as a script expects of one turn.
-        """
-        problem = self.setup_problem()
-        if refuse_without_key and isinstance(problem, MissingCredentials):
-            raise problem
-        turn = self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
-        if context:  # the turn's task has not run yet: this is saved with the message
-            conversation.context.update(context)
-        return turn
-
-    def retry(self, conversation: Conversation) -> RunningTurn:
-        """Send the last user message again (after an error)."""
-        problem = self.setup_problem()
-        if isinstance(problem, MissingCredentials):
-            raise problem
-        return self._start(conversation, self._chat.retry(conversation), retry=True)
-
-    def resume(self, conversation: Conversation) -> RunningTurn:
-        """Let the model answer the history as it stands (a fork ending in a tool result)."""
-        problem = self.setup_problem()
-        if isinstance(problem, MissingCredentials):
-            raise problem
-        return self._start(conversation, self._chat.resume(conversation), retry=True)
-
     async def fork(self, conversation: Conversation, recorded: Any, replacement: Any) -> Conversation:
         """A new conversation forked at tool result ``recorded`` answered by ``replacement`` (engine.fork),
         saved; the original is not touched."""
@@ -331,64 +302,6 @@ class Workspace(WorkspaceReads):
         self._known[fork.id] = fork
         self._emit("activity", fork)
         return fork
-
-    def _start(
-        self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
-    ) -> RunningTurn:
-        if self.turn(conversation.id) is not None:
-            raise EngineError("A reply is still coming in this conversation.", hint="Press Esc to stop it.")
-        self._known[conversation.id] = conversation
-        turn = RunningTurn(conversation, stream, retry=retry, text=text, on_event=self._turn_event)
-        self._turns[conversation.id] = turn
-        self._unseen.discard(conversation.id)
-        self._emit("marks", conversation.id)
-        return turn
-
-    def turn(self, conversation_id: str) -> RunningTurn | None:
-        """The running turn of this conversation, if any."""
-        turn = self._turns.get(conversation_id)
-        return turn if turn is not None and turn.running else None
-
-    @property
-    def running_ids(self) -> set[str]:
-        return {cid for cid, turn in self._turns.items() if turn.running}
-
-    @property
-    def unseen_ids(self) -> set[str]:
-        return set(self._unseen)
-
-    def viewing(self, conversation_id: str | None) -> None:
-        """Which conversation the user is looking at: a reply that ends elsewhere is marked unseen."""
-        self._viewing = conversation_id
-        if conversation_id in self._unseen:
-            self._unseen.discard(conversation_id)
-            self._emit("marks", conversation_id)
-
-    async def stop_all(self) -> int:
-        """Stop every running turn and wait until each has saved its reply, marked interrupted."""
-        turns = [turn for turn in self._turns.values() if turn.running]
-        for turn in turns:
-            turn.stop()
-        await asyncio.gather(*(turn.wait() for turn in turns))
-        return len(turns)
-
-    def _turn_event(self, turn: RunningTurn, event: TurnEvent | None) -> None:
-        conversation = turn.conversation
-        if isinstance(event, TurnStarted | RoundFinished | ToolCallFinished | TurnFailed):
-            self._emit("activity", conversation)
-        if event is None:  # the turn is over
-            if self._turns.get(conversation.id) is turn:
-                del self._turns[conversation.id]
-            if turn.accepted and self._viewing != conversation.id:
-                self._unseen.add(conversation.id)
-            if turn.outcome == "interrupted" and turn.accepted:
-                self._emit("activity", conversation)
-            if turn.error is not None and not turn.accepted and turn.text:
-                change = Change("not_sent", conversation.id, text=turn.text, error=turn.error)
-                for callback in list(self._subscribers):
-                    callback(change)
-            self._emit("marks", conversation.id)
-            self._signatures.pop(conversation.id, None)  # its own saves are not news from elsewhere
 
     # -- changes on disk -------------------------------------------------------------------------
 
