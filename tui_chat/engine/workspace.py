@@ -176,6 +176,8 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         text: str = "",
         error: EngineError | None = None,
     ) -> None:
+        if not self._subscribers:  # the REST server listens to none: no summary built per event
+            return
         if isinstance(conversation, Conversation):
             change = Change(kind, conversation.id, ConversationSummary.of(conversation))
         else:
