@@ -1,11 +1,11 @@
-"""The CLI goes through the engine's one API, the Workspace, and never reaches the store itself.
+"""The CLI and the REST server go through the engine's one API, the Workspace, and never reach the store.
 
-Two guards: the source of every ``tui_chat/cli`` module is checked for a way into the store around the
-Workspace (an import of the store package, of ``engine.services`` or ``engine.chat`` that build and
-wrap it, ``ConversationStore``, ``.store``, ``services.chat``), and the reading commands
-run in a fresh interpreter to show that the workspace they use loads neither tool modules nor the
-provider (litellm) nor mcp. The Workspace additions the CLI relies on are tested in
-tests/test_workspace_lookup.py.
+Two guards: the source of every ``tui_chat/cli`` and ``tui_chat/serve`` module is checked for a way
+into the store around the Workspace (an import of the store package, of ``engine.services`` or
+``engine.chat`` that build and wrap it, ``ConversationStore``, ``.store``, ``services.chat``), and the
+reading commands run in a fresh interpreter to show that the workspace they use loads neither tool
+modules nor the provider (litellm) nor mcp. The Workspace additions the CLI relies on are tested in
+tests/test_workspace_lookup.py, those the server relies on in tests/test_workspace_serve.py.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from pathlib import Path
 from scripted_server import ScriptedServer, text
 
 import tui_chat.cli
+import tui_chat.serve
 from tui_chat.config import Config, ModelSettings, ToolSettings
 from tui_chat.engine.workspace import build_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DIR = Path(tui_chat.cli.__file__).parent
+SERVE_DIR = Path(tui_chat.serve.__file__).parent
 HEAVY = ("litellm", "mcp", "openai", "textual")
 STORE_MODULE = re.compile(r"tui_chat\.engine\.(store|services|chat)(\.\w+)*$")
 """The store package, and the modules that build or wrap it (the Workspace builds them for the CLI)."""
@@ -50,13 +52,20 @@ def store_reaches(source: str) -> list[str]:
         elif isinstance(node, ast.Attribute):
             if node.attr == "store":
                 found.append(f"{line}: .store")
-            elif node.attr == "chat" and isinstance(node.value, ast.Name) and node.value.id == "services":
+            elif node.attr == "chat" and _named(node.value, "services"):
                 found.append(f"{line}: services.chat")
         elif isinstance(node, ast.Name) and node.id == "ConversationStore":
             found.append(f"{line}: ConversationStore")
         elif isinstance(node, ast.Constant) and STORE_MODULE.match(str(node.value)):
             found.append(f"{line}: {node.value!r}")  # importlib.import_module("tui_chat.engine.store…")
     return found
+
+
+def _named(node: ast.expr, name: str) -> bool:
+    """``name`` or ``<anything>.name`` (``services.chat`` and ``self.services.chat`` alike)."""
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.Attribute) and node.attr == name
+    )
 
 
 def test_no_cli_module_reaches_the_store() -> None:
@@ -68,6 +77,17 @@ def test_no_cli_module_reaches_the_store() -> None:
     assert offenders == {}, f"CLI modules reaching the store instead of the Workspace: {offenders}"
 
 
+def test_no_serve_module_reaches_the_store() -> None:
+    """The server is one more front end: its engine door (serve/backend.py) holds a Workspace."""
+    modules = sorted(SERVE_DIR.glob("*.py"))
+    assert {"backend.py", "routes.py", "server.py"} <= {path.name for path in modules}
+    offenders = {
+        path.name: reaches for path in modules if (reaches := store_reaches(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}, f"serve modules reaching the store instead of the Workspace: {offenders}"
+    assert "Workspace" in (SERVE_DIR / "backend.py").read_text(encoding="utf-8")
+
+
 def test_the_store_check_notices_each_way_in() -> None:
     ways_in = {
         "import tui_chat.engine.store.conversation_store": "import tui_chat.engine.store",
@@ -75,6 +95,8 @@ def test_the_store_check_notices_each_way_in() -> None:
         "from tui_chat.engine import store": "from tui_chat.engine import",
         "summaries = services.store.list_conversations()": ".store",
         "stream = services.chat.send(conversation, text)": "services.chat",
+        "stream = self.services.chat.send(conversation, text)": "services.chat",
+        "fresh = self.services.chat.new_conversation(user_id=user_id)": "services.chat",
         "opened = ConversationStore(path)": "ConversationStore",
         "from tui_chat.engine.services import build_services": "from tui_chat.engine.services",
         "from tui_chat.engine.chat import ChatService": "from tui_chat.engine.chat",

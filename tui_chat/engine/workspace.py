@@ -1,9 +1,11 @@
-"""Workspace: the one engine API that the TUI and the CLI (and the REST server after them) drive.
+"""Workspace: the one engine API that the TUI, the CLI and the REST server drive.
 
 Everything a front end does with conversations goes through here: open, list, search, rename, delete,
 restore, change the context, export, send and retry. Front ends never touch the store and never edit
 engine objects; they read the :class:`Conversation` objects handed out here and are told of changes
-through :meth:`Workspace.subscribe`.
+through :meth:`Workspace.subscribe`. The read-only queries live in :mod:`tui_chat.engine.workspace_reads`
+and the running turns in :mod:`tui_chat.engine.workspace_turns`, mixins of :class:`Workspace`: import
+everything from here.
 
 * Every file operation runs off the event loop (``asyncio.to_thread``); the methods are coroutines.
 * Turns belong to the workspace (:mod:`tui_chat.engine.turns`), not to a screen: a reply keeps streaming
@@ -25,20 +27,19 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.config import Config
-from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
-from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
-from tui_chat.engine.lookup import resolve_id
+from tui_chat.engine.errors import ConversationNotFound, EngineError, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.store.index import SearchHit, StoreTotals
-from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
+from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
+from tui_chat.engine.workspace_turns import WorkspaceTurns
 
 if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
     from tui_chat.engine.chat import ChatService
@@ -50,6 +51,7 @@ __all__ = [
     "Change",
     "ConversationList",
     "ExportFailed",
+    "LiveSession",
     "RunningTurn",
     "SearchHit",
     "StoreTotals",
@@ -65,14 +67,6 @@ class ExportFailed(StoreError):
 
 ChangeKind = Literal["activity", "renamed", "deleted", "restored", "marks", "not_sent"]
 ExportFormat = Literal["md", "json"]
-
-
-class ConversationList(list[ConversationSummary]):
-    """List rows, newest first; ``total`` is how many matched before a ``limit`` cut the list."""
-
-    def __init__(self, rows: list[ConversationSummary], total: int) -> None:
-        super().__init__(rows)
-        self.total = total
 
 
 @dataclass(frozen=True)
@@ -95,38 +89,7 @@ class Change:
 Signature = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class TotalsReader:
-    totals: Callable[[], StoreTotals]
-
-
-@dataclass(frozen=True)
-class StoreReader:
-    """Blocking reads for the UI's thread workers (search slice): the list's cold start in batches, its
-    poll of the folder and the background full-text pass; the search screen's queries and tool names."""
-
-    _store: Any
-
-    def scan_conversations(self) -> Iterator[ListProgress]:
-        return self._store.scan_conversations()
-
-    def refresh(self) -> bool:
-        return self._store.refresh()
-
-    def list_conversations(self, query: str = "") -> list[ConversationSummary]:
-        return self._store.list_conversations(query)
-
-    def index_texts(self) -> TextProgress:
-        return self._store.index_texts()
-
-    def search(self, query: str, **filters: Any) -> SearchResult:
-        return self._store.search(query, **filters)
-
-    def totals(self) -> StoreTotals:
-        return self._store.totals()
-
-
-class Workspace:
+class Workspace(WorkspaceTurns, WorkspaceReads):
     def __init__(self, services: Services) -> None:
         self._setup(services.config, services.data_dir, services.store, services)
 
@@ -154,6 +117,7 @@ class Workspace:
         self._viewing: str | None = None
         self._signatures: dict[str, Signature | None] = {}
         self._subscribers: list[Callable[[Change], None]] = []
+        self._live: dict[str, Any] = {}
 
     # -- configuration ---------------------------------------------------------------------------
 
@@ -212,11 +176,20 @@ class Workspace:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
-    def _emit(self, kind: ChangeKind, conversation: Conversation | str) -> None:
+    def _emit(
+        self,
+        kind: ChangeKind,
+        conversation: Conversation | str,
+        *,
+        text: str = "",
+        error: EngineError | None = None,
+    ) -> None:
+        if not self._subscribers:  # the REST server listens to none: no summary built per event
+            return
         if isinstance(conversation, Conversation):
             change = Change(kind, conversation.id, ConversationSummary.of(conversation))
         else:
-            change = Change(kind, conversation)
+            change = Change(kind, conversation, text=text, error=error)
         for callback in list(self._subscribers):
             callback(change)
 
@@ -231,20 +204,15 @@ class Workspace:
         self._known[conversation.id] = conversation
         return conversation
 
-    async def list(self, query: str = "", *, limit: int | None = None) -> ConversationList:
-        """Newest first, damaged files included (``damaged`` holds the reason).
-
-        ``query``: only titles containing it (any case); ``limit``: at most that many rows, with
-        ``total`` saying how many matched.
-        """
-        rows = await asyncio.to_thread(self._store.list_conversations, query)
-        return ConversationList(rows if limit is None else rows[:limit], len(rows))
-
-    async def resolve(self, text: str) -> str:
-        """The ID ``text`` names: an exact ID, a unique prefix (``chat-<user>-`` may be left out), or
-        ``last`` (the newest). ``ConversationNotFound`` or ``AmbiguousConversation`` otherwise.
-        """
-        return resolve_id(await asyncio.to_thread(self._store.list_conversations), text)
+    async def create(
+        self, *, context: dict[str, Any] | None = None, user_id: str | None = None
+    ) -> Conversation:
+        """A new conversation (as :meth:`new`) saved at once, welcome and context included: for a front
+        end that hands out its id before the first message (the REST server's ``/chat/start``)."""
+        conversation = self.new(context=context, user_id=user_id)
+        await self._save(conversation)
+        self._emit("activity", conversation)
+        return conversation
 
     async def latest(self) -> Conversation | None:
         """The newest conversation that is not damaged, opened; None when there is none."""
@@ -253,51 +221,22 @@ class Workspace:
                 return await self.open(summary.id)
         return None
 
-    async def search(
-        self,
-        query: str,
-        *,
-        role: str | None = None,
-        tool: str | None = None,
-        errors_only: bool = False,
-        limit: int = 20,
-        wait: bool = True,
-    ) -> SearchResult:
-        """Full-text hits, newest first (a list with ``index_complete``, ``indexed``, ``total``).
-
-        ``wait``: index every conversation's text first (may read every file); otherwise search what is
-        indexed now and say how complete that is.
-        """
-        filters = {"role": role, "tool": tool, "errors_only": errors_only, "limit": limit, "wait": wait}
-        return await asyncio.to_thread(lambda: self._store.search(query, **filters))
-
-    async def index_progress(self) -> TextProgress:
-        """How much of the full-text index is built, once the list is in line with the folder."""
-
-        def read() -> TextProgress:
-            self._store.refresh()
-            return self._store.text_progress()
-
-        return await asyncio.to_thread(read)
-
-    async def totals(self) -> StoreTotals:
-        return await asyncio.to_thread(self._store.totals)
-
-    @property
-    def reader(self) -> StoreReader:
-        """For the list and the search screen, which read in thread workers (search slice)."""
-        return StoreReader(self._store)
-
-    @property
-    def totals_reader(self) -> TotalsReader:
-        """For screens that already read in a thread worker (the stats screen): ``.totals()`` blocks."""
-        return TotalsReader(self._store.totals)
-
-    async def open(self, conversation_id: str) -> Conversation:
+    async def open(self, conversation_id: str, *, user_id: str | None = None) -> Conversation:
         """The conversation, read from its file — or the live object if it is open or has a running turn.
 
-        Raises ``DamagedConversation`` / ``ConversationNotFound`` (both ``StoreError``).
+        Raises ``DamagedConversation`` / ``ConversationNotFound`` (both ``StoreError``). ``user_id``: only
+        that user's conversation; another user's is ``ConversationNotFound`` too, so a caller cannot tell
+        whether someone else's id exists (the REST server serves many users from one data dir).
         """
+        conversation = await self._open(conversation_id)
+        if user_id is not None and conversation.user_id != user_id:
+            raise ConversationNotFound(
+                f"There is no conversation {conversation_id} of user {user_id!r}.",
+                detail=f"it belongs to {conversation.user_id!r}",
+            )
+        return conversation
+
+    async def _open(self, conversation_id: str) -> Conversation:
         known = self._known.get(conversation_id)
         if known is not None:
             return await self.reload_if_changed(known) or known  # another writer may have added to it
@@ -373,44 +312,6 @@ class Workspace:
         await self._io(_write_private, target, text)
         return target.resolve()
 
-    # -- turns -----------------------------------------------------------------------------------
-
-    def send(
-        self,
-        conversation: Conversation,
-        text: str,
-        *,
-        context: dict[str, Any] | None = None,
-        refuse_without_key: bool = True,
-    ) -> RunningTurn:
-        """Start a turn. Refused at once (``MissingCredentials``, nothing added) when no key is set.
-
-        ``context`` is merged into the conversation's user context and saved with the message.
-        ``refuse_without_key=False`` (``tui-chat ask``): the message is saved and the turn fails with
-        the same ``MissingCredentials`` as a ``TurnFailed`` event, as a script expects of one turn.
-        """
-        problem = self.setup_problem()
-        if refuse_without_key and isinstance(problem, MissingCredentials):
-            raise problem
-        turn = self._start(conversation, self._chat.send(conversation, text), retry=False, text=text)
-        if context:  # the turn's task has not run yet: this is saved with the message
-            conversation.context.update(context)
-        return turn
-
-    def retry(self, conversation: Conversation) -> RunningTurn:
-        """Send the last user message again (after an error)."""
-        problem = self.setup_problem()
-        if isinstance(problem, MissingCredentials):
-            raise problem
-        return self._start(conversation, self._chat.retry(conversation), retry=True)
-
-    def resume(self, conversation: Conversation) -> RunningTurn:
-        """Let the model answer the history as it stands (a fork ending in a tool result)."""
-        problem = self.setup_problem()
-        if isinstance(problem, MissingCredentials):
-            raise problem
-        return self._start(conversation, self._chat.resume(conversation), retry=True)
-
     async def fork(self, conversation: Conversation, recorded: Any, replacement: Any) -> Conversation:
         """A new conversation forked at tool result ``recorded`` answered by ``replacement`` (engine.fork),
         saved; the original is not touched."""
@@ -421,64 +322,6 @@ class Workspace:
         self._known[fork.id] = fork
         self._emit("activity", fork)
         return fork
-
-    def _start(
-        self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
-    ) -> RunningTurn:
-        if self.turn(conversation.id) is not None:
-            raise EngineError("A reply is still coming in this conversation.", hint="Press Esc to stop it.")
-        self._known[conversation.id] = conversation
-        turn = RunningTurn(conversation, stream, retry=retry, text=text, on_event=self._turn_event)
-        self._turns[conversation.id] = turn
-        self._unseen.discard(conversation.id)
-        self._emit("marks", conversation.id)
-        return turn
-
-    def turn(self, conversation_id: str) -> RunningTurn | None:
-        """The running turn of this conversation, if any."""
-        turn = self._turns.get(conversation_id)
-        return turn if turn is not None and turn.running else None
-
-    @property
-    def running_ids(self) -> set[str]:
-        return {cid for cid, turn in self._turns.items() if turn.running}
-
-    @property
-    def unseen_ids(self) -> set[str]:
-        return set(self._unseen)
-
-    def viewing(self, conversation_id: str | None) -> None:
-        """Which conversation the user is looking at: a reply that ends elsewhere is marked unseen."""
-        self._viewing = conversation_id
-        if conversation_id in self._unseen:
-            self._unseen.discard(conversation_id)
-            self._emit("marks", conversation_id)
-
-    async def stop_all(self) -> int:
-        """Stop every running turn and wait until each has saved its reply, marked interrupted."""
-        turns = [turn for turn in self._turns.values() if turn.running]
-        for turn in turns:
-            turn.stop()
-        await asyncio.gather(*(turn.wait() for turn in turns))
-        return len(turns)
-
-    def _turn_event(self, turn: RunningTurn, event: TurnEvent | None) -> None:
-        conversation = turn.conversation
-        if isinstance(event, TurnStarted | RoundFinished | ToolCallFinished | TurnFailed):
-            self._emit("activity", conversation)
-        if event is None:  # the turn is over
-            if self._turns.get(conversation.id) is turn:
-                del self._turns[conversation.id]
-            if turn.accepted and self._viewing != conversation.id:
-                self._unseen.add(conversation.id)
-            if turn.outcome == "interrupted" and turn.accepted:
-                self._emit("activity", conversation)
-            if turn.error is not None and not turn.accepted and turn.text:
-                change = Change("not_sent", conversation.id, text=turn.text, error=turn.error)
-                for callback in list(self._subscribers):
-                    callback(change)
-            self._emit("marks", conversation.id)
-            self._signatures.pop(conversation.id, None)  # its own saves are not news from elsewhere
 
     # -- changes on disk -------------------------------------------------------------------------
 

@@ -1,15 +1,15 @@
-"""The server's one door into the engine: start a conversation, run a turn, read the figures.
+"""The server's one door into the engine: the :class:`~tui_chat.engine.workspace.Workspace`.
 
-Every engine call the REST server makes is in this module, so moving it onto the chat slice's
-``Workspace`` API (engine/workspace.py) is a change here only. The rules are the engine's, exactly as in
-the TUI: the welcome message and user context of :meth:`ChatService.new_conversation`, the idle reset,
-the turn deadline and "a cancelled turn keeps its partial reply, marked interrupted" of
-:meth:`ChatService.send`.
+The server is one more front end of the engine's one API, as the TUI and the CLI are: it starts
+conversations (``Workspace.create``), opens a user's own (``Workspace.open(..., user_id=)``), runs turns
+(``Workspace.send``) and reads the figures (``Workspace.totals`` / ``live_sessions``); it never touches the
+store. The rules are the engine's, exactly as in the TUI: the welcome message and user context, the idle
+reset, the turn deadline and "a cancelled turn keeps its partial reply, marked interrupted".
 
 Concurrency: turns on different conversations run concurrently; turns on one conversation are serialised
-by an ``asyncio.Lock`` per conversation id, held from loading the file to the last save, so two requests
-never interleave their messages. (Other processes on the same data dir are the store's cross-process
-lock's business.)
+by an ``asyncio.Lock`` per conversation id, held from opening the conversation to the turn's last save, so
+two requests never interleave their messages. (Other processes on the same data dir are the store's
+cross-process lock's business.)
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tui_chat.config import Config
 from tui_chat.engine.errors import ConversationNotFound, DamagedConversation, StoreError
 from tui_chat.engine.events import TurnEvent
-from tui_chat.engine.models import Conversation, to_iso, utcnow
-from tui_chat.engine.services import Services
+from tui_chat.engine.models import Conversation, to_iso
 from tui_chat.engine.stats import stats_dict
-from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.engine.texts import texts_for
+from tui_chat.engine.workspace import LiveSession, Workspace, build_workspace
 
 log = logging.getLogger("tui_chat.serve")
 
@@ -51,11 +48,19 @@ class StartedConversation:
 
 
 class ServedTurn:
-    """A conversation loaded for one request and locked for it; :meth:`send` runs the turn."""
+    """A conversation opened for one request and locked for it; :meth:`send` runs the turn."""
 
-    def __init__(self, backend: ChatBackend, conversation: Conversation, *, new: bool) -> None:
-        self._backend = backend
+    def __init__(
+        self,
+        workspace: Workspace,
+        conversation: Conversation,
+        *,
+        new: bool,
+        context: dict[str, Any] | None,
+    ) -> None:
+        self._workspace = workspace
         self._conversation = conversation
+        self._context = context
         self.new = new
         """True when this request started the conversation (it sent no ``conversationId``)."""
 
@@ -70,54 +75,60 @@ class ServedTurn:
     def conversation_id(self) -> str:
         return self._conversation.id
 
-    def send(self, text: str) -> AsyncIterator[TurnEvent]:
-        """The turn's events; close the iterator (``contextlib.aclosing``) so a cancelled turn is saved."""
-        return self._backend.services.chat.send(self._conversation, text)
+    async def send(self, text: str) -> AsyncIterator[TurnEvent]:
+        """The turn's events; close the iterator (``contextlib.aclosing``) so a cancelled turn is saved.
+
+        The turn runs in the workspace's task; leaving this iterator early (the client went away, the
+        handler was cancelled) stops it and waits until its partial reply is saved, marked interrupted.
+        A turn that could not start (the user's message could not be saved) raises its error: a 500.
+        """
+        turn = self._workspace.send(
+            self._conversation, text, context=self._context, refuse_without_key=False
+        )  # no key: the message is kept and the turn fails with an event, as one request expects
+        try:
+            async for event in turn.follow():
+                yield event
+        finally:
+            turn.stop()
+            await turn.wait()
+        if turn.error is not None:
+            raise turn.error
 
 
 class ChatBackend:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, engine: Any) -> None:
+        """``engine``: the :class:`Workspace` to serve, or the services one is built over (as tests build)."""
+        self.workspace: Workspace = engine if isinstance(engine, Workspace) else Workspace(engine)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._details: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._running: set[asyncio.Task[Any]] = set()
         """The request tasks running a turn now, for :meth:`stop_turns`."""
-        """Live sessions' ``sessionDetails`` by conversation id, with the index row they were read at."""
 
     @classmethod
     def build(cls, config: Config, data_dir: Path) -> ChatBackend:
         """The store, the tools (the user's modules too) and the chat service, as the TUI builds them."""
-        from tui_chat.engine.services import build_services
-
-        return cls(build_services(config, data_dir))
+        return cls(build_workspace(config, data_dir))
 
     def startup_problems(self) -> list[str]:
         """What to tell the operator at start: tool modules that did not load, a model that cannot work."""
         problems = [
             f"tools from {problem.source} not loaded: {problem.message}"
-            for problem in self.services.load_errors
+            for problem in self.workspace.load_errors
         ]
-        setup = self.services.chat.setup_problem()
+        setup = self.workspace.setup_problem()
         if setup is not None:  # e.g. no API key: every /chat/message answers 502 until it is fixed
             problems.append(str(setup))
         return problems
 
     def close(self) -> None:
-        self.services.store.close()
-
-    @property
-    def _store(self) -> ConversationStore:
-        return self.services.store
+        self.workspace.close()
 
     def error_headline(self, kind: str) -> str:
         """The person-readable headline of an engine error kind, in the configured language."""
-        return texts_for(self.services.config.session.language).error_headline(kind)
+        return self.workspace.texts.error_headline(kind)
 
     async def start(self, user_id: str, context: dict[str, Any] | None) -> StartedConversation:
         """A new conversation with the welcome message, saved now: the client comes back with its id."""
-        conversation = self.services.chat.new_conversation(context=context, user_id=user_id)
-        async with self._lock(conversation.id):
-            await asyncio.to_thread(self._store.save, conversation)
+        conversation = await self.workspace.create(context=context, user_id=user_id)
         welcome = conversation.sessions[-1].messages[-1]
         return StartedConversation(conversation.id, welcome.content, dict(conversation.context))
 
@@ -125,23 +136,22 @@ class ChatBackend:
     async def turn(
         self, user_id: str, conversation_id: str | None, context: dict[str, Any] | None
     ) -> AsyncIterator[ServedTurn]:
-        """Lock and load the user's conversation (a new one without an id) for one turn.
+        """Lock and open the user's conversation (a new one without an id) for one turn.
 
-        Raises :class:`ConversationUnavailable` before anything is changed or saved.
+        Raises :class:`ConversationUnavailable` before anything is changed or saved. ``context`` is
+        merged into the conversation's (as the seed did) and saved with the turn's message.
         """
         fresh = None
         if conversation_id is None:
-            fresh = self.services.chat.new_conversation(user_id=user_id)
+            fresh = self.workspace.new(user_id=user_id)
             conversation_id = fresh.id
         task = asyncio.current_task()
         async with self._lock(conversation_id):
-            conversation = fresh or await asyncio.to_thread(self._owned, conversation_id, user_id)
-            if context:
-                conversation.context.update(context)  # merged, as the seed did; saved with the turn
+            conversation = fresh or await self._owned(conversation_id, user_id)
             if task is not None:
                 self._running.add(task)
             try:
-                yield ServedTurn(self, conversation, new=fresh is not None)
+                yield ServedTurn(self.workspace, conversation, new=fresh is not None, context=context)
             finally:
                 self._running.discard(task)  # type: ignore[arg-type]
 
@@ -167,72 +177,45 @@ class ChatBackend:
             lock = self._locks[conversation_id] = asyncio.Lock()
         return lock
 
-    def _owned(self, conversation_id: str, user_id: str) -> Conversation:
+    async def _owned(self, conversation_id: str, user_id: str) -> Conversation:
         try:
-            self._store.path_of(conversation_id)  # a StoreError for an id that is no file name
-            conversation = self._store.load(conversation_id)
+            self.workspace.path_of(conversation_id)  # a StoreError for an id that is no file name
+            return await self.workspace.open(conversation_id, user_id=user_id)
         except (ConversationNotFound, DamagedConversation) as error:
-            log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.kind)
+            log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.message)
             raise ConversationUnavailable(conversation_id) from None
         except StoreError as error:
             if self._valid_id(conversation_id):
                 raise  # the index or the disk failed: the server's problem, a 500
             log.info("conversation %r refused to user %r: %s", conversation_id, user_id, error.kind)
             raise ConversationUnavailable(conversation_id) from None
-        if conversation.user_id != user_id:
-            log.info("conversation %r refused to user %r: it is not theirs", conversation_id, user_id)
-            raise ConversationUnavailable(conversation_id)
-        return conversation
 
     def _valid_id(self, conversation_id: str) -> bool:
         try:
-            self._store.path_of(conversation_id)
+            self.workspace.path_of(conversation_id)
         except StoreError:
             return False
         return True
 
     async def stats(self) -> dict[str, Any]:
-        return await asyncio.to_thread(self._stats)
-
-    def _stats(self) -> dict[str, Any]:
         """The seed's ``{totalSessions, sessionDetails}``: conversations whose model session is still live.
 
         The seed dropped a session after 20 idle minutes; here a session is live while the idle reset
         has not passed (every conversation when the reset is off). ``tools`` and ``totals`` are over the
         whole store.
         """
-        figures = stats_dict(self._store.totals())
-        minutes = self.services.config.session.idle_reset_minutes
-        now = utcnow()
-        details = []
-        cache: dict[str, tuple[Any, dict[str, Any]]] = {}
-        for summary in self._store.list_conversations():  # newest activity first
-            if summary.damaged:
-                continue
-            if minutes > 0 and now - summary.last_activity > timedelta(minutes=minutes):
-                break
-            key = (summary.last_activity, summary.message_count, summary.session_count)
-            known = self._details.get(summary.id)
-            if known is None or known[0] != key:  # only conversations that changed are read again
-                try:
-                    known = key, _session_detail(self._store.load(summary.id))
-                except StoreError:
-                    continue  # deleted or damaged since the listing
-            cache[summary.id] = known
-            details.append(known[1])
-        self._details = cache
+        figures = stats_dict(await self.workspace.totals())
+        details = [_session_detail(session) for session in await self.workspace.live_sessions()]
         tools = figures.pop("tools")
         return {"totalSessions": len(details), "sessionDetails": details, "tools": tools, "totals": figures}
 
 
-def _session_detail(conversation: Conversation) -> dict[str, Any]:
+def _session_detail(session: LiveSession) -> dict[str, Any]:
     """One ``sessionDetails`` entry: the current session, as the seed described its sessions."""
-    session = conversation.sessions[-1] if conversation.sessions else None
-    messages = session.messages if session else []
     return {
-        "id": conversation.id,
-        "userId": conversation.user_id,
-        "messageCount": sum(1 for message in messages if not getattr(message, "welcome", False)),
-        "createdAt": to_iso(session.started_at if session else conversation.created_at),
-        "lastActivity": to_iso(conversation.last_activity),
+        "id": session.conversation_id,
+        "userId": session.user_id,
+        "messageCount": session.message_count,
+        "createdAt": to_iso(session.started_at),
+        "lastActivity": to_iso(session.last_activity),
     }
