@@ -357,6 +357,28 @@ def test_two_processes_opening_a_fresh_index_at_once_both_share_it(tmp_path: Pat
     assert [worker.exitcode for worker in workers] == [0, 0]
 
 
+def test_rows_the_full_text_pass_changes_are_reported_by_the_next_refresh(tmp_path: Path) -> None:
+    """The open list relists only when ``refresh()`` says a row changed. A file deleted or rewritten
+    after the scan is dropped or re-read by the full-text pass, before the refresh looks: the refresh
+    must still say so (the TUI kept showing a deleted conversation)."""
+    data = tmp_path / "data"
+    folder = data / "conversations"
+    write_files(folder, 3)
+    store = ConversationStore(data)
+    assert store.refresh() is True and len(store.list_conversations()) == 3
+    assert store.refresh() is False
+    (folder / "chat-0001.json").unlink()
+    renamed = conversation("chat-0000", 0, title="Renombrada por otro proceso")
+    (folder / "chat-0000.json").write_bytes(ConversationEncoder().encode(renamed).data)
+    assert store.index_texts().complete  # the pass finds one file gone and one changed
+    assert store.refresh() is True
+    assert [(s.id, s.title) for s in store.list_conversations()] == [
+        ("chat-0002", "Charla 2"),
+        ("chat-0000", "Renombrada por otro proceso"),
+    ]
+    assert store.refresh() is False
+
+
 def test_cli_search_no_wait_says_the_index_is_incomplete(capsys: pytest.CaptureFixture[str]) -> None:
     data = Path(os.environ["TUI_CHAT_DATA_DIR"])
     write_files(data / "conversations", 4)
