@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -326,6 +328,55 @@ def test_list_and_search_processes_share_a_cold_data_dir(tmp_path: Path) -> None
     assert hits["index_complete"] and [h["conversation_id"] for h in hits["hits"]] == ["chat-0042"]
     store = ConversationStore(data)
     assert store.text_progress().complete and len(store.search("zanahoria", wait=False, limit=100)) == 80
+
+
+def open_fresh_indexes(folder: str, rounds: int, barrier: threading.Barrier) -> None:
+    """One of two processes: at each round, both open the same new index at once (exit code: failures)."""
+    failures = 0
+    for number in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            store_index.ConversationIndex(Path(folder) / f"index-{number}.sqlite3").close()
+        except sqlite3.Error as error:
+            failures += 1
+            print(f"round {number}: {error}", file=sys.stderr)
+    raise SystemExit(min(failures, 100))
+
+
+def test_two_processes_opening_a_fresh_index_at_once_both_share_it(tmp_path: Path) -> None:
+    """SQLite does not wait for a journal mode change: one of two processes creating the index at once
+    got "database is locked" from ``PRAGMA journal_mode=WAL`` and fell back to a private index, so what
+    it indexed never reached the data dir (the cause of the flaky cold-data-dir test above)."""
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(2)
+    workers = [spawn.Process(target=open_fresh_indexes, args=(str(tmp_path), 40, barrier)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+
+
+def test_rows_the_full_text_pass_changes_are_reported_by_the_next_refresh(tmp_path: Path) -> None:
+    """The open list relists only when ``refresh()`` says a row changed. A file deleted or rewritten
+    after the scan is dropped or re-read by the full-text pass, before the refresh looks: the refresh
+    must still say so (the TUI kept showing a deleted conversation)."""
+    data = tmp_path / "data"
+    folder = data / "conversations"
+    write_files(folder, 3)
+    store = ConversationStore(data)
+    assert store.refresh() is True and len(store.list_conversations()) == 3
+    assert store.refresh() is False
+    (folder / "chat-0001.json").unlink()
+    renamed = conversation("chat-0000", 0, title="Renombrada por otro proceso")
+    (folder / "chat-0000.json").write_bytes(ConversationEncoder().encode(renamed).data)
+    assert store.index_texts().complete  # the pass finds one file gone and one changed
+    assert store.refresh() is True
+    assert [(s.id, s.title) for s in store.list_conversations()] == [
+        ("chat-0002", "Charla 2"),
+        ("chat-0000", "Renombrada por otro proceso"),
+    ]
+    assert store.refresh() is False
 
 
 def test_cli_search_no_wait_says_the_index_is_incomplete(capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,6 +90,9 @@ class ConversationStore:
         self._bases = Bases()
         self._index = _open_index(self.data_dir)
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        self._unreported = False
+        """A list row changed outside a refresh (the full-text pass or a load found a file gone, damaged
+        or changed since the scan): the next :meth:`refresh` says so, or the open list never shows it."""
 
     def close(self) -> None:
         with self._lock:
@@ -133,11 +136,13 @@ class ConversationStore:
                 state = problem.state if isinstance(problem, Unreadable) else stat
                 row = damaged_row(conversation_id, damage.detail, *state)
                 self._index_safely(lambda: self._put(row))
+                self._unreported = True
                 raise damage from None
             self._bases.remember(conversation, signature_of(status))
             state = self._index_safely(lambda: self._index.file_state(conversation_id))
             if state is None or state[:2] != stat:
                 self._index_safely(lambda: self._reindex(conversation, stat))
+                self._unreported = True
             return conversation
 
     def list_conversations(self, query: str = "") -> list[ConversationSummary]:
@@ -204,10 +209,13 @@ class ConversationStore:
             yield ListProgress(summaries, *step)
 
     def refresh(self) -> bool:
-        """Bring the index in line with the folder (one scandir); True when a row came, changed or went."""
+        """Bring the index in line with the folder (one scandir); True when a row came, changed or went,
+        in this refresh or, since the last one, in the full-text pass or a load (not in a save)."""
         with self._lock:
             before = self._index_safely(self._index.file_states) or {}
-            return self._query(self._index.file_states) != before
+            changed = self._query(self._index.file_states) != before or self._unreported
+            self._unreported = False
+            return changed
 
     def index_texts(self, max_files: int = 32, max_messages: int = 1500) -> TextProgress:
         """The full-text pass, one step: fully read and index the conversations whose text is not
@@ -478,25 +486,34 @@ class ConversationStore:
             state = self._index.file_state(conversation_id)
             reason = f"cannot be read: {type(error).__name__}: {error}"[:300]
             self._put(damaged_row(conversation_id, reason, *(state[:2] if state else (0, 0))))
+            self._unreported = True
 
     def _read_into_index(self, conversation_id: str) -> None:
+        """The full-text pass's read; a row it changes (gone, damaged, changed since the scan) is one
+        the open list has not shown, so it is reported by the next :meth:`refresh`."""
+        known = self._index.file_state(conversation_id)
         try:
             raw, status = read_file(self.path_of(conversation_id))
             state = _state(status)
         except FileNotFoundError:  # deleted since the scandir
             self._index.drop(conversation_id)
+            self._unreported = True
             return
         except Unreadable as problem:  # not a regular file, too big, no permission: listed as damaged
             self._index.drop_texts(conversation_id)
             self._index.put(damaged_row(conversation_id, problem.reason, *problem.state))
+            self._unreported = True
             return
         try:
             conversation = decode(raw, conversation_id)
         except DamagedConversation as damage:
             self._index.drop_texts(conversation_id)
             self._index.put(damaged_row(conversation_id, damage.detail, *state))
+            self._unreported = True
             return
         self._reindex(conversation, state)
+        if known is None or known[:2] != state or known[2] is not None:
+            self._unreported = True
 
     def _reindex(self, conversation: Conversation, state: tuple[int, int]) -> None:
         self._saved.pop(conversation.id, None)

@@ -16,6 +16,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,27 @@ def _tighten(path: Path) -> None:
             name = f"{path}{suffix}"
             if os.stat(name).st_mode & 0o077:
                 os.chmod(name, 0o600)
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting for another process that is switching or creating the index right now.
+
+    SQLite does not call the busy handler for a journal mode change: on a fresh index opened by two
+    processes at once (a listing and a search, say) one of them got "database is locked" at once, and
+    ``_open_index`` then gave that process a private index in a temp folder, so whatever it indexed
+    never reached the shared one. So the wait is done here, up to the same busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 @dataclass(frozen=True)
@@ -270,7 +292,7 @@ class ConversationIndex:
         # timeout: the busy timeout, so that two processes writing the index wait for each other.
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             _tighten(self.path)  # an index made by an older version may have 0644 -wal / -shm files
             # A cache: losing the last commits on power loss costs a re-read of a few files.
             db.execute("PRAGMA synchronous=NORMAL")
