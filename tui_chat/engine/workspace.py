@@ -36,6 +36,7 @@ from tui_chat.config import Config
 from tui_chat.engine.errors import ConversationNotFound, EngineError, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.store.index import SearchHit, StoreTotals
+from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
@@ -51,10 +52,13 @@ __all__ = [
     "Change",
     "ConversationList",
     "ExportFailed",
+    "ListProgress",
     "LiveSession",
     "RunningTurn",
     "SearchHit",
+    "SearchResult",
     "StoreTotals",
+    "TextProgress",
     "Workspace",
 ]
 

@@ -35,8 +35,7 @@ from tui_chat.ui.widgets.inspector import InspectorPanel
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
-    from tui_chat.engine.store.index import SearchHit
-    from tui_chat.engine.workspace import Workspace
+    from tui_chat.engine.workspace import SearchHit, Workspace
 
 LITELLM_WARM_UP_LATEST = 2.0
 """Seconds after start-up when litellm is imported even if the conversation list is still loading."""

@@ -24,8 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import utcnow
-from tui_chat.engine.store.index import SearchHit, StoreTotals
-from tui_chat.engine.store.search import SearchResult
+from tui_chat.engine.workspace import SearchHit, SearchResult, StoreTotals
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time, visible
 from tui_chat.ui.screens.modal import TuiModal

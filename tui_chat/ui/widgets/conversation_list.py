@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, get_current_worker
 
 from tui_chat.engine.models import ConversationSummary, utcnow
-from tui_chat.engine.store.search import ListProgress, TextProgress
+from tui_chat.engine.workspace import ListProgress, TextProgress
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import one_line, relative_time
 
