@@ -45,3 +45,16 @@ def scripted_server() -> Iterator[ScriptedServer]:
 def model_settings(scripted_server: ScriptedServer) -> ModelSettings:
     """Settings pointing at the scripted server: short timeout, two retries."""
     return ModelSettings(name="openai/scripted", api_base=scripted_server.base_url, timeout=5, max_retries=2)
+
+
+def write_cli_config(server: ScriptedServer, tools: Path, *, examples: bool = True) -> Path:
+    """The config file the CLI tests run with: the scripted model and one tool module (``tools``)."""
+    import os
+
+    path = Path(os.environ["TUI_CHAT_CONFIG"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'[model]\nname = "openai/scripted"\napi_base = "{server.base_url}"\ntimeout = 5.0\n'
+        f'max_retries = 0\n\n[tools]\nmodules = ["{tools}"]\n' + ("" if examples else "examples = false\n")
+    )
+    return path

@@ -21,6 +21,7 @@ import pytest
 from cli_host import CliHost
 from scripted_server import ScriptedServer, error, slow_stream, text, tool_calls
 
+from tests.conftest import write_cli_config
 from tui_chat import cli
 from tui_chat.engine.models import AssistantMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
@@ -44,13 +45,7 @@ def add(a: int, b: int) -> int:
 def config_file(tmp_path: Path, scripted_server: ScriptedServer) -> Path:
     tools = tmp_path / "my_tools.py"
     tools.write_text(TOOLS_MODULE)
-    path = Path(os.environ["TUI_CHAT_CONFIG"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\ntimeout = 5.0\n'
-        f'max_retries = 0\n\n[tools]\nmodules = ["{tools}"]\n'
-    )
-    return path
+    return write_cli_config(scripted_server, tools)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,6 +13,7 @@ import pytest
 from scripted_server import ScriptedServer, error, text, tool_calls
 from test_terminal_text import INJECTION, raw_controls
 
+from tests.conftest import write_cli_config
 from tui_chat import cli
 from tui_chat.engine.store.conversation_store import ConversationStore
 
@@ -45,13 +46,7 @@ def noisy(text: str) -> str:
 def config_file(tmp_path: Path, scripted_server: ScriptedServer) -> Path:
     tools = tmp_path / "my_tools.py"
     tools.write_text(TOOLS_MODULE)
-    path = Path(os.environ["TUI_CHAT_CONFIG"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\ntimeout = 5.0\n'
-        f'max_retries = 0\n\n[tools]\nmodules = ["{tools}"]\nexamples = false\n'
-    )
-    return path
+    return write_cli_config(scripted_server, tools, examples=False)
 
 
 def run(*argv: str) -> int:

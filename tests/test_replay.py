@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from scripted_server import ScriptedServer, text, tool_calls
 
+from tests.conftest import write_cli_config
 from tests.ui.workbench_fixtures import TOOLS_MODULE
 from tui_chat import cli
 from tui_chat.engine.arguments import check_arguments
@@ -26,12 +27,7 @@ from tui_chat.engine.tool_outcome import error_kind_of
 def tools_file(tmp_path: Path, scripted_server: ScriptedServer) -> Path:
     tools = tmp_path / "my_tools.py"
     tools.write_text(TOOLS_MODULE)
-    path = Path(os.environ["TUI_CHAT_CONFIG"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f'[model]\nname = "openai/scripted"\napi_base = "{scripted_server.base_url}"\ntimeout = 5.0\n'
-        f'max_retries = 0\n\n[tools]\nexamples = false\nmodules = ["{tools}"]\n'
-    )
+    write_cli_config(scripted_server, tools, examples=False)
     return tools
 
 
