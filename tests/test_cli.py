@@ -251,20 +251,25 @@ def test_entry_point_exit_codes(
     assert process.returncode == 2
 
 
+def wait_for_streamed_reply(*, marked_partial: bool) -> Path:
+    """Wait until a reply being streamed by another process is on disk (past its 12th token)."""
+    conversations = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        for path in conversations.glob("*.json"):
+            reply = json.loads(path.read_text())["sessions"][-1]["messages"][-1]
+            if "token12 " in reply.get("content", "") and (reply.get("partial") or not marked_partial):
+                return conversations
+    raise AssertionError("no partial reply was saved while streaming")
+
+
 def test_kill_9_during_a_streaming_reply_leaves_a_valid_file(
     config_file: Path, scripted_server: ScriptedServer, cli_host: CliHost
 ) -> None:
     scripted_server.script(slow_stream([f"token{i} " for i in range(400)], interval=0.02))
     process = cli_host.start("ask", "stream something long")
-    conversations = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations"
-    deadline = time.monotonic() + 60
-    partial = False
-    while time.monotonic() < deadline and not partial:
-        time.sleep(0.1)
-        for path in conversations.glob("*.json"):
-            reply = json.loads(path.read_text())["sessions"][-1]["messages"][-1]
-            partial = bool(reply.get("partial")) and "token12 " in reply.get("content", "")
-    assert partial, "no partial reply was saved while streaming"
+    conversations = wait_for_streamed_reply(marked_partial=True)
     os.kill(process.pid, signal.SIGKILL)
     assert process.wait(timeout=10)[0] == -signal.SIGKILL
 
@@ -282,15 +287,7 @@ def test_ctrl_c_during_a_streaming_reply_keeps_it_marked_interrupted_and_exits_1
 ) -> None:
     scripted_server.script(slow_stream([f"token{i} " for i in range(400)], interval=0.02))
     process = cli_host.start("ask", "stream something long")
-    conversations = Path(os.environ["TUI_CHAT_DATA_DIR"]) / "conversations"
-    deadline = time.monotonic() + 60
-    partial = False
-    while time.monotonic() < deadline and not partial:
-        time.sleep(0.1)
-        for path in conversations.glob("*.json"):
-            reply = json.loads(path.read_text())["sessions"][-1]["messages"][-1]
-            partial = "token12 " in reply.get("content", "")
-    assert partial, "no partial reply was saved while streaming"
+    wait_for_streamed_reply(marked_partial=False)
     os.kill(process.pid, signal.SIGINT)
     returncode, out, err = process.wait(timeout=30)
     assert returncode == 130 and "Traceback" not in err, err
