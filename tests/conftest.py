@@ -34,6 +34,16 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.setenv(name, value)
 
 
+@pytest.fixture(autouse=True)
+def english_texts() -> Iterator[None]:
+    """Each test starts and ends in English: the language is the process's (a Spanish app sets it)."""
+    from tui_chat.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
 @pytest.fixture
 def scripted_server() -> Iterator[ScriptedServer]:
     """A started :class:`ScriptedServer`; script replies with ``scripted_server.script(text("hi"), ...)``."""

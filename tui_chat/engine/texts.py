@@ -1,7 +1,7 @@
-"""Conversation-facing default texts in English and Spanish (the seed's language).
+"""The texts a conversation itself holds — welcome, system prompt, notes and dividers, error headlines —
+in the conversation's language, from the one catalog (:mod:`tui_chat.i18n`).
 
-``[session] language`` picks the defaults; the welcome message and system prompt can be overridden
-in the config.
+``[session] language`` picks them; the welcome message and system prompt can be overridden in the config.
 """
 
 from __future__ import annotations
@@ -10,9 +10,28 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from tui_chat.i18n import N_, gettext_in
+
+ERROR_HEADLINES: dict[str, str] = {
+    "error": N_("Something went wrong."),
+    "authentication": N_("The provider rejected the API key."),
+    "missing_credentials": N_("No API key is configured for this model."),
+    "rate_limit": N_("The provider is rate-limiting requests."),
+    "overloaded": N_("The provider is overloaded or failing."),
+    "timeout": N_("The provider stopped answering."),
+    "connection": N_("The model server cannot be reached."),
+    "context_window": N_("The conversation is too long for this model."),
+    "bad_request": N_("The provider refused the request."),
+    "malformed_response": N_("The provider sent a reply that cannot be read."),
+    "deadline": N_("The turn took too long and was stopped."),
+    "provider": N_("The provider reported an error."),
+}
+"""A short headline per engine error ``kind`` (English, the catalog's key)."""
+
 
 @dataclass(frozen=True)
 class Texts:
+    language: str
     welcome: str
     system_prompt: str
     context_heading: str
@@ -23,92 +42,44 @@ class Texts:
     omitted_one: str
     omitted_many: str
     """The marker where the history sent to the model starts (``{count}`` earlier messages left out)."""
-    error_headlines: dict[str, str]
-    """A short headline per engine error ``kind``, shown above the (English) detail in the conversation."""
 
     def error_headline(self, kind: str) -> str:
-        return self.error_headlines.get(kind, self.error_headlines["error"])
-
-
-ENGLISH = Texts(
-    welcome="Hello! I'm your virtual assistant. How can I help you today?",
-    system_prompt=(
-        "You are an intelligent and helpful virtual assistant. "
-        "Your goal is to help users as well as you can.\n"
-        "\n"
-        "INSTRUCTIONS:\n"
-        "- Keep a friendly and professional tone\n"
-        "- If you need more information, use the available functions\n"
-        "- Give clear and concise answers\n"
-        "- If you cannot help with something, explain why and offer alternatives"
-    ),
-    context_heading="USER CONTEXT:",
-    no_context="No additional context",
-    max_rounds_note=(
-        "Stopped after {rounds} rounds of tool calls without a final answer "
-        "(raise [tools] max_rounds to allow more)."
-    ),
-    interrupted_note="Reply interrupted.",
-    new_session_divider="new session — earlier messages are not sent to the model",
-    omitted_one="1 earlier message not sent to the model",
-    omitted_many="{count} earlier messages not sent to the model",
-    error_headlines={
-        "error": "Something went wrong.",
-        "authentication": "The provider rejected the API key.",
-        "missing_credentials": "No API key is configured for this model.",
-        "rate_limit": "The provider is rate-limiting requests.",
-        "overloaded": "The provider is overloaded or failing.",
-        "timeout": "The provider stopped answering.",
-        "connection": "The model server cannot be reached.",
-        "context_window": "The conversation is too long for this model.",
-        "bad_request": "The provider refused the request.",
-        "malformed_response": "The provider sent a reply that cannot be read.",
-        "deadline": "The turn took too long and was stopped.",
-        "provider": "The provider reported an error.",
-    },
-)
-
-SPANISH = Texts(
-    welcome="¡Hola! Soy tu asistente virtual. ¿En qué puedo ayudarte hoy?",
-    system_prompt=(
-        "Eres un asistente virtual inteligente y útil. Tu objetivo es ayudar a los usuarios de la mejor "
-        "manera posible.\n"
-        "\n"
-        "INSTRUCCIONES:\n"
-        "- Mantén un tono amigable y profesional\n"
-        "- Si necesitas información adicional, usa las funciones disponibles\n"
-        "- Proporciona respuestas claras y concisas\n"
-        "- Si no puedes ayudar con algo, explica por qué y ofrece alternativas"
-    ),
-    context_heading="CONTEXTO DE USUARIO:",
-    no_context="No hay contexto adicional",
-    max_rounds_note=(
-        "Me detuve tras {rounds} rondas de llamadas a funciones sin una respuesta final "
-        "(aumenta [tools] max_rounds para permitir más)."
-    ),
-    interrupted_note="Respuesta interrumpida.",
-    new_session_divider="nueva sesión — los mensajes anteriores no se envían al modelo",
-    omitted_one="1 mensaje anterior no enviado al modelo",
-    omitted_many="{count} mensajes anteriores no enviados al modelo",
-    error_headlines={
-        "error": "Algo salió mal.",
-        "authentication": "El proveedor rechazó la clave de API.",
-        "missing_credentials": "No hay ninguna clave de API configurada para este modelo.",
-        "rate_limit": "El proveedor está limitando las peticiones.",
-        "overloaded": "El proveedor está saturado o fallando.",
-        "timeout": "El proveedor dejó de responder.",
-        "connection": "No se puede conectar con el servidor del modelo.",
-        "context_window": "La conversación es demasiado larga para este modelo.",
-        "bad_request": "El proveedor rechazó la petición.",
-        "malformed_response": "El proveedor envió una respuesta ilegible.",
-        "deadline": "El turno tardó demasiado y se detuvo.",
-        "provider": "El proveedor informó de un error.",
-    },
-)
+        """The headline shown above an error's detail in the conversation."""
+        return gettext_in(self.language, ERROR_HEADLINES.get(kind, ERROR_HEADLINES["error"]))
 
 
 def texts_for(language: str) -> Texts:
-    return SPANISH if language == "es" else ENGLISH
+    def text(message: str) -> str:
+        return gettext_in(language, message)
+
+    return Texts(
+        language=language,
+        welcome=text(N_("Hello! I'm your virtual assistant. How can I help you today?")),
+        system_prompt=text(
+            N_(
+                "You are an intelligent and helpful virtual assistant. "
+                "Your goal is to help users as well as you can.\n"
+                "\n"
+                "INSTRUCTIONS:\n"
+                "- Keep a friendly and professional tone\n"
+                "- If you need more information, use the available functions\n"
+                "- Give clear and concise answers\n"
+                "- If you cannot help with something, explain why and offer alternatives"
+            )
+        ),
+        context_heading=text(N_("USER CONTEXT:")),
+        no_context=text(N_("No additional context")),
+        max_rounds_note=text(
+            N_(
+                "Stopped after {rounds} rounds of tool calls without a final answer "
+                "(raise [tools] max_rounds to allow more)."
+            )
+        ),
+        interrupted_note=text(N_("Reply interrupted.")),
+        new_session_divider=text(N_("new session — earlier messages are not sent to the model")),
+        omitted_one=text(N_("1 earlier message not sent to the model")),
+        omitted_many=text(N_("{count} earlier messages not sent to the model")),
+    )
 
 
 def build_system_prompt(template: str, context: dict[str, Any], texts: Texts) -> str:

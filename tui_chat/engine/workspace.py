@@ -41,6 +41,7 @@ from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
 from tui_chat.engine.workspace_turns import WorkspaceTurns
+from tui_chat.i18n import set_language
 
 if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
     from tui_chat.engine.chat import ChatService
@@ -115,6 +116,7 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         self._data_dir = data_dir
         self._store = store
         self._services = services
+        set_language(config.session.language)
         self._known: weakref.WeakValueDictionary[str, Conversation] = weakref.WeakValueDictionary()
         self._turns: dict[str, RunningTurn] = {}
         self._unseen: set[str] = set()
@@ -144,8 +146,10 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         return self._services.chat.config if self._services is not None else self._config
 
     def use_config(self, config: Config) -> None:
-        """From the next turn on (a running turn keeps the settings it started with)."""
+        """From the next turn on (a running turn keeps the settings it started with); the language of
+        every text from now on."""
         self._config = config
+        set_language(config.session.language)
         if self._services is not None:
             self._services.chat.config = config
 

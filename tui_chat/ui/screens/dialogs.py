@@ -11,9 +11,10 @@ from textual.widgets import Button, Input, Static
 
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
+from tui_chat.ui.localized import TranslatedKeys
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(TranslatedKeys, ModalScreen[bool]):
     """Asks a question; dismisses with True (y / Enter on the confirm button) or False (n / Esc)."""
 
     BINDINGS = bindings(Where.CONFIRM)
@@ -42,7 +43,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class RenameDialog(ModalScreen[str | None]):
+class RenameDialog(TranslatedKeys, ModalScreen[str | None]):
     """Edits a title; dismisses with the new title, or None when cancelled or left empty."""
 
     BINDINGS = bindings(Where.RENAME)

@@ -19,9 +19,10 @@ from textual.widgets import Button, Input, Static
 from tui_chat.engine.errors import StoreError
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
+from tui_chat.ui.localized import TranslatedKeys
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(TranslatedKeys, ModalScreen[Path | None]):
     """Asks for a path and writes there through ``write``; dismisses with the path written, or None."""
 
     BINDINGS = bindings(Where.EXPORT)

@@ -28,6 +28,7 @@ from tui_chat.ui.controllers.conversation_actions import ConversationActions
 from tui_chat.ui.controllers.list_actions import ListActions
 from tui_chat.ui.controllers.panes import Panes
 from tui_chat.ui.controllers.turn_view import TurnView
+from tui_chat.ui.localized import TranslatedKeys
 from tui_chat.ui.screens.search import OpenAt
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
@@ -45,7 +46,7 @@ DISK_POLL_SECONDS = 1.5
 """How often the open conversation's file is checked for messages another process added (one stat)."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(TranslatedKeys, Screen[None]):
     BINDINGS = bindings(Where.CHAT)  # the keys are in ui/actions.py
 
     def __init__(self) -> None:

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.screen import ActiveBinding, ModalScreen
 from textual.widgets import Footer
 
+from tui_chat.ui.localized import TranslatedKeys
+
 ResultType = TypeVar("ResultType")
 
 
-class TuiModal(ModalScreen[ResultType]):
+class TuiModal(TranslatedKeys, ModalScreen[ResultType]):
     """A modal screen whose footer lists the screen's keys (Esc, ctrl+s…) and hides the app-wide ones.
 
     Subclasses compose their body in ``compose_body``; the footer covers the main screen's, which would

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import running_status, visible
+from tui_chat.ui.localized import TranslatedKeys
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
     CallRecord,
@@ -419,7 +420,7 @@ class InspectorPanel(Widget):
         self.notify(f"Copied a pytest test for this call ({source.count(chr(10))} lines).", markup=False)
 
 
-class InspectorScreen(ModalScreen[None]):
+class InspectorScreen(TranslatedKeys, ModalScreen[None]):
     """The inspector as an overlay, for terminals too narrow for the side panel; its footer says
     how to close it (Esc or F2, the key that opened it)."""
 

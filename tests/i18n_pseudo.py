@@ -1,0 +1,74 @@
+"""A pseudo-language that shows which visible texts bypass the catalog.
+
+Every message looked up through :mod:`tui_chat.i18n` comes back with its letters swapped for accented
+look-alikes of the same width ("Settings" → "Šéţţîñĝš"), placeholders, markup tags and key names left
+alone. A screen drawn in it should then show no plain ASCII word except data (titles, model and tool
+names, JSON) and key names: :func:`untranslated` lists the words that are left, i.e. texts that never went
+through ``_()``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from tui_chat import i18n
+
+_LOWER = "áƀçďéƒĝĥîĵķľɱñöþǫŕšţüṽŵẋýž"
+_UPPER = "ÁƁÇĎÉƑĜĤÎĴĶĽṀÑÖÞǪŔŠŢÜṼŴẊÝŽ"
+_TABLE = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER
+)
+_KEEP = re.compile(
+    r"\{[^{}]*\}"  # str.format fields
+    r"|%(?:\([a-z_]+\))?[sdrf]"  # %-formats (argparse's own messages)
+    r"|\[[^\[\]\n]*\]"  # Rich markup tags, [section] names
+    r"|\b(?:ctrl|shift|alt|esc|enter|tab|f\d+|pageup|pagedown|home|end)\b(?:\+\w+)*"  # key names
+    r"|`[^`]*`"  # code
+)
+
+
+def pseudo(message: str) -> str:
+    out, last = [], 0
+    for match in _KEEP.finditer(message):
+        out.append(message[last : match.start()].translate(_TABLE))
+        out.append(match.group())
+        last = match.end()
+    out.append(message[last:].translate(_TABLE))
+    return "".join(out)
+
+
+class PseudoTranslations(gettext.NullTranslations):
+    def gettext(self, message: str) -> str:
+        return pseudo(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return pseudo(msgid1 if n == 1 else msgid2)
+
+
+@contextmanager
+def pseudo_language() -> Iterator[None]:
+    with i18n.using(PseudoTranslations()):
+        yield
+
+
+KEY_WORDS = frozenset(
+    "ctrl shift alt esc enter tab del pageup pagedown home end space up down left right "
+    "backspace insert".split()
+)
+"""Key names as the footer and help show them (Textual's key display, the registry's)."""
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")
+
+
+def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
+    """The lines of ``text`` holding an ASCII word of 3+ letters that is neither allowed nor a key name."""
+    allow = {word.lower() for word in allowed} | KEY_WORDS
+    lines = []
+    for line in text.splitlines():
+        words = [w for w in _WORD.findall(line) if len(w) >= 3 and w.lower() not in allow]
+        if words:
+            lines.append(f"{' '.join(words)}   <- {line.strip()}")
+    return lines
