@@ -18,9 +18,7 @@ from tui_chat import i18n
 
 _LOWER = "áƀçďéƒĝĥîĵķľɱñöþǫŕšţüṽŵẋýž"
 _UPPER = "ÁƁÇĎÉƑĜĤÎĴĶĽṀÑÖÞǪŔŠŢÜṼŴẊÝŽ"
-_TABLE = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER
-)
+_TABLE = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER)
 _KEEP = re.compile(
     r"\{[^{}]*\}"  # str.format fields
     r"|%(?:\([a-z_]+\))?[sdrf]"  # %-formats (argparse's own messages)
@@ -55,8 +53,26 @@ def pseudo_language() -> Iterator[None]:
 
 
 KEY_WORDS = frozenset(
-    "ctrl shift alt esc enter tab del pageup pagedown home end space up down left right "
-    "backspace insert".split()
+    [
+        "ctrl",
+        "shift",
+        "alt",
+        "esc",
+        "enter",
+        "tab",
+        "del",
+        "pageup",
+        "pagedown",
+        "home",
+        "end",
+        "space",
+        "up",
+        "down",
+        "left",
+        "right",
+        "backspace",
+        "insert",
+    ]
 )
 """Key names as the footer and help show them (Textual's key display, the registry's)."""
 
