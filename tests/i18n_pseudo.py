@@ -76,6 +76,8 @@ KEY_WORDS = frozenset(
 )
 """Key names as the footer and help show them (Textual's key display, the registry's)."""
 
+_URL = re.compile(r"\bhttps?://\S+")
+"""URLs are data (a server's address), whatever words they hold."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")
 
 
@@ -84,7 +86,7 @@ def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
     allow = {word.lower() for word in allowed} | KEY_WORDS
     lines = []
     for line in text.splitlines():
-        words = [w for w in _WORD.findall(line) if len(w) >= 3 and w.lower() not in allow]
+        words = [w for w in _WORD.findall(_URL.sub("", line)) if len(w) >= 3 and w.lower() not in allow]
         if words:
             lines.append(f"{' '.join(words)}   <- {line.strip()}")
     return lines
