@@ -323,7 +323,7 @@ class ConversationStore:
 
     def restore(self, token: str) -> str:
         """Put a deleted conversation back; returns its id."""
-        _, _, conversation_id = token.partition("--")
+        _stamp, _sep, conversation_id = token.partition("--")
         source = self.trash_dir / f"{token}.json"
         if not _SAFE_ID.match(token) or not _SAFE_ID.match(conversation_id):
             raise ConversationNotFound(_("Nothing in the trash matches {token}.").format(token=repr(token)))
@@ -346,7 +346,7 @@ class ConversationStore:
         """Deleted conversations, most recently deleted first."""
         entries = []
         for path in self.trash_dir.glob("*--*.json"):
-            stamp, _, conversation_id = path.stem.partition("--")
+            stamp, _sep, conversation_id = path.stem.partition("--")
             with contextlib.suppress(ValueError):
                 deleted_at = datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
                 entries.append(TrashEntry(path.stem, conversation_id, deleted_at))
