@@ -482,20 +482,28 @@ class ToolRegistry:
         if isinstance(definition.get("function"), Mapping):
             definition = definition["function"]
         if definition.get("name", name) != name:
-            raise ValueError(f"tool {name!r}: the definition is named {definition.get('name')!r}")
+            raise ValueError(
+                _("tool {tool}: the definition is named {other}").format(
+                    tool=repr(name), other=repr(definition.get("name"))
+                )
+            )
         parameters = definition.get("parameters", {"type": "object", "properties": {}})
         if not isinstance(parameters, Mapping) or parameters.get("type", "object") != "object":
-            raise ValueError(f"tool {name!r}: 'parameters' must be a JSON schema of type 'object'")
+            raise ValueError(
+                _("tool {tool}: 'parameters' must be a JSON schema of type 'object'").format(tool=repr(name))
+            )
         description = definition.get("description", "")
         if not isinstance(description, str):
-            raise ValueError(f"tool {name!r}: 'description' must be a string")
+            raise ValueError(_("tool {tool}: 'description' must be a string").format(tool=repr(name)))
         if not callable(handler):
-            raise TypeError(f"tool {name!r}: the handler is not callable")
+            raise TypeError(_("tool {tool}: the handler is not callable").format(tool=repr(name)))
         try:
             inspect.signature(handler).bind(None, None)
         except TypeError:
             raise TypeError(
-                f"tool {name!r}: the handler must accept (args, context), like the seed's handlers"
+                _("tool {tool}: the handler must accept (args, context), like the seed's handlers").format(
+                    tool=repr(name)
+                )
             ) from None
         except ValueError:  # no signature (some builtins): trust it
             pass
