@@ -243,7 +243,7 @@ class McpSource(ToolSource):
                 message = self._failure_message(error, generation)
                 self._set("failed", message)
                 if self.kind == "host":
-                    self._load_errors = [ToolLoadError("tool host", message, self.status.stderr_tail)]
+                    self._load_errors = [ToolLoadError(_("tool host"), message, self.status.stderr_tail)]
                     self._specs = []
                     self._changed()
             finally:
