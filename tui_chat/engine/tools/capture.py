@@ -60,9 +60,8 @@ class Capture:
         kept = len(head) + len(self._tail)
         if kept >= self.total:
             return head + self._tail
-        dropped = _("… [{dropped:,} of {total:,} characters of output not kept] …").format(
-            dropped=self.total - kept, total=self.total
-        )
+        words = _("{dropped:,} of {total:,} characters of output not kept")  # brackets outside: not markup
+        dropped = "… [" + words.format(dropped=self.total - kept, total=self.total) + "] …"
         return f"{head}\n{dropped}\n{self._tail}"
 
 

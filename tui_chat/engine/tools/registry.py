@@ -217,7 +217,7 @@ def _truncate(content: str, limit: int) -> tuple[str, bool]:
     if limit <= 0 or len(content) <= limit:
         return content, False
     total = len(content)
-    marker = _("… [truncated: {kept:,} of {total:,} chars]")
+    marker = "… [" + _("truncated: {kept:,} of {total:,} chars") + "]"  # brackets outside: not markup
     kept = max(limit - len(marker.format(kept=limit, total=total)), 0)
     return content[:kept] + marker.format(kept=kept, total=total), True
 
