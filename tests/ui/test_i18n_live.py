@@ -3,8 +3,10 @@ and every text is redrawn in the new language."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from scripted_server import slow_stream
 from textual.widgets import Select
 
 from tests.ui.conftest import FIXED_NOW, screen_text, wait_for
@@ -16,6 +18,7 @@ from tui_chat.i18n import current_language
 from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.settings import SettingsScreen
+from tui_chat.ui.widgets.message_widgets import LiveReply
 
 
 async def test_choosing_spanish_in_the_settings_redraws_everything_and_keeps_the_conversation(
@@ -53,3 +56,35 @@ async def test_choosing_spanish_in_the_settings_redraws_everything_and_keeps_the
         # The welcome a conversation holds stays as it was written; the screen around it is Spanish.
         assert "Hello! I'm your virtual assistant" in screen_text(app)
     assert load_config(config_path, settings_path=settings_path).session.language == "es"
+
+
+async def test_a_reply_streaming_while_the_language_changes_goes_on_and_is_shown_whole(
+    make_app, scripted_server, data_dir
+) -> None:
+    words = [f"word{i} " for i in range(60)]
+    scripted_server.script(slow_stream(words, 0.05))
+    app = make_app()
+    async with app.run_test(size=(140, 45)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await wait_for(pilot, lambda: main.conversation is not None)
+        main.composer.load_text("talk slowly")
+        main.composer.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "word3" in live_text(app))
+        spanish = replace(app.config, session=replace(app.config.session, language="es"))
+        app.apply_config(spanish)
+        # Said once the screen is composed again (drawing it before would race the new widgets).
+        await wait_for(pilot, lambda: any(n.message == "Ajustes guardados." for n in app._notifications))
+        await wait_for(pilot, lambda: "^p paleta" in screen_text(app))
+        # The redrawn chat follows the same reply: what came so far, then live, to the end.
+        await wait_for(pilot, lambda: app.query(LiveReply) and live_text(app).startswith("word0 word1"))
+        await wait_for(pilot, lambda: not main.turn_running)
+        assert live_text(app) == "".join(words)
+    saved = ConversationStore(data_dir).load(main.conversation.id)
+    reply = saved.messages()[-1]
+    assert reply.content == "".join(words) and not reply.interrupted and not reply.partial
+
+
+def live_text(app) -> str:
+    return "".join(reply.message.content for reply in app.query(LiveReply))
