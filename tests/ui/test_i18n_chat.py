@@ -18,6 +18,7 @@ import pytest
 from scripted_server import ScriptedServer, error, slow_stream, tool_calls
 from textual.widget import Widget
 from textual.widgets import Button, Input, TextArea
+from textual.widgets._toast import Toast
 
 from tests.i18n_pseudo import pseudo, pseudo_language, untranslated
 from tests.ui.conftest import FIXED_NOW, get_time, screen_text, wait_for
@@ -65,11 +66,11 @@ DATA = [
 def build_app(model_settings: ModelSettings, data_dir: Path) -> Callable[..., TuiChatApp]:
     """The app on the real engine and store, with the app's and engine's clock at ``FIXED_NOW``."""
 
-    def factory(*, language: str = "en") -> TuiChatApp:
+    def factory(*, language: str = "en", max_rounds: int = 8) -> TuiChatApp:
         config = Config(
             model=model_settings,
             session=SessionSettings(language=language),
-            tools=ToolSettings(examples=False),
+            tools=ToolSettings(examples=False, max_rounds=max_rounds),
         )
         registry = ToolRegistry()
         registry.add(get_time)
@@ -322,6 +323,23 @@ async def test_a_live_turn_shows_its_states_tool_calls_and_error_through_the_cat
     assert all(state in states for state in waiting), states
     assert pseudo("running {names}…").format(names="get_time") in states
     assert_translated("\n".join(states), DATA)
+
+
+async def test_the_max_rounds_warning_shows_its_config_section_literally(
+    build_app, scripted_server: ScriptedServer
+) -> None:
+    """The note names ``[tools] max_rounds``: as markup, "[tools]" would vanish from the toast."""
+    scripted_server.script(tool_calls([("get_time", '{"tz": "UTC"}')]))
+    with pseudo_language():
+        app = build_app(max_rounds=1)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen = main(app)
+            await pilot.click(Composer)
+            await pilot.press(*"hola", "enter")
+            await wait_for(pilot, lambda: app._notifications and not screen.turn_running)
+            await wait_for(pilot, lambda: app.screen.query(Toast))
+            shown = app.screen.query_one(Toast).render().plain  # what the toast draws
+            assert pseudo("(raise [tools] max_rounds to allow more).") in shown
 
 
 async def test_the_setup_banner_without_a_key_comes_from_the_catalog(

@@ -85,7 +85,8 @@ class TurnView:
                     await chat.show_error(event.error)
                     screen.banner.reach_failed(event.error if event.error.kind in SETUP_ERRORS else None)
                 elif isinstance(event, ev.TurnFinished) and event.reason == "max_rounds":
-                    screen.notify(event.note, severity="warning")  # errors already have their block
+                    # Errors already have their block; the note names a [section]: not markup.
+                    screen.notify(event.note, severity="warning", markup=False)
         except asyncio.CancelledError:
             self.following = None
             raise  # detached: another conversation is shown; the turn goes on
