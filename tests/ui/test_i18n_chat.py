@@ -9,6 +9,7 @@ The app runs on the real engine, store and scripted HTTP server, as in test_app_
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from tui_chat.engine.models import (
     UserMessage,
 )
 from tui_chat.engine.store.conversation_store import ConversationStore
+from tui_chat.engine.store.session_file import ConversationEncoder
 from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.formatting import count_text, format_gap, message_time, relative_time, running_status
@@ -357,6 +359,55 @@ async def test_the_setup_banner_without_a_key_comes_from_the_catalog(
             assert pseudo("No model is configured.") in banner
             problem = str(app.workspace.setup_problem())  # the engine's text (its slice translates it)
             assert_translated(banner, [*DATA, *words_of(problem)])
+
+
+@pytest.mark.parametrize("language", ["pseudo", "es"])
+async def test_the_list_says_how_far_reading_and_indexing_got_through_the_catalog(
+    build_app, data_dir: Path, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """A cold start of 140 files: the list fills in batches under a progress line, then indexes."""
+    folder = data_dir / "conversations"
+    folder.mkdir(parents=True)
+    for number in range(140):
+        moment = FIXED_NOW - timedelta(hours=300 - number)
+        session = Session(id="s-1", started_at=moment)
+        session.messages += [UserMessage(content="hola", id="m-1", created_at=moment)]
+        item = Conversation(
+            id=f"chat-cold-{number:03d}", title="Notas", user_id="local", model="openai/gpt-4o-mini",
+            created_at=moment, last_activity=moment, sessions=[session],
+        )  # fmt: skip
+        (folder / f"{item.id}.json").write_bytes(ConversationEncoder().encode(item).data)
+    said: list[str] = []
+    set_status = ConversationList._set_status
+
+    def recording(self: ConversationList, text: str, *, indexing: bool = False) -> None:
+        said.append(text)
+        set_status(self, text, indexing=indexing)
+
+    monkeypatch.setattr(ConversationList, "_set_status", recording)
+    with pseudo_language() if language == "pseudo" else contextlib.nullcontext():
+        app = build_app(language="en" if language == "pseudo" else language)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = main(app)
+            await wait_for(pilot, lambda: screen.sidebar.count == 140)
+            await wait_for(pilot, lambda: ConversationStore(data_dir).text_progress().complete)
+            await wait_for(pilot, lambda: screen.sidebar.query_one("#list-status").display is False)
+    shown = [text for text in said if text]
+    if language == "pseudo":
+        reading = pseudo("Reading {read} / {total} conversations…")
+        indexing = pseudo("Search index: {indexed} / {total}…")
+    else:
+        reading, indexing = (
+            "Leyendo {read} / {total} conversaciones…",
+            "Índice de búsqueda: {indexed} / {total}…",
+        )
+    pattern = "|".join(re.escape(text).replace(r"\{read\}", "[0-9]+").replace(r"\{indexed\}", "[0-9]+")
+                       .replace(r"\{total\}", "140") for text in (reading, indexing))  # fmt: skip
+    assert shown and all(re.fullmatch(pattern, text) for text in shown), shown
+    assert any(text.startswith(reading[:5]) for text in shown)
+    assert any(text.startswith(indexing[:5]) for text in shown)
+    if language == "pseudo":
+        assert_translated("\n".join(shown), [])
 
 
 # -- the controllers' notifications -----------------------------------------------------------------
