@@ -10,6 +10,7 @@ The app runs on the real engine, store and scripted HTTP server, as in test_app_
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from tui_chat.engine.chat import ChatService
 from tui_chat.engine.models import (
     AssistantMessage,
     Conversation,
+    ConversationSummary,
     ErrorInfo,
     RoundRecord,
     Session,
@@ -47,7 +49,7 @@ from tui_chat.ui.screens.export_dialog import ExportDialog
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.search import SearchScreen
 from tui_chat.ui.widgets.composer import Composer
-from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.conversation_list import ConversationList, summary_prompt
 from tui_chat.ui.widgets.message_widgets import AssistantBlock, ErrorBlock, LiveReply, ToolCallBlock
 from tui_chat.ui.widgets.status_line import StatusLine
 
@@ -229,6 +231,24 @@ def test_times_gaps_counts_and_running_calls_come_from_the_catalog() -> None:
     assert relative_time(moments[1], now) == "5m ago" and count_text(12345) == "12,345"
 
 
+def test_a_list_row_says_replying_new_reply_and_its_call_count_through_the_catalog() -> None:
+    moment = FIXED_NOW - timedelta(days=2)
+    summary = ConversationSummary(
+        "chat-x", "Notas", moment, moment, "openai/gpt-4o-mini", message_count=4, tool_call_count=1
+    )
+    with pseudo_language():
+        rows = [summary_prompt(summary, FIXED_NOW, mark).plain for mark in ("", "running", "unseen")]
+    assert rows[0] == "Notas\n" + " · ".join(
+        [pseudo("{n}d ago").format(n=2), "gpt-4o-mini", pseudo("{n} call").format(n=1)]
+    )
+    assert pseudo("replying…") in rows[1] and pseudo("new reply") in rows[2]
+    assert_translated("\n".join(rows))
+    i18n.set_language("es")
+    summary = dataclasses.replace(summary, tool_call_count=12_000)
+    assert summary_prompt(summary, FIXED_NOW).plain.endswith("hace 2 d · gpt-4o-mini · 12\u00a0000 llamadas")
+    assert summary_prompt(summary, FIXED_NOW, "running").plain.split("\n")[1].startswith("respondiendo…")
+
+
 # -- the main screen ------------------------------------------------------------------------------
 
 
@@ -264,6 +284,12 @@ async def test_the_list_chat_pane_status_line_and_composer_show_only_catalog_tex
             assert pseudo("{count} earlier messages not sent to the model").format(count=3) in pane
             assert pseudo("{n} messages").format(n=11) in region_text(app, screen.status)
             assert pseudo("Message…") in region_text(app, screen.composer)
+            await pilot.press("ctrl+l", *"zz")  # a filter that keeps nothing says where to look instead
+            empty = screen.sidebar.query_one("#list-empty")
+            await wait_for(pilot, lambda: empty.display and region_text(app, empty).strip())
+            said = " ".join(region_text(app, empty).split())
+            assert pseudo("No matches for “{query}” in titles.").format(query="zz") in said
+            assert_translated(region_text(app, screen.sidebar))
 
 
 async def test_the_divider_names_the_idle_gap_through_the_catalog(build_app, data_dir: Path) -> None:
