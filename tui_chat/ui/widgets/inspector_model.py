@@ -14,11 +14,18 @@ from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
 from tui_chat.engine.tool_outcome import error_kind_of, error_word
+from tui_chat.i18n import N_, _
 
 Status = Literal["running", "ok", "error", "missing"]
 
 STATUS_ICON: dict[str, str] = {"running": "…", "ok": "✓", "error": "✗", "missing": "?"}
-STATUS_WORD: dict[str, str] = {"running": "running", "ok": "ok", "error": "error", "missing": "no result"}
+STATUS_WORD: dict[str, str] = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "error": N_("error"),
+    "missing": N_("no result"),
+}
+"""How each status is said (English, the catalog's key): :attr:`CallRecord.status_word` translates."""
 
 
 def to_json(value: Any) -> str:
@@ -55,9 +62,10 @@ class CallRecord:
 
     @property
     def status_word(self) -> str:
+        """The status in the current language (a failure says its kind)."""
         if self.status == "error":
-            return error_word(self.error_kind)
-        return STATUS_WORD[self.status]
+            return _(error_word(self.error_kind))
+        return _(STATUS_WORD[self.status])
 
 
 ROUND_PREFIX = "round:"
@@ -149,7 +157,7 @@ def parse_arguments(raw: str) -> tuple[Any, str | None]:
     try:
         return json.loads(raw), None
     except json.JSONDecodeError as error:
-        return None, f"not valid JSON: {error}"
+        return None, _("not valid JSON: {error}").format(error=error)
 
 
 def round_messages(conversation: Conversation, assistant: AssistantMessage) -> list[dict[str, Any]] | None:
