@@ -25,6 +25,7 @@ from tui_chat.i18n import N_, _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
+from tui_chat.ui.widgets.inspector_model import json_error_text, json_problem
 from tui_chat.ui.widgets.inspector_render import fill
 from tui_chat.ui.widgets.run_result import diff_body, outcome_body, schema_summary
 
@@ -195,7 +196,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         except json.JSONDecodeError as error:
             where = _("line {line}, column {column}").format(line=error.lineno, column=error.colno)
             verdict = Content.styled(
-                "✗ " + _("{where}: not valid JSON: {error}").format(where=where, error=error.msg),
+                "✗ " + _("{where}: not valid JSON: {error}").format(where=where, error=json_problem(error)),
                 "$tool-call-error",
             )
         else:
@@ -210,7 +211,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
             value = json.loads(text)
         except json.JSONDecodeError as error:
             self.notify(
-                _("The result is not valid JSON: {error}").format(error=error),
+                _("The result is not valid JSON: {error}").format(error=json_error_text(error)),
                 severity="warning",
                 markup=False,
             )

@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from tui_chat.engine.arguments import ArgumentProblem
 from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import one_line, visible
+from tui_chat.ui.widgets.inspector_model import json_problem
 
 NOT_A = {"integer": N_("not an integer"), "number": N_("not a number")}
 """What a field of a numeric kind says when the text is not one (English, translated where shown)."""
@@ -92,7 +93,9 @@ def convert(spec: FormField, raw: str) -> tuple[Any, ArgumentProblem | None]:
     except json.JSONDecodeError as error:
         if spec.kind in NOT_A:
             return None, ArgumentProblem(spec.name, _(NOT_A[spec.kind]))
-        return None, ArgumentProblem(spec.name, _("not valid JSON: {error}").format(error=error.msg))
+        return None, ArgumentProblem(
+            spec.name, _("not valid JSON: {error}").format(error=json_problem(error))
+        )
     if spec.kind == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
         return None, ArgumentProblem(spec.name, _(NOT_A["integer"]))
     if spec.kind == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
