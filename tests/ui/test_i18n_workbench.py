@@ -423,6 +423,34 @@ async def test_the_inspector_in_spanish() -> None:
             assert notifications(app)[-1].startswith("Se copió la ronda entera como JSON (")
 
 
+async def test_the_inspector_overlay_of_a_narrow_terminal_is_translated_with_its_footer() -> None:
+    from tui_chat.ui.widgets.inspector import InspectorScreen
+
+    with pseudo_language():
+        app = ScreenApp(InspectorScreen(conversacion(), "llamada-ok"))
+        async with app.run_test(size=(70, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+            await pilot.pause()
+            screen = screen_text(app)
+            assert "Çľöšé" in screen.splitlines()[-1]  # the footer: how to close it
+            assert_translated(ui_lines(screen), INSPECTOR_DATA)
+
+
+async def test_an_error_recorded_in_english_is_not_prefixed_with_its_kind_again_in_spanish() -> None:
+    from panel_fixtures import sample_conversation
+
+    with i18n.using(i18n.translations("es")):
+        app = InspectorApp(sample_conversation(), "call-bad")  # its error: "Invalid arguments: …"
+        async with app.run_test(size=(110, 60)) as pilot:
+            await pilot.pause()
+            result = shown(app.query_one("#body-result", Static))
+            assert result.startswith("✗ Invalid arguments: 'mensaje' is a required property [/]")
+            app.query_one(InspectorPanel).select_call("call-raw")  # "Arguments are not valid JSON"
+            await pilot.pause()
+            result = shown(app.query_one("#body-result", Static))
+            assert result.startswith("✗ argumentos no válidos: Arguments are not valid JSON")
+
+
 # -- the re-run screen ---------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.content import Content
 
+from tui_chat.engine.tool_outcome import error_word
 from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_model import (
@@ -245,7 +246,10 @@ def result_body(record: CallRecord, sections: Sections) -> Content:
     parts: list[Content] = []
     if result.error is not None or record.error_kind is not None:
         heading = f"✗ {record.status_word}"
-        if result.error and result.error.lower().startswith(record.status_word):
+        # An error that starts by saying its kind (in the language shown, or in English as an older
+        # file has it) is not prefixed with the kind again.
+        kind_words = (record.status_word.lower(), error_word(record.error_kind).lower())
+        if result.error and result.error.lower().startswith(kind_words):
             heading = f"✗ {visible(result.error)}"
         elif result.error:
             heading += f": {visible(result.error)}"
