@@ -48,14 +48,6 @@ class Where(StrEnum):
 
 
 PLACE_NAMES: dict[Where, str] = {
-    Where.APP: N_("app"),
-    Where.CHAT: N_("chat"),
-    Where.COMPOSER: N_("composer"),
-    Where.LIST: N_("list"),
-    Where.MESSAGE: N_("message"),
-    Where.TOOL_CALL: N_("tool call"),
-    Where.INSPECTOR: N_("inspector"),
-    Where.INSPECTOR_OVERLAY: N_("inspector overlay"),
     Where.SETTINGS: N_("settings"),
     Where.CONTEXT_EDITOR: N_("context editor"),
     Where.HELP: N_("help"),
@@ -67,7 +59,8 @@ PLACE_NAMES: dict[Where, str] = {
     Where.TOOLS_PANEL: N_("tools panel"),
     Where.EXPORT: N_("export dialog"),
 }
-"""A place's name as the help screen shows it (the English is the ``Where`` value, as in the README)."""
+"""How the help's "Screens and dialogs" rows name their screen ("Settings, context editor: Save"); the
+English is the ``Where`` value, as in the README. A new screen's ``Where`` needs a name here too."""
 
 UNQUALIFIED = frozenset({Where.APP, Where.CHAT, Where.COMPOSER})
 """Keys that work on the main screen as it opens: the README's table leaves their "Where" empty."""
@@ -282,7 +275,7 @@ def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
             label = " / ".join(key_name(key) for key in keys)
             text = _(description)
             if title == SCREENS_AND_DIALOGS:
-                names = _capitalized(", ".join(_(PLACE_NAMES[where]) for where in wheres))
+                names = _capitalized(", ".join(_(PLACE_NAMES.get(where, where.value)) for where in wheres))
                 text = _("{places}: {description}").format(places=names, description=text)
             rows.append((label, text))
         sections.append((_(title), rows))
