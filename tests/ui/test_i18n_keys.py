@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from panel_fixtures import ScreenApp as BaseScreenApp
 from textual.app import ComposeResult
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.theme import Theme
 from textual.widgets import Input, Static, TextArea
 
@@ -46,10 +47,12 @@ from tui_chat.ui.actions import (
     help_sections,
     palette_commands,
 )
+from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.export_dialog import ExportDialog
 from tui_chat.ui.screens.help import HelpScreen
+from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.themes import ThemeFileError, load_theme_file, load_themes
@@ -417,3 +420,71 @@ def test_the_language_is_looked_up_when_shown_not_when_imported() -> None:
     spanish = dict(help_sections())["En cualquier lugar"]
     assert [key for key, __ in english] == [key for key, __ in spanish]
     assert _("Settings") == "Ajustes" and json.dumps(english) != json.dumps(spanish)
+
+
+# -- in the real app: the palette, and the keys of a Spanish configuration -----------------------------
+
+
+def spanish_app(model_settings: ModelSettings, data_dir: Path) -> TuiChatApp:
+    """The app on the real engine, the scripted server and a config saying ``language = "es"``."""
+    config = Config(
+        model=model_settings,
+        session=SessionSettings(language="es"),
+        tools=ToolSettings(examples=False),
+        path=data_dir / "config.toml",
+    )
+    return TuiChatApp(config, data_dir, warm_litellm=False)
+
+
+def palette_entries(app: TuiChatApp) -> list[str]:
+    """The palette's entries as shown: title, then help line."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return []
+    options = palette.query_one(CommandList).options
+    return [getattr(option.prompt, "plain", str(option.prompt)) for option in options]
+
+
+async def _open_palette(app: TuiChatApp, pilot) -> list[str]:
+    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: len(palette_entries(app)) > 20)
+    return palette_entries(app)
+
+
+async def test_the_palette_shows_no_untranslated_text(make_app) -> None:
+    with pseudo_language():
+        app = make_app()
+        async with app.run_test(size=(140, 50)) as pilot:
+            entries = await _open_palette(app, pilot)
+            placeholder = app.screen.query_one(CommandInput).placeholder
+    assert placeholder == pseudo("Search for commands…")
+    assert pseudo("Change the current theme") in "\n".join(entries)  # Textual's own commands too
+    assert untranslated("\n".join(entries), allowed=["SVG"]) == []
+
+
+async def test_a_spanish_config_gives_spanish_keys_help_settings_and_palette(
+    model_settings: ModelSettings, data_dir: Path
+) -> None:
+    app = spanish_app(model_settings, data_dir)
+    async with app.run_test(size=(140, 60)) as pilot:
+        entries = "\n".join(await _open_palette(app, pilot))
+        for text in ("Nueva conversación", "Escribir un mensaje", "Volver al cuadro de mensaje (ctrl+g)"):
+            assert text in entries
+        assert "Cambiar el tema actual" in entries and "Salir" in entries
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: "Ayuda: todas las teclas" in screen_text(app))
+        assert "esc Cerrar" in screen_text(app).splitlines()[-1]
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_for(pilot, lambda: "Instrucciones del sistema" in screen_text(app))
+        assert "^s Guardar" in screen_text(app).splitlines()[-1]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        footer = screen_text(app).splitlines()[-1]
+    assert "Ayuda" in footer and "Ajustes" in footer  # the main screen's footer, from the registry

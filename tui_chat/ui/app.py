@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import Worker
 
 from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
-from tui_chat.ui.actions import Where, bindings, palette_commands
+from tui_chat.ui.actions import (
+    PALETTE_PLACEHOLDER,
+    Where,
+    bindings,
+    localized_system_commands,
+    palette_commands,
+    textual_text,
+)
 from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
@@ -284,12 +292,18 @@ class TuiChatApp(App[None]):
 
         self.push_screen(SearchScreen(self.workspace.reader, clock=self.clock), done)
 
+    def action_command_palette(self) -> None:
+        """Textual's, with the search box's placeholder in the current language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            placeholder = textual_text(PALETTE_PLACEHOLDER)
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+
     @on(ConversationList.SearchRequested)
     def _search_requested(self) -> None:
         self.action_search()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        yield from localized_system_commands(super().get_system_commands(screen))
         targets = {Where.APP: self, Where.CHAT: screen if isinstance(screen, MainScreen) else None}
         for command in palette_commands(targets):
             yield SystemCommand(command.title, command.help, command.callback)
