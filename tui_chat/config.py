@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tui_chat import i18n
 from tui_chat.engine.errors import ConfigError
 from tui_chat.i18n import N_, _
 
@@ -420,17 +421,48 @@ def parse_config(text: str, source: Path) -> Config:
 
 
 def load_config(path: Path | None = None, *, settings_path: Path | None = None) -> Config:
-    """Read the user's config (a missing file means the defaults) with the app's settings over it."""
+    """Read the user's config (a missing file means the defaults) with the app's settings over it.
+
+    A file that cannot be used is reported in the language the files ask for (``[session] language``),
+    since the process's language is only set from a config that loaded.
+    """
     path = path or default_config_path()
     settings_path = settings_path or default_settings_path()
-    return _build(
-        [
-            ("config", _read_file(path, "config file")),
-            ("settings", _read_file(settings_path, "settings file")),
-        ],
-        path=path,
-        settings_path=settings_path,
-    )
+
+    def read() -> Config:
+        return _build(
+            [
+                ("config", _read_file(path, "config file")),
+                ("settings", _read_file(settings_path, "settings file")),
+            ],
+            path=path,
+            settings_path=settings_path,
+        )
+
+    try:
+        return read()
+    except ConfigError:
+        language = declared_language(settings_path, path)  # the settings file's wins, as when loaded
+        if language is None or language == i18n.current_language():
+            raise
+        with i18n.using(i18n.translations(language)):
+            return read()  # raises again, now in that language
+
+
+def declared_language(*paths: Path) -> str | None:
+    """The ``[session] language`` the first of ``paths`` that says one asks for, if it is a known one;
+    read leniently, for reporting the errors of files that cannot be used."""
+    codes = {code for _name, code in i18n.LANGUAGES}
+    for path in paths:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        session = data.get("session")
+        language = session.get("language") if isinstance(session, dict) else None
+        if language in codes:
+            return language
+    return None
 
 
 def save_settings(config: Config) -> Path:

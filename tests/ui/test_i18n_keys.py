@@ -31,6 +31,7 @@ from tui_chat.config import (
     SessionSettings,
     ToolSettings,
     UISettings,
+    load_config,
     parse_config,
 )
 from tui_chat.engine.errors import ConfigError
@@ -488,3 +489,25 @@ async def test_a_spanish_config_gives_spanish_keys_help_settings_and_palette(
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         footer = screen_text(app).splitlines()[-1]
     assert "Ayuda" in footer and "Ajustes" in footer  # the main screen's footer, from the registry
+
+
+def test_a_config_that_cannot_be_used_is_reported_in_the_language_it_asks_for(tmp_path: Path) -> None:
+    """The process's language is set from a config that loaded; a broken one says so in its own."""
+    config, settings = tmp_path / "config.toml", tmp_path / "settings.toml"
+    config.write_text('[session]\nlanguage = "es"\n\n[model]\ntemperature = 3\n', encoding="utf-8")
+    assert i18n.current_language() == "en"
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, settings_path=settings)
+    assert raised.value.message == f"{config}: 'model.temperature' debe estar entre 0 y 2, no 3."
+    assert i18n.current_language() == "en" and _("Settings") == "Settings"  # nothing else changed
+
+    settings.write_text('[session]\nlanguage = "en"\n', encoding="utf-8")  # the settings file's wins
+    with pytest.raises(ConfigError, match="must be between 0 and 2"):
+        load_config(config, settings_path=settings)
+
+    config.write_text('[session]\nlanguage = "es"\n', encoding="utf-8")
+    settings.write_text("[model\n", encoding="utf-8")  # itself broken: the config file's language
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, settings_path=settings)
+    assert "TOML no válido" in raised.value.message
+    assert raised.value.hint == "Corrige la línea indicada arriba."
