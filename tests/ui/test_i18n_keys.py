@@ -426,17 +426,6 @@ def test_the_language_is_looked_up_when_shown_not_when_imported() -> None:
 # -- in the real app: the palette, and the keys of a Spanish configuration -----------------------------
 
 
-def spanish_app(model_settings: ModelSettings, data_dir: Path) -> TuiChatApp:
-    """The app on the real engine, the scripted server and a config saying ``language = "es"``."""
-    config = Config(
-        model=model_settings,
-        session=SessionSettings(language="es"),
-        tools=ToolSettings(examples=False),
-        path=data_dir / "config.toml",
-    )
-    return TuiChatApp(config, data_dir, warm_litellm=False)
-
-
 def palette_entries(app: TuiChatApp) -> list[str]:
     """The palette's entries as shown: title, then help line."""
     palette = app.screen
@@ -464,10 +453,8 @@ async def test_the_palette_shows_no_untranslated_text(make_app) -> None:
     assert untranslated("\n".join(entries), allowed=["SVG"]) == []
 
 
-async def test_a_spanish_config_gives_spanish_keys_help_settings_and_palette(
-    model_settings: ModelSettings, data_dir: Path
-) -> None:
-    app = spanish_app(model_settings, data_dir)
+async def test_a_spanish_config_gives_spanish_keys_help_settings_and_palette(make_app) -> None:
+    app = make_app(language="es")
     async with app.run_test(size=(140, 60)) as pilot:
         entries = "\n".join(await _open_palette(app, pilot))
         for text in ("Nueva conversación", "Escribir un mensaje", "Volver al cuadro de mensaje (ctrl+g)"):

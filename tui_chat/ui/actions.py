@@ -14,17 +14,14 @@ look them up as they show them (the README's table is the English documentation 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.binding import Binding
 
 from tui_chat.i18n import N_, _
-
-if TYPE_CHECKING:
-    from textual.app import SystemCommand
 
 
 class Where(StrEnum):
@@ -314,41 +311,6 @@ def palette_commands(targets: Mapping[Where, Any]) -> Iterable[PaletteCommand]:
             help_text = f"{description} ({keys})" if keys else description
             run = functools.partial(target.run_action, action.name)
             yield PaletteCommand(_(action.palette), help_text, run)
-
-
-TEXTUAL_TEXTS = frozenset(
-    {
-        N_("Search for commands…"),
-        N_("Theme"),
-        N_("Change the current theme"),
-        N_("Quit"),
-        N_("Quit the application as soon as possible"),
-        N_("Keys"),
-        N_("Show help for the focused widget and a summary of available keys"),
-        N_("Hide the keys and widget help panel"),
-        N_("Minimize"),
-        N_("Minimize the widget and restore to normal size"),
-        N_("Maximize"),
-        N_("Maximize the focused widget"),
-        N_("Screenshot"),
-        N_("Save an SVG 'screenshot' of the current screen"),
-    }
-)
-"""Textual's own palette texts (its system commands, the search box's placeholder), for the catalog; a
-text a later Textual adds is shown as it is until it is listed here."""
-PALETTE_PLACEHOLDER = "Search for commands…"
-
-
-def textual_text(text: str) -> str:
-    """One of Textual's own palette texts in the current language (others as they are)."""
-    return _(text) if text in TEXTUAL_TEXTS else text
-
-
-def localized_system_commands(commands: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
-    """Textual's system commands (theme, quit, keys, screenshot…) with their titles and help lines in the
-    current language."""
-    for command in commands:
-        yield command._replace(title=textual_text(command.title), help=textual_text(command.help))
 
 
 if __name__ == "__main__":
