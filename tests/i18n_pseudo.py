@@ -43,7 +43,7 @@ def pseudo(message: str) -> str:
 @functools.cache
 def catalog_messages() -> frozenset[str]:
     """Every msgid the source marks (what ``python -m tui_chat.i18n.extract`` puts in the catalogs)."""
-    messages = extract()
+    messages = extract()  # keyed as the catalog is: "context\x04msgid" for a text with a context
     return frozenset(messages) | {m.plural for m in messages.values() if m.plural}
 
 
@@ -56,6 +56,9 @@ class PseudoTranslations(gettext.NullTranslations):
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return self.gettext(msgid1 if n == 1 else msgid2)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return pseudo(message) if f"{context}\x04{message}" in catalog_messages() else message
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui_chat.engine.store.index import StoreTotals, ToolTotals
-from tui_chat.i18n import N_, _
+from tui_chat.i18n import NC_, _, pgettext
 
 
 def tool_dict(t: ToolTotals) -> dict[str, Any]:
@@ -58,20 +58,20 @@ def tool_rows(totals: StoreTotals) -> list[tuple[str, ToolTotals]]:
 
 
 KIND_LABELS: dict[str, str] = {
-    "invalid_arguments": N_("invalid_arguments"),
-    "unknown_tool": N_("unknown_tool"),
-    "exception": N_("exception"),
-    "timeout": N_("timeout"),
-    "crashed": N_("crashed"),
-    "cancelled": N_("cancelled"),
-    "failed": N_("failed"),
+    "invalid_arguments": NC_("error kind", "invalid_arguments"),
+    "unknown_tool": NC_("error kind", "unknown_tool"),
+    "exception": NC_("error kind", "exception"),
+    "timeout": NC_("error kind", "timeout"),
+    "crashed": NC_("error kind", "crashed"),
+    "cancelled": NC_("error kind", "cancelled"),
+    "failed": NC_("error kind", "failed"),
 }
 """The short name of each kind of failed call in the statistics: the ``error_kind`` itself in English
 (as ``--json`` says it), words in other languages."""
 
 
 def kind_label(kind: str) -> str:
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+    return pgettext("error kind", KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def errors_by_kind_text(t: ToolTotals) -> str:

@@ -3,12 +3,14 @@
 The source is English; ``tui_chat/locale/<lang>/LC_MESSAGES/tui_chat.po`` holds a language's
 translations. In code::
 
-    from tui_chat.i18n import N_, _, ngettext
+    from tui_chat.i18n import N_, NC_, _, ngettext, pgettext
 
     _("Settings saved.")                                  # looked up now, in the current language
     _("Deleted {title}").format(title=title)              # placeholders: format after translating
     ngettext("{n} message", "{n} messages", n).format(n=n)
     LABELS = {"model": N_("Model")}                       # marked for the catalog, translated where shown
+    SHORT = {"timeout": NC_("call row", "timed out")}     # one English text, two meanings: a context
+    pgettext("call row", SHORT[kind])
 
 The language is the process's, set from ``[session] language`` by the app, the CLI and the server
 (:func:`set_language`); the settings screen changes it live. ``python -m tui_chat.i18n.extract``
@@ -83,6 +85,18 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return (_override or _current).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as meant in ``context`` (one English word, two uses)."""
+    if not message:
+        return message
+    return (_override or _current).pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> str:
+    """Marks ``message`` for the catalog in ``context``; translate it with ``pgettext`` where shown."""
+    return message
 
 
 def N_(message: str) -> str:

@@ -1,6 +1,7 @@
 """Bring the catalogs up to date with the source: ``python -m tui_chat.i18n.extract [--check]``.
 
-Every literal passed to ``_``, ``N_``, ``ngettext`` or ``gettext_in`` in ``tui_chat/`` is a message.
+Every literal passed to ``_``, ``N_``, ``ngettext``, ``gettext_in``, ``pgettext`` or ``NC_`` in
+``tui_chat/`` is a message.
 New messages are added untranslated, messages no longer used are dropped, translations are kept.
 ``--check`` changes nothing and exits 1 when a catalog is out of date or has an untranslated entry;
 ``--also FILE.po`` takes translations from another copy of a catalog too (merging two branches).
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_chat.i18n import LANGUAGES, SOURCE_LANGUAGE, catalog_path
-from tui_chat.i18n.po import Catalog, Entry, read_po, write_po
+from tui_chat.i18n.po import CONTEXT_SEPARATOR, Catalog, Entry, read_po, write_po
 
 PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent
 SINGLE = {"_": 0, "N_": 0, "gettext_in": 1}
 """Function name → index of the argument that is the message."""
+CONTEXTUAL = {"pgettext", "NC_"}
+"""Functions called with ``(context, message)``."""
 
 HEADERS = {
     "es": (
@@ -39,6 +42,11 @@ class Message:
     msgid: str
     plural: str = ""
     locations: list[str] = field(default_factory=list)
+    context: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.context}{CONTEXT_SEPARATOR}{self.msgid}" if self.context else self.msgid
 
 
 class NotALiteral(ValueError):
@@ -62,8 +70,8 @@ def _literal(node: ast.expr, where: str) -> str | None:
     return None
 
 
-def messages_in(path: Path) -> list[tuple[str, str, int]]:
-    """``(msgid, msgid_plural, line)`` of each translation call in one file."""
+def messages_in(path: Path) -> list[tuple[str, str, int, str]]:
+    """``(msgid, msgid_plural, line, context)`` of each translation call in one file."""
     found = []
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
@@ -74,11 +82,17 @@ def messages_in(path: Path) -> list[tuple[str, str, int]]:
         if name in SINGLE and len(node.args) > SINGLE[name]:
             msgid = _literal(node.args[SINGLE[name]], where)
             if msgid is not None:
-                found.append((msgid, "", node.lineno))
+                found.append((msgid, "", node.lineno, ""))
+        elif name in CONTEXTUAL and len(node.args) == 2:
+            context, msgid = _literal(node.args[0], where), _literal(node.args[1], where)
+            if context is None and msgid is not None:
+                raise NotALiteral(f"{where}: the context must be a string literal")
+            if context is not None and msgid is not None:
+                found.append((msgid, "", node.lineno, context))
         elif name == "ngettext" and len(node.args) == 3:
             singular, plural = _literal(node.args[0], where), _literal(node.args[1], where)
             if singular is not None and plural is not None:
-                found.append((singular, plural, node.lineno))
+                found.append((singular, plural, node.lineno, ""))
     return found
 
 
@@ -89,8 +103,9 @@ def extract() -> dict[str, Message]:
         if path.is_relative_to(Path(__file__).parent):  # the functions themselves
             continue
         relative = str(path.relative_to(ROOT))
-        for msgid, plural, _line in sorted(messages_in(path), key=lambda found: found[2]):
-            message = messages.setdefault(msgid, Message(msgid, plural))
+        for msgid, plural, _line, context in sorted(messages_in(path), key=lambda found: found[2]):
+            key = Message(msgid, context=context).key
+            message = messages.setdefault(key, Message(msgid, plural, context=context))
             if relative not in message.locations:
                 message.locations.append(relative)
     return messages
@@ -101,14 +116,15 @@ def updated(language: str, messages: dict[str, Message], also: list[Path]) -> Ca
     old = read_po(path) if path.is_file() else Catalog(header=HEADERS.get(language, ""), entries={})
     known = dict(old.entries)
     for other in also:
-        for msgid, entry in read_po(other).entries.items():
-            if entry.translated and not known.get(msgid, Entry(msgid)).translated:
-                known[msgid] = entry
+        for key, entry in read_po(other).entries.items():
+            if entry.translated and not known.get(key, Entry(key)).translated:
+                known[key] = entry
     entries = {}
-    for msgid, message in messages.items():
-        before = known.get(msgid)
-        entries[msgid] = Entry(
-            msgid=msgid,
+    for key, message in messages.items():
+        before = known.get(key)
+        entries[key] = Entry(
+            msgid=message.msgid,
+            context=message.context,
             msgstr=before.msgstr if before else "",
             msgid_plural=message.plural,
             msgstr_plural=(before.msgstr_plural if before and before.msgstr_plural else ["", ""])

@@ -12,6 +12,9 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+CONTEXT_SEPARATOR = "\x04"
+"""Between a message's context and its msgid, in a catalog key and in .mo files (as GNU gettext does)."""
+
 
 @dataclass
 class Entry:
@@ -23,6 +26,13 @@ class Entry:
     """``path:line`` of each use, written as ``#:`` comments (where a translator can see the context)."""
     comments: list[str] = field(default_factory=list)
     """Translator comments (``#.`` from the source, or ``# `` written by a translator)."""
+    context: str = ""
+    """``msgctxt``: tells apart one English text meaning two things (a word in a 12-column list vs a
+    sentence)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.context}{CONTEXT_SEPARATOR}{self.msgid}" if self.context else self.msgid
 
     @property
     def translated(self) -> bool:
@@ -35,7 +45,7 @@ class Entry:
 class Catalog:
     header: str
     entries: dict[str, Entry]
-    """By msgid (the English text)."""
+    """By :attr:`Entry.key`: the msgid (the English text), after its context if it has one."""
 
 
 class PoSyntaxError(ValueError):
@@ -70,11 +80,12 @@ def read_po(path: Path) -> Catalog:
             msgstr_plural=[str(v) for _, v in sorted(current.get("plural", {}).items())],  # type: ignore[attr-defined]
             locations=list(current.get("locations", [])),  # type: ignore[call-overload]
             comments=list(current.get("comments", [])),  # type: ignore[call-overload]
+            context=str(current.get("msgctxt", "")),
         )
-        if entry.msgid == "":
+        if entry.msgid == "" and not entry.context:
             header = entry.msgstr
         else:
-            entries[entry.msgid] = entry
+            entries[entry.key] = entry
         current.clear()
 
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -101,11 +112,11 @@ def read_po(path: Path) -> Catalog:
                 raise PoSyntaxError(f"{path}:{number}: a string outside an entry")
             continue
         word, _, rest = line.partition(" ")
-        if word == "msgid" and "msgid" in current:
+        if word in {"msgid", "msgctxt"} and "msgid" in current:
             finish()
         if word.startswith("msgstr["):
             current.setdefault("plural", {})[int(word[7:-1])] = _unquote(rest, path, number)  # type: ignore[index]
-        elif word in {"msgid", "msgid_plural", "msgstr"}:
+        elif word in {"msgctxt", "msgid", "msgid_plural", "msgstr"}:
             current[word] = _unquote(rest, path, number)
         else:
             raise PoSyntaxError(f"{path}:{number}: unknown keyword {word!r}")
@@ -130,6 +141,8 @@ def write_po(catalog: Catalog) -> str:
         out += [f"#. {comment}" for comment in entry.comments]
         if entry.locations:
             out.append("#: " + " ".join(entry.locations))
+        if entry.context:
+            out.append(f"msgctxt {_quote(entry.context)}")
         out.append(f"msgid {_quote(entry.msgid)}")
         if entry.msgid_plural:
             out.append(f"msgid_plural {_quote(entry.msgid_plural)}")
@@ -148,10 +161,10 @@ def compile_mo(catalog: Catalog) -> bytes:
         if not entry.translated:
             continue
         if entry.msgid_plural:
-            key = f"{entry.msgid}\0{entry.msgid_plural}"
+            key = f"{entry.key}\0{entry.msgid_plural}"
             value = "\0".join(entry.msgstr_plural)
         else:
-            key, value = entry.msgid, entry.msgstr
+            key, value = entry.key, entry.msgstr
         pairs.append((key.encode(), value.encode()))
     pairs.sort()
     count = len(pairs)

@@ -11,7 +11,7 @@ from typing import Any
 from textual.content import Content
 
 from tui_chat.engine.tool_outcome import error_word
-from tui_chat.i18n import N_, _, ngettext
+from tui_chat.i18n import NC_, _, ngettext, pgettext
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_model import (
     STATUS_ICON,
@@ -67,13 +67,13 @@ def json_content(value: Any) -> Content:
 
 
 ROW_WORDS = {
-    "invalid_arguments": N_("invalid args"),
-    "unknown_tool": N_("unknown tool"),
-    "timeout": N_("timed out"),
-    "exception": N_("exception"),
-    "crashed": N_("host crashed"),
-    "cancelled": N_("cancelled"),
-    "failed": N_("failed"),
+    "invalid_arguments": NC_("call row", "invalid args"),
+    "unknown_tool": NC_("call row", "unknown tool"),
+    "timeout": NC_("call row", "timed out"),
+    "exception": NC_("call row", "exception"),
+    "crashed": NC_("call row", "host crashed"),
+    "cancelled": NC_("call row", "cancelled"),
+    "failed": NC_("call row", "failed"),
 }
 """How a failure is said in the list, where there are 12 columns for it (the details say it in full);
 English, the catalog's key: translated where shown."""
@@ -83,7 +83,7 @@ def call_row(number: int, record: CallRecord) -> Content:
     """``  ✓   1 add          21 ms``: indented under its round; a failure says its kind, not a time."""
     if record.status == "error":
         kind = record.error_kind or "failed"
-        word = _(ROW_WORDS[kind]) if kind in ROW_WORDS else kind
+        word = pgettext("call row", ROW_WORDS[kind]) if kind in ROW_WORDS else kind
         right = (f" {visible(word)[:12]:>12}", STATUS_STYLE["error"])
     else:
         duration = format_duration(record.result.duration_ms) if record.result else record.status_word
