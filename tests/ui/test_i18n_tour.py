@@ -3,7 +3,7 @@
 The pseudo-language (tests/i18n_pseudo.py) turns each looked-up text's letters into accented look-alikes;
 the seeded conversation is written in Greek. A plain ASCII word left on a screen is then a text some code
 wrote without ``_()``, except the few data words allowed below (model and tool names, JSON keys). The tour
-opens each screen from its key in the registry, so a new screen joins it by having a key.
+opens each screen with its key, as a user would; a new screen gets a line in ``SCREENS``.
 """
 
 from __future__ import annotations
