@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from scripted_server import ScriptedServer, error, text, tool_calls
 from tui_chat import cli
 from tui_chat.cli.language import configured_language, option_values
 from tui_chat.config import Config, ModelSettings, SessionSettings, ToolSettings
+from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.serve.auth import TOKEN_ENV, TOKEN_FILE, ServeToken, resolve_token
 from tui_chat.serve.backend import ChatBackend
 from tui_chat.serve.server import bind_warning, describe_token, serve, start_server
@@ -296,6 +298,53 @@ def test_replay_and_a_damaged_conversation_go_through_the_catalog(
         code, out, err = main("list")
         row = next(line for line in out.splitlines() if DAMAGED_ID in line)
         assert pseudo("DAMAGED: ") in row  # the label; the problem after it is the store's text
+
+
+def test_ask_notes_on_stderr_go_through_the_catalog(
+    main: Main, config_file: Path, scripted_server: ScriptedServer
+) -> None:
+    """The idle reset, the history left out, a retry and a failed turn: each note, whole, in the catalog
+    (the provider's error text inside two of them is the engine's)."""
+    text_of_config = config_file.read_text(encoding="utf-8").replace("max_retries = 0", "max_retries = 1")
+    config_file.write_text(text_of_config + "\n[session]\nhistory_messages = 1\n", encoding="utf-8")
+    with pseudo_language():
+        assert main("ask", "ñ")[0] == 0
+        code, _, err = main("ask", "-c", "ññ")
+        conversation_id = re.findall(r"chat-local-[0-9a-z-]+", main("list")[1])[0]
+        assert code == 0
+        assert (
+            pseudo(
+                "{n} earlier messages of this session not sent to the model (the context window or "
+                "[session] history_messages limits the history)."
+            ).format(n=2)
+            in err
+        ), err
+
+        store = ConversationStore(Path(os.environ["TUI_CHAT_DATA_DIR"]))
+        conversation = store.load(conversation_id)
+        conversation.last_activity -= timedelta(minutes=30)
+        store.save(conversation)
+        store.close()
+        code, _, err = main("ask", "-c", "ñññ")
+        assert code == 0
+        assert (
+            pseudo(
+                "conversation {id} was idle for over {minutes} minutes: this starts a new model session, "
+                "so the earlier messages are kept but not sent to the model."
+            ).format(id=conversation_id, minutes="20")
+            in err
+        ), err
+
+        scripted_server.script(error(429, headers={"retry-after-ms": "10"}), text("ñ"))
+        code, _, err = main("ask", "-c", "ññññ")
+        assert code == 0 and pseudo(" Retrying in {seconds} s…").format(seconds="0.01") in err, err
+
+        scripted_server.script(error(500), error(500))
+        code, _, err = main("ask", "-c", "ñññññ")
+        assert code == 1
+        assert err.endswith(
+            "tui-chat: " + pseudo("your message is saved in conversation {id}.\n").format(id=conversation_id)
+        ), err
 
 
 # -- in Spanish: real processes ------------------------------------------------------------------------
