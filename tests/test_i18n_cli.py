@@ -18,6 +18,8 @@ import logging
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -410,6 +412,23 @@ def test_the_language_is_read_where_loading_the_config_reads_it(cli_host: CliHos
     assert usage("--config", str(broken)) == "usage:"
     code, _, err = cli_host.start("--config", str(broken), "list").wait()
     assert code == 2 and str(broken) in err  # the config loader's report
+
+    # Cheaply: a Spanish --help reads two TOML files and imports neither litellm nor the engine's store.
+    probe = (
+        "import sys\nfrom tui_chat import cli\ntry:\n    cli.main(['--config', sys.argv[1], '--help'])\n"
+        "except SystemExit:\n    pass\nloaded = [m for m in sys.modules if m.startswith(('litellm', "
+        "'tui_chat.engine.store', 'tui_chat.engine.workspace'))]\nprint('loaded:', loaded)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(es)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert completed.stdout.startswith("uso: tui-chat") and completed.stdout.endswith("loaded: []\n")
 
     assert option_values(["--config", "a", "--data-dir=b", "ask", "--config", "c"]) == {
         "config": "a",
