@@ -47,10 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("show program's version number and exit"),
     )
     parser.add_argument(
-        "--data-dir", type=Path, help=_("where conversations are kept (env TUI_CHAT_DATA_DIR)")
+        "--data-dir",
+        type=Path,
+        metavar=_("DATA_DIR"),
+        help=_("where conversations are kept (env TUI_CHAT_DATA_DIR)"),
     )
-    parser.add_argument("--config", type=Path, help=_("the config file (env TUI_CHAT_CONFIG)"))
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument(
+        "--config", type=Path, metavar=_("CONFIG"), help=_("the config file (env TUI_CHAT_CONFIG)")
+    )
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     for module in COMMAND_MODULES:
         module.register(commands)
     return parser

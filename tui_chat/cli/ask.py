@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 def register(commands: argparse._SubParsersAction) -> None:
     ask = commands.add_parser("ask", help=_("send one message headless and stream the reply"))
-    ask.add_argument("message", nargs="?", help=_("the message, or - to read it from standard input"))
+    ask.add_argument(
+        "message", nargs="?", metavar=_("message"), help=_("the message, or - to read it from standard input")
+    )
     which = ask.add_mutually_exclusive_group()
     which.add_argument(
         "--continue",
@@ -43,7 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help=_("continue this conversation: {id_help}").format(id_help=_(ID_HELP)),
     )
     which.add_argument("--new", action="store_true", help=_("start a new conversation (the default)"))
-    ask.add_argument("--model", "-m", help=_("the model for this turn (any litellm model string)"))
+    ask.add_argument(
+        "--model", "-m", metavar=_("MODEL"), help=_("the model for this turn (any litellm model string)")
+    )
     ask.add_argument(
         "--json", action="store_true", help=_("print the whole turn as JSON (control characters escaped)")
     )

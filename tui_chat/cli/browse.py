@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help=_(JSON_HELP))
     listing.add_argument("--limit", "-n", type=_positive, metavar="N", help=_("show at most N conversations"))
     listing.add_argument(
-        "--query", "-q", metavar="TEXT", default="", help=_("only conversations whose title contains TEXT")
+        "--query", "-q", metavar=_("TEXT"), default="", help=_("only conversations whose title contains TEXT")
     )
     listing.set_defaults(
         handler=lambda run: run.with_workspace(
@@ -35,18 +35,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
 
     show = commands.add_parser("show", help=_("print a conversation"))
-    show.add_argument("id", help=_(ID_HELP))
+    show.add_argument("id", metavar=_("id"), help=_(ID_HELP))
     show.add_argument("--json", action="store_true", help=_(JSON_HELP))
     show.set_defaults(
         handler=lambda run: run.with_workspace(show_command, run.args.id, as_json=run.args.json)
     )
 
     export = commands.add_parser("export", help=_("export a conversation as Markdown or JSON"))
-    export.add_argument("id", help=_(ID_HELP))
+    export.add_argument("id", metavar=_("id"), help=_(ID_HELP))
     export.add_argument(
         "--format", "-f", choices=["md", "json"], default="md", help=_("md (default) or json")
     )
-    export.add_argument("-o", "--output", type=Path, help=_("write to this file instead of standard output"))
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar=_("OUTPUT"),
+        help=_("write to this file instead of standard output"),
+    )
     export.set_defaults(handler=lambda run: run.with_workspace(export_command, run.args))
 
     stats = commands.add_parser("stats", help=_("conversations, messages, tokens and per-tool figures"))

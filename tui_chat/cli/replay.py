@@ -51,8 +51,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     replay = commands.add_parser(
         "replay", help=_("re-run every recorded tool call of a conversation and compare the results")
     )
-    replay.add_argument("id", help=_(ID_HELP))
-    replay.add_argument("--tool", metavar="NAME", help=_("only the calls of this tool"))
+    replay.add_argument("id", metavar=_("id"), help=_(ID_HELP))
+    replay.add_argument("--tool", metavar=_("NAME"), help=_("only the calls of this tool"))
     replay.add_argument(
         "--json", action="store_true", help=_("one JSON document: every call and whether it matched")
     )
@@ -62,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def register_tools_run(subcommands: argparse._SubParsersAction) -> None:
     """``tools run``: added to the ``tools`` command's parser (cli/tools.py)."""
     run = subcommands.add_parser("run", help=_("run one tool by hand"))
-    run.add_argument("name", help=_("the tool's name (see `tui-chat tools`)"))
+    run.add_argument("name", metavar=_("name"), help=_("the tool's name (see `tui-chat tools`)"))
     run.add_argument(
         "--args", default="{}", metavar="JSON", help=_("the arguments as a JSON object ('-': stdin)")
     )

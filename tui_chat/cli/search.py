@@ -25,9 +25,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help=_("search every conversation: messages, replies, tool names, arguments, results, errors"),
     )
     search.add_argument(
-        "query", nargs="?", default="", metavar="QUERY", help=_("words to find (all of them)")
+        "query", nargs="?", default="", metavar=_("QUERY"), help=_("words to find (all of them)")
     )
-    search.add_argument("--tool", metavar="NAME", help=_("only calls of this tool (and replies calling it)"))
+    search.add_argument(
+        "--tool", metavar=_("NAME"), help=_("only calls of this tool (and replies calling it)")
+    )
     search.add_argument("--errors", action="store_true", help=_("only failed tool calls and failed replies"))
     search.add_argument("--role", choices=ROLES, help=_("only messages of this role"))
     search.add_argument("--limit", type=int, default=20, metavar="N", help=_("at most N hits (default 20)"))

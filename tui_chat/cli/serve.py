@@ -18,8 +18,12 @@ def register(commands: argparse._SubParsersAction) -> None:
             "generated at the first start and kept in the data dir)."
         ),
     )
-    serve.add_argument("--host", default="127.0.0.1", help=_("address to bind (default 127.0.0.1)"))
-    serve.add_argument("--port", type=int, default=8080, help=_("port (default 8080; 0 picks a free one)"))
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar=_("HOST"), help=_("address to bind (default 127.0.0.1)")
+    )
+    serve.add_argument(
+        "--port", type=int, default=8080, metavar=_("PORT"), help=_("port (default 8080; 0 picks a free one)")
+    )
     serve.add_argument(
         "--max-body",
         type=int,

@@ -40,7 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     tools.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
-    actions = tools.add_subparsers(dest="tools_command", metavar="ACTION")
+    actions = tools.add_subparsers(dest="tools_command", metavar=_("ACTION"))
     serve = actions.add_parser(
         "serve",
         help=_("run the [tools] modules as an MCP stdio server (for other apps, editors, the MCP Inspector)"),
@@ -49,17 +49,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--module",
         action="append",
         default=[],
-        metavar="MODULE",
+        metavar=_("MODULE"),
         help=_("serve this module too (repeatable)"),
     )
     serve.set_defaults(handler=serve_command)
     log = actions.add_parser("log", help=_("the end of the tool host's log, or of an MCP server's"))
-    log.add_argument("name", nargs="?", default="tools", help=_("'tools' (the tool host) or a server name"))
+    log.add_argument(
+        "name",
+        nargs="?",
+        default="tools",
+        metavar=_("name"),
+        help=_("'tools' (the tool host) or a server name"),
+    )
     log.add_argument(
         "--lines",
         "-n",
         type=int,
         default=LOG_TAIL_LINES,
+        metavar=_("LINES"),
         help=_("how many lines (default {n})").format(n=LOG_TAIL_LINES),
     )
     log.set_defaults(handler=log_command)
