@@ -18,9 +18,7 @@ from tui_chat import i18n
 
 _LOWER = "áƀçďéƒĝĥîĵķľɱñöþǫŕšţüṽŵẋýž"
 _UPPER = "ÁƁÇĎÉƑĜĤÎĴĶĽṀÑÖÞǪŔŠŢÜṼŴẊÝŽ"
-_TABLE = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER
-)
+_TABLE = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", _LOWER + _UPPER)
 _KEEP = re.compile(
     r"\{[^{}]*\}"  # str.format fields
     r"|%(?:\([a-z_]+\))?[sdrf]"  # %-formats (argparse's own messages)
@@ -55,11 +53,31 @@ def pseudo_language() -> Iterator[None]:
 
 
 KEY_WORDS = frozenset(
-    "ctrl shift alt esc enter tab del pageup pagedown home end space up down left right "
-    "backspace insert".split()
+    [
+        "ctrl",
+        "shift",
+        "alt",
+        "esc",
+        "enter",
+        "tab",
+        "del",
+        "pageup",
+        "pagedown",
+        "home",
+        "end",
+        "space",
+        "up",
+        "down",
+        "left",
+        "right",
+        "backspace",
+        "insert",
+    ]
 )
 """Key names as the footer and help show them (Textual's key display, the registry's)."""
 
+_URL = re.compile(r"\bhttps?://\S+")
+"""URLs are data (a server's address), whatever words they hold."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")
 
 
@@ -68,7 +86,7 @@ def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
     allow = {word.lower() for word in allowed} | KEY_WORDS
     lines = []
     for line in text.splitlines():
-        words = [w for w in _WORD.findall(line) if len(w) >= 3 and w.lower() not in allow]
+        words = [w for w in _WORD.findall(_URL.sub("", line)) if len(w) >= 3 and w.lower() not in allow]
         if words:
             lines.append(f"{' '.join(words)}   <- {line.strip()}")
     return lines

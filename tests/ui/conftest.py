@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from textual.pilot import Pilot
@@ -73,11 +74,14 @@ def make_app(model_settings: ModelSettings, data_dir: Path) -> Callable[..., Tui
     """
 
     def factory(
-        *, idle_reset_minutes: float = 20.0, clock: Callable[[], datetime] | None = None
+        *,
+        idle_reset_minutes: float = 20.0,
+        clock: Callable[[], datetime] | None = None,
+        language: Literal["en", "es"] = "en",
     ) -> TuiChatApp:
         config = Config(
             model=model_settings,
-            session=SessionSettings(idle_reset_minutes=idle_reset_minutes),
+            session=SessionSettings(idle_reset_minutes=idle_reset_minutes, language=language),
             tools=ToolSettings(examples=False),
         )
         store = ConversationStore(data_dir)

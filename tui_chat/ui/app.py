@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.worker import Worker
 
 from tui_chat.config import Config, save_settings
 from tui_chat.engine.models import utcnow
+from tui_chat.i18n import _, ngettext
+from tui_chat.ui import textual_texts
 from tui_chat.ui.actions import Where, bindings, palette_commands
 from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.help import HelpScreen
@@ -121,11 +125,11 @@ class TuiChatApp(App[None]):
 
     def on_mount(self) -> None:
         for error in self._theme_errors:
-            self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
+            self.notify(error, title=_("Theme"), severity="warning", markup=False, timeout=8)
         for load_error in self.workspace.load_errors:
             self.notify(
                 f"{load_error.source}: {load_error.message}",
-                title="Tool module not loaded",
+                title=_("Tool module not loaded"),
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -149,20 +153,25 @@ class TuiChatApp(App[None]):
         registry = self.workspace.services.registry
         current = registry.notices()
         for notice in current - self._tool_notices:
-            self.notify(notice, title="Tools", severity="error", markup=False, timeout=10)
+            self.notify(notice, title=_("Tools"), severity="error", markup=False, timeout=10)
         self._tool_notices = current
         reloads = registry.watcher.reloads if registry.watcher is not None else 0
         if reloads != self._tool_reloads:
             self._tool_reloads = reloads
-            self.notify(f"Tool modules reloaded: {len(registry)} tools.", title="Tools", timeout=3)
+            said = ngettext(
+                "Tool modules reloaded: {n} tool.", "Tool modules reloaded: {n} tools.", len(registry)
+            )
+            self.notify(said.format(n=len(registry)), title=_("Tools"), timeout=3)
 
     @work(group="tools", exclusive=True)
     async def action_reload_tools(self) -> None:
         registry = self.workspace.services.registry
         await registry.reload()
-        problems = len(registry.load_errors)
-        note = f", {problems} not loaded" if problems else ""
-        self.notify(f"Tools reloaded: {len(registry)} tools{note}.", title="Tools", timeout=3)
+        count, problems = len(registry), len(registry.load_errors)
+        said = ngettext("Tools reloaded: {n} tool.", "Tools reloaded: {n} tools.", count).format(n=count)
+        if problems:
+            said += " " + ngettext("{n} not loaded.", "{n} not loaded.", problems).format(n=problems)
+        self.notify(said, title=_("Tools"), timeout=3)
 
     def on_unmount(self) -> None:
         self.workspace.services.registry.close()
@@ -209,7 +218,6 @@ class TuiChatApp(App[None]):
         if not running:
             self.exit()
             return
-        replies = "A reply is" if running == 1 else f"{running} replies are"
 
         async def done(confirmed: bool | None) -> None:
             if confirmed:
@@ -222,9 +230,14 @@ class TuiChatApp(App[None]):
         if not isinstance(self.screen, ConfirmDialog):
             self.push_screen(
                 ConfirmDialog(
-                    f"{replies} still coming. Quit and stop {'it' if running == 1 else 'them'}? "
-                    "What arrived so far is kept, marked interrupted.",
-                    confirm_label="Quit",
+                    ngettext(
+                        "A reply is still coming. Quit and stop it? "
+                        "What arrived so far is kept, marked interrupted.",
+                        "{n} replies are still coming. Quit and stop them? "
+                        "What arrived so far is kept, marked interrupted.",
+                        running,
+                    ).format(n=running),
+                    confirm_label=_("Quit"),
                 ),
                 done,
             )
@@ -247,14 +260,25 @@ class TuiChatApp(App[None]):
         """Use a changed config from now on (the settings screen has saved it)."""
         config.path = config.path or self.config.path
         config.settings_path = config.settings_path or self.config.settings_path
+        new_language = config.session.language != self.config.session.language
         self.config = config
-        self.workspace.use_config(config)
+        self.workspace.use_config(config)  # the language of every text from now on, too
         if config.ui.theme in self.available_themes and config.ui.theme != self.theme:
             self.theme = config.ui.theme
+        if new_language:  # after the settings screen is gone (this runs while it closes)
+            self.call_after_refresh(self._redraw_in_new_language)
+            return
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.config_changed()
-        self.notify("Settings saved.", timeout=3)
+        self.notify(_("Settings saved."), timeout=3)
+
+    async def _redraw_in_new_language(self) -> None:
+        """Every text is looked up as it is drawn: the main screen composes itself again."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                await screen.redraw()
+        self.notify(_("Settings saved."), timeout=3)  # a toast from before would have gone with the widgets
 
     @on(InspectorPanel.RerunRequested)
     def _rerun_requested(self, event: InspectorPanel.RerunRequested) -> None:
@@ -289,10 +313,23 @@ class TuiChatApp(App[None]):
         self.action_search()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's, in the current language
+            yield command._replace(title=_(command.title), help=_(command.help))
         targets = {Where.APP: self, Where.CHAT: screen if isinstance(screen, MainScreen) else None}
-        for command in palette_commands(targets):
-            yield SystemCommand(command.title, command.help, command.callback)
+        for ours in palette_commands(targets):
+            yield SystemCommand(ours.title, ours.help, ours.callback)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its placeholder in the current language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_(textual_texts.SEARCH_COMMANDS))
+            )
+
+    def search_themes(self) -> None:
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder=_(textual_texts.SEARCH_THEMES))
+        )
 
 
 def run_tui(config: Config, data_dir: Path) -> int:

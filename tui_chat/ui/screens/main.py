@@ -23,6 +23,7 @@ from tui_chat.engine.errors import EngineError, MissingCredentials, StoreError
 from tui_chat.engine.models import Conversation, UserMessage
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace import Change, Workspace
+from tui_chat.i18n import _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.controllers.conversation_actions import ConversationActions
 from tui_chat.ui.controllers.list_actions import ListActions
@@ -136,6 +137,22 @@ class MainScreen(TranslatedKeys, Screen[None]):
     def on_unmount(self) -> None:
         self._unsubscribe()
 
+    async def redraw(self) -> None:
+        """Compose every widget again, so each text is looked up again (a new language), and show the
+        same conversation, draft and list; a reply running in it goes on in the Workspace and is
+        followed again."""
+        draft, focused = self.composer.text, self.composer.has_focus
+        await self.hide_turn()
+        await self.recompose()
+        await self._show(self.conversation)
+        if draft:
+            self.give_back(draft)
+        if focused:
+            self.composer.focus()
+        self.load_list()
+        if self.conversation is not None:
+            self.sidebar.highlight(self.conversation.id)
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
@@ -168,8 +185,10 @@ class MainScreen(TranslatedKeys, Screen[None]):
                 # Its view was left before the save failed: the text must not vanish with it.
                 self.give_back(change.text)
                 self.notify(
-                    f"Your message was not saved, so not sent: {change.error} It is back in the composer.",
-                    title="Not sent",
+                    _("Your message was not saved, so not sent: {error} It is back in the composer.").format(
+                        error=change.error
+                    ),
+                    title=_("Not sent"),
                     severity="error",
                     markup=False,
                     timeout=10,
@@ -280,7 +299,7 @@ class MainScreen(TranslatedKeys, Screen[None]):
     @on(Composer.Submitted)
     async def _submitted(self, event: Composer.Submitted) -> None:
         if self.conversation is not None and self.workspace.turn(self.conversation.id) is not None:
-            self.notify("A reply is still coming: press Esc to stop it first.", severity="warning")
+            self.notify(_("A reply is still coming: press Esc to stop it first."), severity="warning")
             return
         self.composer.remember(event.text)
         self.composer.clear()
@@ -295,8 +314,10 @@ class MainScreen(TranslatedKeys, Screen[None]):
             # A damaged file is shown: it cannot take a message, so a new conversation opens, visibly.
             await self.open_new_conversation()
             self.notify(
-                "That conversation's file is damaged and cannot be continued: "
-                "your message starts a new conversation.",
+                _(
+                    "That conversation's file is damaged and cannot be continued: "
+                    "your message starts a new conversation."
+                ),
                 severity="warning",
                 timeout=6,
             )
@@ -308,8 +329,8 @@ class MainScreen(TranslatedKeys, Screen[None]):
             said = str(refused)
             if isinstance(refused, MissingCredentials):
                 self.banner.reach_failed(refused)  # the banner says how to set it up
-                said = f"{refused.message} Your message is kept in the composer."
-            self.notify(said, title="Not sent", severity="error", markup=False, timeout=8)
+                said = _("{problem} Your message is kept in the composer.").format(problem=refused.message)
+            self.notify(said, title=_("Not sent"), severity="error", markup=False, timeout=8)
             return
         self._show_turn(turn, text)
 
