@@ -607,8 +607,8 @@ BAD_REQUESTS: list[tuple[str, str, Any, int, str]] = [
         404,
         "Este usuario no tiene ninguna conversación con ese ID.",
     ),
-    ("GET", "/no-existe", None, 404, "No encontrado."),
-    ("GET", "/chat/start", None, 405, "Método no permitido."),
+    ("GET", "/no-existe", None, 404, "No encontrado"),
+    ("GET", "/chat/start", None, 405, "Método no permitido"),
 ]
 
 

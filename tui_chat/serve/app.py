@@ -22,12 +22,12 @@ log = logging.getLogger("tui_chat.serve")
 MAX_BODY_BYTES = 1024 * 1024
 INTERNAL_ERROR = N_("Internal server error.")
 HTTP_ERRORS = {
-    404: N_("Not found."),
-    405: N_("Method not allowed."),
-    413: N_("The request body is too large."),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    413: N_("Request Entity Too Large"),
 }
-"""The ``error`` text of aiohttp's own answers (no such route, wrong method) in the server's language;
-other statuses keep the HTTP reason phrase."""
+"""The ``error`` text of aiohttp's own answers (no such route, wrong method): the HTTP reason phrase, in
+the server's language; other statuses keep the phrase as it is."""
 
 
 @web.middleware
