@@ -9,12 +9,14 @@ through ``_()``.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from tui_chat import i18n
+from tui_chat.i18n.extract import extract
 
 _LOWER = "áƀçďéƒĝĥîĵķľɱñöþǫŕšţüṽŵẋýž"
 _UPPER = "ÁƁÇĎÉƑĜĤÎĴĶĽṀÑÖÞǪŔŠŢÜṼŴẊÝŽ"
@@ -38,12 +40,22 @@ def pseudo(message: str) -> str:
     return "".join(out)
 
 
+@functools.cache
+def catalog_messages() -> frozenset[str]:
+    """Every msgid the source marks (what ``python -m tui_chat.i18n.extract`` puts in the catalogs)."""
+    messages = extract()
+    return frozenset(messages) | {m.plural for m in messages.values() if m.plural}
+
+
 class PseudoTranslations(gettext.NullTranslations):
+    """Only texts the catalog has are changed: ``_(text)`` of a text nobody marked (a label passed
+    through a variable) stays plain ASCII on screen, and :func:`untranslated` names it."""
+
     def gettext(self, message: str) -> str:
-        return pseudo(message)
+        return pseudo(message) if message in catalog_messages() else message
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return pseudo(msgid1 if n == 1 else msgid2)
+        return self.gettext(msgid1 if n == 1 else msgid2)
 
 
 @contextmanager

@@ -64,7 +64,7 @@ def test_wrong_type_says_what_is_expected(tmp_path: Path) -> None:
     assert "a number" in str(caught.value)
     with pytest.raises(ConfigError, match="'en' or 'es'"):
         parse_config('[session]\nlanguage = "fr"\n', tmp_path / "c.toml")
-    with pytest.raises(ConfigError, match="a list of a string"):
+    with pytest.raises(ConfigError, match="a list of strings"):
         parse_config("[tools]\nmodules = [1]\n", tmp_path / "c.toml")
 
 

@@ -458,7 +458,7 @@ def test_ask_list_search_replay_tools_and_config_in_spanish(
     code, out, _ = cli_host.start("search", "cuánto").wait()
     assert code == 0 and " usuario     " in out and " título      (título)  " in out
     code, out, _ = cli_host.start("search", "nada-de-esto").wait()
-    assert code == 0 and out == "No hay coincidencias.\n"
+    assert code == 0 and out == "Sin resultados.\n"  # the same words as the search screen
 
     code, out, _ = cli_host.start("replay", "last").wait()
     assert code == 0

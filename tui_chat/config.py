@@ -9,7 +9,8 @@ Two layers, each validated the same way:
   user changes in the UI (theme, model, the settings screen) is written there with tomli-w, only
   the keys that differ from config.toml, and it is layered over config.toml on load.
 
-``Config.sources`` says where each value came from, for ``tui-chat config show``.
+``Config.sources`` says where each value came from, for ``tui-chat config show``. The validation
+messages are in the current language (:mod:`tui_chat.i18n`); keys, values and paths stay as written.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tui_chat import i18n
 from tui_chat.engine.errors import ConfigError
+from tui_chat.i18n import N_, _
 
 APP_NAME = "tui-chat"
 SETTINGS_NAME = "settings.toml"
@@ -186,18 +189,25 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
+_TYPE_NAMES: dict[Any, str] = {
+    str: N_("a string"),
+    int: N_("an integer"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+    list[str]: N_("a list of strings"),
+    dict[str, str]: N_("a table of strings"),
+}
+"""What a value of each setting's type is called in a message (every annotation of the settings)."""
+
+
 def _type_name(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    if origin is Literal:
-        return " or ".join(repr(value) for value in typing.get_args(annotation))
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        return f"a list of {_type_name(item)}"
-    if origin is dict:
-        return f"a table of {_type_name(typing.get_args(annotation)[1]).removeprefix('a ')}s"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        annotation, str(annotation)
-    )
+    if typing.get_origin(annotation) is Literal:
+        *others, last = (repr(value) for value in typing.get_args(annotation))
+        if not others:
+            return last
+        return _("{first} or {last}").format(first=", ".join(others), last=last)
+    name = _TYPE_NAMES.get(annotation)
+    return _(name) if name else str(annotation)
 
 
 def _check_value(annotation: Any, value: Any) -> bool:
@@ -224,19 +234,23 @@ def _check_value(annotation: Any, value: Any) -> bool:
 def _check_section(cls: type, data: Any, where: str, source: Path) -> dict[str, Any]:
     """The validated values of one section (only the keys given)."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: [{where}] must be a table.")
+        raise ConfigError(_("{source}: [{section}] must be a table.").format(source=source, section=where))
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             raise ConfigError(
-                f"{source}: unknown key '{where}.{key}'.",
-                hint=f"Known keys in [{where}]: {', '.join(sorted(known))}.",
+                _("{source}: unknown key '{key}'.").format(source=source, key=f"{where}.{key}"),
+                hint=_("Known keys in [{section}]: {keys}.").format(
+                    section=where, keys=", ".join(sorted(known))
+                ),
             )
         if not _check_value(hints[key], value):
             raise ConfigError(
-                f"{source}: '{where}.{key}' must be {_type_name(hints[key])}, not {value!r}.",
+                _("{source}: '{key}' must be {kind}, not {value}.").format(
+                    source=source, key=f"{where}.{key}", kind=_type_name(hints[key]), value=repr(value)
+                ),
             )
         if isinstance(value, int | float) and not isinstance(value, bool):
             _check_range(f"{where}.{key}", value, source)
@@ -271,8 +285,12 @@ def range_of(key: str) -> tuple[float, float | None]:
 def _check_range(key: str, value: float, source: Path) -> None:
     low, high = (0.0, None) if key.startswith("mcp.servers.") else _RANGES.get(key, (None, None))
     if (low is not None and value < low) or (high is not None and value > high):
-        limit = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise ConfigError(f"{source}: '{key}' must be {limit}, not {value!r}.")
+        if high is not None:
+            message = _("{source}: '{key}' must be between {low} and {high}, not {value}.")
+        else:
+            message = _("{source}: '{key}' must be at least {low}, not {value}.")
+        limits = {"low": f"{low or 0:g}", "high": f"{high:g}" if high is not None else ""}
+        raise ConfigError(message.format(source=source, key=key, value=repr(value), **limits))
 
 
 _SECTIONS: dict[str, type] = {
@@ -288,35 +306,55 @@ _SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 def _build_mcp(data: Any, source: Path) -> McpSettings:
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: [mcp] must be a table.")
+        raise ConfigError(_("{source}: [{section}] must be a table.").format(source=source, section="mcp"))
     for key in data:
         if key != "servers":
-            raise ConfigError(f"{source}: unknown key 'mcp.{key}'.", hint="Known keys in [mcp]: servers.")
+            raise ConfigError(
+                _("{source}: unknown key '{key}'.").format(source=source, key=f"mcp.{key}"),
+                hint=_("Known keys in [{section}]: {keys}.").format(section="mcp", keys="servers"),
+            )
     servers_data = data.get("servers", {})
     if not isinstance(servers_data, dict):
-        raise ConfigError(f"{source}: 'mcp.servers' must be a table of [mcp.servers.NAME] tables.")
+        raise ConfigError(
+            _("{source}: 'mcp.servers' must be a table of [mcp.servers.NAME] tables.").format(source=source)
+        )
     servers: dict[str, McpServerSettings] = {}
     for name, value in servers_data.items():
         where = f"mcp.servers.{name}"
         if not _SERVER_NAME.match(name):
             raise ConfigError(
-                f"{source}: [{where}]: a server name must be 1-32 letters, digits, '_' or '-'.",
-                hint="Its tools are offered to the model as NAME__TOOL.",
+                _("{source}: [{section}]: a server name must be 1-32 letters, digits, '_' or '-'.").format(
+                    source=source, section=where
+                ),
+                hint=_("Its tools are offered to the model as NAME__TOOL."),
             )
         if name == "tools":
             raise ConfigError(
-                f"{source}: [{where}]: 'tools' is the name of the local tool host; pick another name."
+                _(
+                    "{source}: [{section}]: 'tools' is the name of the local tool host; pick another name."
+                ).format(source=source, section=where)
             )
         server = McpServerSettings(**_check_section(McpServerSettings, value, where, source))
         if bool(server.command) == bool(server.url):
+            if server.command:
+                message = _(
+                    "{source}: [{section}] needs exactly one of 'command' (a stdio server) or "
+                    "'url' (streamable HTTP), not both."
+                )
+            else:
+                message = _(
+                    "{source}: [{section}] needs exactly one of 'command' (a stdio server) or "
+                    "'url' (streamable HTTP), not neither."
+                )
             raise ConfigError(
-                f"{source}: [{where}] needs exactly one of 'command' (a stdio server) or "
-                f"'url' (streamable HTTP), not {'both' if server.command else 'neither'}.",
-                hint='For example: command = "mcp-server-time", or url = "http://127.0.0.1:8931/mcp".',
+                message.format(source=source, section=where),
+                hint=_('For example: command = "mcp-server-time", or url = "http://127.0.0.1:8931/mcp".'),
             )
         if server.url and not server.url.startswith(("http://", "https://", "${")):
             raise ConfigError(
-                f"{source}: '{where}.url' must be an http:// or https:// URL, not {server.url!r}."
+                _("{source}: '{key}' must be an http:// or https:// URL, not {value}.").format(
+                    source=source, key=f"{where}.url", value=repr(server.url)
+                )
             )
         servers[name] = server
     return McpSettings(servers=servers)
@@ -327,7 +365,10 @@ def _check_file(text: str, source: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: invalid TOML: {error}.", hint="Fix the line named above.") from error
+        raise ConfigError(
+            _("{source}: invalid TOML: {error}.").format(source=source, error=error),
+            hint=_("Fix the line named above."),
+        ) from error
     sections: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
         if key == "mcp":
@@ -335,20 +376,29 @@ def _check_file(text: str, source: Path) -> dict[str, dict[str, Any]]:
             continue
         if key not in _SECTIONS:
             raise ConfigError(
-                f"{source}: unknown section or key '{key}'.",
-                hint=f"Known sections: {', '.join('[' + name + ']' for name in [*_SECTIONS, 'mcp'])}.",
+                _("{source}: unknown section or key '{key}'.").format(source=source, key=key),
+                hint=_("Known sections: {sections}.").format(
+                    sections=", ".join("[" + name + "]" for name in [*_SECTIONS, "mcp"])
+                ),
             )
         sections[key] = _check_section(_SECTIONS[key], value, key, source)
     return sections
 
 
+_CANNOT_READ = {
+    "config file": N_("{path}: cannot read the config file: {reason}."),
+    "settings file": N_("{path}: cannot read the settings file: {reason}."),
+}
+
+
 def _read_file(path: Path, what: str) -> dict[str, dict[str, Any]]:
+    """The validated tables of ``what`` (a key of ``_CANNOT_READ``) at ``path``; none if it is missing."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the {what}: {error.strerror}.") from error
+        raise ConfigError(_(_CANNOT_READ[what]).format(path=path, reason=error.strerror)) from error
     return _check_file(text, path)
 
 
@@ -371,17 +421,48 @@ def parse_config(text: str, source: Path) -> Config:
 
 
 def load_config(path: Path | None = None, *, settings_path: Path | None = None) -> Config:
-    """Read the user's config (a missing file means the defaults) with the app's settings over it."""
+    """Read the user's config (a missing file means the defaults) with the app's settings over it.
+
+    A file that cannot be used is reported in the language the files ask for (``[session] language``),
+    since the process's language is only set from a config that loaded.
+    """
     path = path or default_config_path()
     settings_path = settings_path or default_settings_path()
-    return _build(
-        [
-            ("config", _read_file(path, "config file")),
-            ("settings", _read_file(settings_path, "settings file")),
-        ],
-        path=path,
-        settings_path=settings_path,
-    )
+
+    def read() -> Config:
+        return _build(
+            [
+                ("config", _read_file(path, "config file")),
+                ("settings", _read_file(settings_path, "settings file")),
+            ],
+            path=path,
+            settings_path=settings_path,
+        )
+
+    try:
+        return read()
+    except ConfigError:
+        language = declared_language(settings_path, path)  # the settings file's wins, as when loaded
+        if language is None or language == i18n.current_language():
+            raise
+        with i18n.using(i18n.translations(language)):
+            return read()  # raises again, now in that language
+
+
+def declared_language(*paths: Path) -> str | None:
+    """The ``[session] language`` the first of ``paths`` that says one asks for, if it is a known one;
+    read leniently, for reporting the errors of files that cannot be used."""
+    codes = {code for _name, code in i18n.LANGUAGES}
+    for path in paths:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        session = data.get("session")
+        language = session.get("language") if isinstance(session, dict) else None
+        if language in codes:
+            return language
+    return None
 
 
 def save_settings(config: Config) -> Path:

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from tui_chat.i18n import _, ngettext
+
 MAX_PROBLEMS = 10
 
 
@@ -33,10 +35,13 @@ def parse_object(text: str) -> tuple[dict[str, Any] | None, ArgumentProblem | No
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return None, ArgumentProblem(
-            f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}"
+            _("line {line}, column {column}").format(line=error.lineno, column=error.colno),
+            _("not valid JSON: {reason}").format(reason=error.msg),
         )
     if not isinstance(value, dict):
-        return None, ArgumentProblem("", f"the arguments must be a JSON object, not {type(value).__name__}")
+        return None, ArgumentProblem(
+            "", _("the arguments must be a JSON object, not {type}").format(type=type(value).__name__)
+        )
     return value, None
 
 
@@ -49,14 +54,20 @@ def schema_problems(parameters: dict[str, Any], arguments: dict[str, Any]) -> li
     try:
         cls.check_schema(parameters)
     except SchemaError as problem:
-        return [ArgumentProblem("schema", f"the tool's parameter schema is invalid: {problem.message}")]
+        return [
+            ArgumentProblem(
+                _("schema"),
+                _("the tool's parameter schema is invalid: {reason}").format(reason=problem.message),
+            )
+        ]
     found = sorted(cls(parameters).iter_errors(arguments), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [
         ArgumentProblem("/".join(str(part) for part in error.absolute_path), error.message)
         for error in found[:MAX_PROBLEMS]
     ]
     if len(found) > MAX_PROBLEMS:
-        problems.append(ArgumentProblem("", f"and {len(found) - MAX_PROBLEMS} more"))
+        left = len(found) - MAX_PROBLEMS
+        problems.append(ArgumentProblem("", ngettext("and {n} more", "and {n} more", left).format(n=left)))
     return problems
 
 

@@ -22,6 +22,7 @@ from tui_chat.engine.models import ToolMessage, to_iso
 from tui_chat.engine.tool_outcome import error_kind_of, error_word
 from tui_chat.engine.tools.registry import ToolContext, ToolSpec
 from tui_chat.engine.tools.schema import tool_definition
+from tui_chat.i18n import _
 
 
 class NotExportable(ValueError):
@@ -80,11 +81,13 @@ def call_as_test(message: ToolMessage, spec: ToolSpec | None, context: ToolConte
     """The source of one pytest function reproducing ``message``."""
     kind = error_kind_of(message)
     if kind == "unknown_tool":
-        raise NotExportable(f"no tool named {message.name!r} was registered: there is nothing to test")
+        raise NotExportable(
+            _("no tool named {name} was registered: there is nothing to test").format(name=repr(message.name))
+        )
     try:
         arguments = json.loads(message.arguments or "{}")
     except json.JSONDecodeError:
-        raise NotExportable("the arguments are not JSON: the tool was never called") from None
+        raise NotExportable(_("the arguments are not JSON: the tool was never called")) from None
     function = function_of(spec, message.name)
     schema = spec.parameters if spec is not None else {}
     module = module_of(spec)

@@ -43,6 +43,7 @@ from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 from tui_chat.engine.turn import TurnPlan, run_turn
+from tui_chat.i18n import _
 
 PARTIAL_SAVE_INTERVAL = 1.0
 """A streaming reply is saved at least this often (seconds), so a crash loses at most a second."""
@@ -79,8 +80,10 @@ def save_failed(error: OSError, path: object) -> StoreError:
     """A disk fault (read-only folder, full disk…) as a message that names the file."""
     where = error.filename or path
     return StoreError(
-        f"Could not save the conversation to {where}: {error.strerror or error}.",
-        hint="Check that the data folder is writable and the disk has space, then send again.",
+        _("Could not save the conversation to {path}: {reason}.").format(
+            path=where, reason=error.strerror or error
+        ),
+        hint=_("Check that the data folder is writable and the disk has space, then send again."),
         detail=str(error),
     )
 

@@ -20,6 +20,7 @@ from tui_chat.engine.models import (
     new_id,
     utcnow,
 )
+from tui_chat.i18n import _
 
 FORK_MARK = "⑂ "
 
@@ -44,7 +45,11 @@ def fork_at(
         if message.id == recorded.id
     ]
     if not found:
-        raise ForkError(f"message {recorded.id} is not in conversation {conversation.id}")
+        raise ForkError(
+            _("Message {message} is not in conversation {conversation}.").format(
+                message=recorded.id, conversation=conversation.id
+            )
+        )
     number, position = found[0]
     session = fork.sessions[number]
     messages = session.messages
@@ -115,7 +120,7 @@ def edited_result(recorded: ToolMessage, arguments: str, value: object) -> ToolM
         result=result,
         content=json.dumps(result, ensure_ascii=False, separators=(",", ":")),
         duration_ms=0.0,
-        error=str(result.get("error") or "the tool reported failure") if failed else None,
+        error=str(result.get("error") or _("the tool reported failure")) if failed else None,
         error_kind="failed" if failed else None,
         turn_id=recorded.turn_id,
         round=recorded.round,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tui_chat.engine.errors import AmbiguousConversation, ConversationNotFound
 from tui_chat.engine.models import ConversationSummary
+from tui_chat.i18n import _, ngettext
 
 LATEST = "last"
 AMBIGUOUS_SHOWN = 10
@@ -32,7 +33,7 @@ def resolve_id(summaries: Sequence[ConversationSummary], text: str) -> str:
     wanted = text.strip()
     if wanted == LATEST:
         if not summaries:
-            raise ConversationNotFound("There are no conversations yet, so there is no 'last' one.")
+            raise ConversationNotFound(_("There are no conversations yet, so there is no 'last' one."))
         return summaries[0].id
     ids = [summary.id for summary in summaries]
     if wanted in ids:
@@ -43,10 +44,13 @@ def resolve_id(summaries: Sequence[ConversationSummary], text: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise ConversationNotFound(f"There is no conversation {wanted or repr(text)}.")
+        raise ConversationNotFound(_("There is no conversation {id}.").format(id=wanted or repr(text)))
     shown = "\n  ".join(matches[:AMBIGUOUS_SHOWN])
-    more = f"\n  … and {len(matches) - AMBIGUOUS_SHOWN} more" if len(matches) > AMBIGUOUS_SHOWN else ""
-    raise AmbiguousConversation(
-        f"'{wanted}' matches {len(matches)} conversations; give more of the ID:\n  {shown}{more}",
-        candidates=matches,
-    )
+    left = len(matches) - AMBIGUOUS_SHOWN
+    more = "\n  " + ngettext("… and {n} more", "… and {n} more", left).format(n=left) if left > 0 else ""
+    said = ngettext(
+        "'{prefix}' matches {n} conversation; give more of the ID:",
+        "'{prefix}' matches {n} conversations; give more of the ID:",
+        len(matches),
+    ).format(prefix=wanted, n=len(matches))
+    raise AmbiguousConversation(f"{said}\n  {shown}{more}", candidates=matches)

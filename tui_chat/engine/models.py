@@ -31,6 +31,8 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass
 
+from tui_chat.i18n import _
+
 FORMAT_VERSION = 1
 
 
@@ -92,7 +94,7 @@ def _aware(moment: datetime, info: ValidationInfo) -> datetime:
     if moment.tzinfo is not None:
         return moment
     if info.mode == "json":  # every file tui-chat wrote says Z; a naive time would be read as local
-        raise ValueError("a timestamp needs a time zone (Z)")
+        raise ValueError(_("a timestamp needs a time zone (Z)"))
     return moment.replace(tzinfo=UTC)
 
 

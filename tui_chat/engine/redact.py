@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from tui_chat.i18n import _
+
 MIN_SECRET_CHARS = 8
 _SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
 _watched: set[str] = set()
@@ -44,8 +46,10 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def marker(secret: str) -> str:
-    """``sk-…(hidden)``: the key's first three characters (a provider prefix, not the secret) and a mark."""
-    return f"{secret[:3]}…(hidden)" if len(secret) >= 12 else "…(hidden)"
+    """``sk-…(hidden)``: the key's first three characters (a provider prefix, not the secret) and a mark
+    (in the current language: what is written stays as it was shown)."""
+    hidden = _("(hidden)")
+    return f"{secret[:3]}…{hidden}" if len(secret) >= 12 else f"…{hidden}"
 
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:

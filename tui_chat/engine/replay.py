@@ -20,6 +20,7 @@ from typing import Any
 from tui_chat.engine.models import Conversation, ToolCall, ToolMessage, new_id
 from tui_chat.engine.tool_outcome import outcome
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
+from tui_chat.i18n import _
 
 
 def _pretty(value: Any) -> str:
@@ -29,7 +30,11 @@ def _pretty(value: Any) -> str:
 def result_diff(recorded: dict[str, Any], now: dict[str, Any]) -> str:
     """A unified diff of two results as indented JSON (empty when they are equal)."""
     lines = difflib.unified_diff(
-        _pretty(recorded).splitlines(), _pretty(now).splitlines(), "recorded", "now", lineterm=""
+        _pretty(recorded).splitlines(),
+        _pretty(now).splitlines(),
+        _("recorded"),
+        _("now"),
+        lineterm="",
     )
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui_chat.engine.store.index import StoreTotals, ToolTotals
+from tui_chat.i18n import N_, _
 
 
 def tool_dict(t: ToolTotals) -> dict[str, Any]:
@@ -36,14 +37,17 @@ def stats_dict(totals: StoreTotals) -> dict[str, Any]:
 def stats_rows(totals: StoreTotals) -> list[tuple[str, str]]:
     """The figures as (label, value) rows, in the order the CLI and the TUI's stats screen show them."""
     prompt, completion = totals.prompt_tokens, totals.completion_tokens
-    rows = [("Conversations", f"{totals.conversations:,}")]
+    rows = [(_("Conversations"), f"{totals.conversations:,}")]
     if totals.damaged:
-        rows.append(("Damaged files", f"{totals.damaged:,}"))
+        rows.append((_("Damaged files"), f"{totals.damaged:,}"))
+    tokens = _("{total} ({prompt} prompt, {completion} completion)").format(
+        total=f"{prompt + completion:,}", prompt=f"{prompt:,}", completion=f"{completion:,}"
+    )
     rows += [
-        ("Sessions", f"{totals.sessions:,}"),
-        ("Messages", f"{totals.messages:,}"),
-        ("Tokens", f"{prompt + completion:,} ({prompt:,} prompt, {completion:,} completion)"),
-        ("Cost", f"${totals.cost:.4f}" if totals.cost is not None else "not known"),
+        (_("Sessions"), f"{totals.sessions:,}"),
+        (_("Messages"), f"{totals.messages:,}"),
+        (_("Tokens"), tokens),
+        (_("Cost"), f"${totals.cost:.4f}" if totals.cost is not None else _("not known")),
     ]
     return rows
 
@@ -53,10 +57,27 @@ def tool_rows(totals: StoreTotals) -> list[tuple[str, ToolTotals]]:
     return sorted(totals.tools.items())
 
 
+KIND_LABELS: dict[str, str] = {
+    "invalid_arguments": N_("invalid_arguments"),
+    "unknown_tool": N_("unknown_tool"),
+    "exception": N_("exception"),
+    "timeout": N_("timeout"),
+    "crashed": N_("crashed"),
+    "cancelled": N_("cancelled"),
+    "failed": N_("failed"),
+}
+"""The short name of each kind of failed call in the statistics: the ``error_kind`` itself in English
+(as ``--json`` says it), words in other languages."""
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
 def errors_by_kind_text(t: ToolTotals) -> str:
     """``timeout 2 · exception 1``, most frequent first."""
     kinds = sorted(t.errors_by_kind.items(), key=lambda item: (-item[1], item[0]))
-    return " · ".join(f"{kind} {count:,}" for kind, count in kinds)
+    return " · ".join(f"{kind_label(kind)} {count:,}" for kind, count in kinds)
 
 
 TOOL_COLUMNS = ("calls", "errors", "p50", "p95", "max", "mean")
@@ -65,18 +86,40 @@ TOOL_COLUMNS = ("calls", "errors", "p50", "p95", "max", "mean")
 def format_stats(totals: StoreTotals) -> str:
     """The plain-text ``tui-chat stats``: the rows of the stats screen, then one line per tool."""
     rows = stats_rows(totals)
-    width = max(len(label) for label, _ in rows)
+    width = max(len(label) for label, _value in rows)
     lines = [f"{label.ljust(width)}  {value}" for label, value in rows]
     tools = tool_rows(totals)
-    if tools:
-        name_width = max(len("tool"), *(len(name) for name, _ in tools))
-        lines += [
-            "",
-            f"{'tool':<{name_width}}  calls  errors  p50 ms  p95 ms  max ms  mean ms  errors by kind",
+    if not tools:
+        return "\n".join(lines)
+    headings = [
+        _("tool"),
+        _("calls"),
+        _("errors"),
+        _("p50 ms"),
+        _("p95 ms"),
+        _("max ms"),
+        _("mean ms"),
+        _("errors by kind"),
+    ]
+    table = [
+        [
+            name,
+            f"{t.calls}",
+            f"{t.errors}",
+            f"{t.p50_ms:.1f}",
+            f"{t.p95_ms:.1f}",
+            f"{t.max_ms:.1f}",
+            f"{t.mean_duration_ms:.1f}",
+            errors_by_kind_text(t),
         ]
-        for name, t in tools:
-            lines.append(
-                f"{name:<{name_width}}  {t.calls:>5}  {t.errors:>6}  {t.p50_ms:>6.1f}  {t.p95_ms:>6.1f}"
-                f"  {t.max_ms:>6.1f}  {t.mean_duration_ms:>7.1f}  {errors_by_kind_text(t)}".rstrip()
-            )
+        for name, t in tools
+    ]
+    widths = [max(len(row[column]) for row in [headings, *table]) for column in range(len(headings) - 1)]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        figures = [cell.rjust(width) for cell, width in zip(cells[1:-1], widths[1:], strict=True)]
+        return "  ".join([first, *figures, cells[-1]]).rstrip()
+
+    lines += ["", line(headings), *(line(row) for row in table)]
     return "\n".join(lines)

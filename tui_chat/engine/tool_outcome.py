@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from tui_chat.engine.models import ToolMessage
+from tui_chat.i18n import N_
 
 ERROR_KINDS: dict[str, str] = {
-    "invalid_arguments": "invalid arguments",
-    "unknown_tool": "unknown tool",
-    "exception": "raised an exception",
-    "timeout": "timed out",
-    "crashed": "tool host crashed",
-    "cancelled": "cancelled",
-    "failed": "reported failure",
+    "invalid_arguments": N_("invalid arguments"),
+    "unknown_tool": N_("unknown tool"),
+    "exception": N_("raised an exception"),
+    "timeout": N_("timed out"),
+    "crashed": N_("tool host crashed"),
+    "cancelled": N_("cancelled"),
+    "failed": N_("reported failure"),
 }
-"""Each kind of failed call and how it is said in one or two words."""
+"""Each kind of failed call and how it is said in one or two words (English, also in generated test code;
+marked for the catalog: what people read translates it where shown)."""
 
 
 def error_kind_of(message: ToolMessage) -> str | None:

@@ -43,6 +43,7 @@ from tui_chat.engine.models import (
 from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
 from tui_chat.engine.provider.errors import explain_context_overflow
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
+from tui_chat.i18n import _
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,10 @@ def error_info(error: EngineError) -> ErrorInfo:
 
 def _deadline_error(plan: TurnPlan) -> TurnDeadlineExceeded:
     return TurnDeadlineExceeded(
-        f"The turn took longer than its {plan.deadline:g} s deadline and was stopped.",
-        hint="Raise [model] turn_deadline, or look for a slow tool in the inspector.",
+        _("The turn took longer than its {seconds} s deadline and was stopped.").format(
+            seconds=f"{plan.deadline:g}"
+        ),
+        hint=_("Raise [model] turn_deadline, or look for a slow tool in the inspector."),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.events import TextDelta, TurnEvent, TurnStarted
 from tui_chat.engine.models import Conversation
+from tui_chat.i18n import _
 
 Outcome = Literal["running", "finished", "interrupted", "failed"]
 
@@ -122,10 +123,17 @@ class RunningTurn:
         except EngineError as error:
             self.error = error
         except OSError as error:  # a store that does not wrap its OS errors yet
-            where = error.filename or "the data folder"
-            self.error = StoreError(f"Could not save to {where}: {error.strerror}.")
+            if error.filename:
+                said = _("Could not save to {path}: {reason}.").format(
+                    path=error.filename, reason=error.strerror
+                )
+            else:
+                said = _("Could not save to the data folder: {reason}.").format(reason=error.strerror)
+            self.error = StoreError(said)
         except Exception as error:  # a bug must not vanish with a task nobody awaits
-            self.error = EngineError(f"The reply stopped on an unexpected error: {error!r}.")
+            self.error = EngineError(
+                _("The reply stopped on an unexpected error: {error}.").format(error=repr(error))
+            )
         finally:
             with contextlib.suppress(BaseException):
                 await self._stream.aclose()  # a no-op once the generator has finished

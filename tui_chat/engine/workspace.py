@@ -41,7 +41,7 @@ from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads
 from tui_chat.engine.workspace_turns import WorkspaceTurns
-from tui_chat.i18n import set_language
+from tui_chat.i18n import _, set_language
 
 if TYPE_CHECKING:  # the chat service, tools and provider: imported when a workspace first needs them
     from tui_chat.engine.chat import ChatService
@@ -239,8 +239,10 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         conversation = await self._open(conversation_id)
         if user_id is not None and conversation.user_id != user_id:
             raise ConversationNotFound(
-                f"There is no conversation {conversation_id} of user {user_id!r}.",
-                detail=f"it belongs to {conversation.user_id!r}",
+                _("There is no conversation {id} of user {user}.").format(
+                    id=conversation_id, user=repr(user_id)
+                ),
+                detail=_("it belongs to {user}").format(user=repr(conversation.user_id)),
             )
         return conversation
 
@@ -271,7 +273,7 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         """Move it to the trash; returns the token :meth:`restore` takes. Refused while a reply runs."""
         if self.turn(conversation_id) is not None:
             raise StoreError(
-                "A reply is still running in this conversation.", hint="Stop it first (Esc in it)."
+                _("A reply is still running in this conversation."), hint=_("Stop it first (Esc in it).")
             )
         token = await self._io(self._store.delete, conversation_id)
         self._known.pop(conversation_id, None)
@@ -393,9 +395,14 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         try:
             return await asyncio.to_thread(function, *args)
         except OSError as error:
+            reason = error.strerror or error
+            if error.filename:
+                said = _("{path}: {reason}.").format(path=error.filename, reason=reason)
+            else:
+                said = _("The data folder: {reason}.").format(reason=reason)
             raise StoreError(
-                f"{error.filename or 'The data folder'}: {error.strerror or error}.",
-                hint="Check that the data folder is writable and the disk has space.",
+                said,
+                hint=_("Check that the data folder is writable and the disk has space."),
                 detail=str(error),
             ) from error
 
@@ -403,18 +410,22 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` readable by its owner only; errors become :class:`ExportFailed`."""
     if path.is_dir():
-        raise ExportFailed(f"{path} is a folder: add a file name.")
+        raise ExportFailed(_("{path} is a folder: add a file name.").format(path=path))
     if not path.parent.is_dir():
-        raise ExportFailed(f"No such folder: {path.parent}")
+        raise ExportFailed(_("No such folder: {path}").format(path=path.parent))
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode otherwise
             file.write(text)
     except PermissionError:
-        raise ExportFailed(f"Cannot write to {path}: permission denied (a read-only folder?).") from None
+        raise ExportFailed(
+            _("Cannot write to {path}: permission denied (a read-only folder?).").format(path=path)
+        ) from None
     except OSError as error:
-        raise ExportFailed(f"Cannot write to {path}: {error.strerror or error}.") from None
+        raise ExportFailed(
+            _("Cannot write to {path}: {reason}.").format(path=path, reason=error.strerror or error)
+        ) from None
 
 
 def _shape(conversation: Conversation) -> tuple[Any, ...]:

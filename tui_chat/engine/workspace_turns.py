@@ -16,6 +16,7 @@ from tui_chat.engine.errors import EngineError, MissingCredentials
 from tui_chat.engine.events import RoundFinished, ToolCallFinished, TurnEvent, TurnFailed, TurnStarted
 from tui_chat.engine.models import Conversation
 from tui_chat.engine.turns import RunningTurn
+from tui_chat.i18n import _
 
 if TYPE_CHECKING:
     from tui_chat.engine.chat import ChatService
@@ -73,7 +74,9 @@ class WorkspaceTurns:
         self, conversation: Conversation, stream: Any, *, retry: bool, text: str | None = None
     ) -> RunningTurn:
         if self.turn(conversation.id) is not None:
-            raise EngineError("A reply is still coming in this conversation.", hint="Press Esc to stop it.")
+            raise EngineError(
+                _("A reply is still coming in this conversation."), hint=_("Press Esc to stop it.")
+            )
         self._known[conversation.id] = conversation
         turn = RunningTurn(conversation, stream, retry=retry, text=text, on_event=self._turn_event)
         self._turns[conversation.id] = turn

@@ -7,6 +7,21 @@ from datetime import datetime
 
 # The one rule for control characters (ESC shown as ␛, BiDi overrides named), shared with the CLI.
 from tui_chat.engine.terminal_text import visible as visible
+from tui_chat.i18n import _, current_language
+
+GROUPING = {"es": "\u00a0"}
+"""The thousands separator of a language when not a comma (Spanish: a space, as the RAE recommends,
+so "2.345" is never read as a decimal); numbers of four digits are not grouped in Spanish."""
+
+
+def count_text(number: int) -> str:
+    """``12,345`` in English, ``12 345`` in Spanish."""
+    separator = GROUPING.get(current_language())
+    if separator is None:
+        return f"{number:,}"
+    if abs(number) < 10_000:
+        return str(number)
+    return f"{number:,}".replace(",", separator)
 
 
 def one_line(text: str, limit: int) -> str:
@@ -19,13 +34,13 @@ def relative_time(moment: datetime, now: datetime) -> str:
     """``just now``, ``5m ago``, ``3h ago``, ``2d ago``, then the date."""
     seconds = (now - moment).total_seconds()
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{int(seconds // 60)}m ago"
+        return _("{n}m ago").format(n=int(seconds // 60))
     if seconds < 86400:
-        return f"{int(seconds // 3600)}h ago"
+        return _("{n}h ago").format(n=int(seconds // 3600))
     if seconds < 7 * 86400:
-        return f"{int(seconds // 86400)}d ago"
+        return _("{n}d ago").format(n=int(seconds // 86400))
     return moment.strftime("%Y-%m-%d")
 
 
@@ -34,17 +49,17 @@ def message_time(moment: datetime, now: datetime) -> str:
     ``yesterday 14:02``, then the date and time (local time)."""
     seconds = (now - moment).total_seconds()
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return _("{n} min ago").format(n=int(seconds // 60))
     if seconds < 12 * 3600:
-        return f"{int(seconds // 3600)} h ago"
+        return _("{n} h ago").format(n=int(seconds // 3600))
     local, today = moment.astimezone(), now.astimezone()
     days = (today.date() - local.date()).days
     if days == 0:
-        return f"today {local:%H:%M}"
+        return _("today {time}").format(time=f"{local:%H:%M}")
     if days == 1:
-        return f"yesterday {local:%H:%M}"
+        return _("yesterday {time}").format(time=f"{local:%H:%M}")
     return f"{local:%Y-%m-%d %H:%M}"
 
 
@@ -57,12 +72,16 @@ def format_gap(seconds: float) -> str:
     """A pause between two messages: ``25 min``, ``3 h 12 min``, ``2 d 4 h``."""
     minutes = max(0, int(seconds // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+        return _("{hours} h").format(hours=hours)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return _("{days} d {hours} h").format(days=days, hours=hours)
+    return _("{days} d").format(days=days)
 
 
 def arguments_preview(arguments: str, limit: int = 60) -> str:
@@ -106,4 +125,4 @@ def running_status(names: list[str], limit: int = 60) -> str:
     unique = list(dict.fromkeys(names))
     if not unique:
         return ""
-    return f"running {one_line(', '.join(unique), limit)}…"
+    return _("running {names}…").format(names=one_line(", ".join(unique), limit))

@@ -2,7 +2,8 @@
 
 A theme file's keys map 1:1 to ``Theme`` fields; ``[variables]`` holds CSS variables (ours are listed
 in ``APP_VARIABLES``). A broken file becomes an error string naming the file, never an exception, so a
-typo in a user theme costs a notification, not the app.
+typo in a user theme costs a notification, not the app. The messages are in the current language
+(keys, values and paths stay as written).
 
 Packaging: the wheel carries the top-level ``themes/`` folder as ``tui_chat/bundled_themes`` (hatch
 ``force-include``). Editable installs and source checkouts don't expose that mapping, so we fall back to
@@ -19,6 +20,8 @@ from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from tui_chat.i18n import _
 
 DEFAULT_THEME = "tui-chat-dark"
 
@@ -96,11 +99,17 @@ def app_variable_defaults(theme: Theme | None = None) -> dict[str, str]:
 
 def _check_colour(key: str, value: Any) -> None:
     if not isinstance(value, str):
-        raise ThemeFileError(f"'{key}' must be a colour string such as \"#4C9BE8\", not {value!r}")
+        raise ThemeFileError(
+            _("'{key}' must be a colour string such as \"#4C9BE8\", not {value}").format(
+                key=key, value=repr(value)
+            )
+        )
     try:
         Color.parse(value)
     except ColorParseError:
-        raise ThemeFileError(f"'{key}' is not a valid colour: {value!r}") from None
+        raise ThemeFileError(
+            _("'{key}' is not a valid colour: {value}").format(key=key, value=repr(value))
+        ) from None
 
 
 def theme_from_dict(data: dict[str, Any]) -> Theme:
@@ -108,30 +117,37 @@ def theme_from_dict(data: dict[str, Any]) -> Theme:
     unknown = sorted(set(data) - _THEME_FIELDS)
     if unknown:
         raise ThemeFileError(
-            f"unknown key(s) {', '.join(repr(key) for key in unknown)}; "
-            f"known keys: {', '.join(sorted(_THEME_FIELDS))}"
+            _("unknown key(s) {unknown}; known keys: {known}").format(
+                unknown=", ".join(repr(key) for key in unknown), known=", ".join(sorted(_THEME_FIELDS))
+            )
         )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ThemeFileError("missing 'name' (a non-empty string)")
+        raise ThemeFileError(_("missing 'name' (a non-empty string)"))
     if "primary" not in data:
-        raise ThemeFileError("missing 'primary' (a colour)")
+        raise ThemeFileError(_("missing 'primary' (a colour)"))
     for key in _COLOUR_FIELDS:
         if key in data:
             _check_colour(key, data[key])
     for key in _BOOL_FIELDS:
         if key in data and not isinstance(data[key], bool):
-            raise ThemeFileError(f"'{key}' must be true or false, not {data[key]!r}")
+            raise ThemeFileError(
+                _("'{key}' must be true or false, not {value}").format(key=key, value=repr(data[key]))
+            )
     for key in _NUMBER_FIELDS:
         value = data.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ThemeFileError(f"'{key}' must be a number, not {value!r}")
+            raise ThemeFileError(
+                _("'{key}' must be a number, not {value}").format(key=key, value=repr(value))
+            )
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
-        raise ThemeFileError('[variables] must be a table of name = "value"')
+        raise ThemeFileError(_('[variables] must be a table of name = "value"'))
     for key, value in variables.items():
         if not isinstance(value, str):
-            raise ThemeFileError(f"variable '{key}' must be a string, not {value!r}")
+            raise ThemeFileError(
+                _("variable '{key}' must be a string, not {value}").format(key=key, value=repr(value))
+            )
         if key in APP_VARIABLES:
             _check_colour(f"variables.{key}", value)
     theme = Theme(**data)
@@ -144,17 +160,22 @@ def load_theme_file(path: Path) -> Theme:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ThemeFileError(f"theme file {path}: cannot be read: {error}") from None
+        raise ThemeFileError(
+            _("theme file {path}: cannot be read: {error}").format(path=path, error=error)
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ThemeFileError(f"theme file {path}: invalid TOML: {error}") from None
+        raise ThemeFileError(
+            _("theme file {path}: invalid TOML: {error}").format(path=path, error=error)
+        ) from None
     try:
         return theme_from_dict(data)
     except ThemeFileError as error:
-        raise ThemeFileError(f"theme file {path}: {error}") from None
+        raise ThemeFileError(_("theme file {path}: {problem}").format(path=path, problem=error)) from None
     except Exception as error:
-        raise ThemeFileError(f"theme file {path}: {type(error).__name__}: {error}") from None
+        problem = f"{type(error).__name__}: {error}"
+        raise ThemeFileError(_("theme file {path}: {problem}").format(path=path, problem=problem)) from None
 
 
 def _theme_files(folder: Path) -> list[Path]:

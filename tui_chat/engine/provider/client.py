@@ -31,10 +31,11 @@ from typing import Any
 from tui_chat.config import ModelSettings
 from tui_chat.engine.errors import MalformedResponse, MissingCredentials, ProviderError
 from tui_chat.engine.models import ToolCall, Usage
-from tui_chat.engine.provider.errors import KEY_ENV_BY_PROVIDER, map_provider_error
+from tui_chat.engine.provider.errors import API_BASE_HINT, KEY_ENV_BY_PROVIDER, map_provider_error
 from tui_chat.engine.provider.json_calls import could_be_call, parse_content_calls
 from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 from tui_chat.engine.provider.tool_calls import ToolCallAccumulator
+from tui_chat.i18n import _
 
 MAX_RETRY_AFTER = 60.0
 """A Retry-After longer than this (seconds) is not waited for: the error is raised with its message."""
@@ -180,8 +181,10 @@ def resolve_route(settings: ModelSettings, environ: dict[str, str] | None = None
         api_key = env.get(key_env) or None
         if api_key is None:
             raise MissingCredentials(
-                f"model.api_key_env names {key_env}, but {key_env} is not set.",
-                hint=f"Set {key_env} in the environment, or change model.api_key_env in the config.",
+                _("model.api_key_env names {env}, but {env} is not set.").format(env=key_env),
+                hint=_("Set {env} in the environment, or change model.api_key_env in the config.").format(
+                    env=key_env
+                ),
             )
 
     openrouter_base = env.get("OPENROUTER_BASE_URL", "").strip()
@@ -237,11 +240,11 @@ def missing_credentials(
     if key_env is None or env.get(key_env):
         return None
     return MissingCredentials(
-        f"No API key for {settings.name}: {key_env} is not set.",
-        hint=(
-            f"Set {key_env} in the environment (or name another variable in [model] api_key_env), "
+        _("No API key for {model}: {env} is not set.").format(model=settings.name, env=key_env),
+        hint=_(
+            "Set {env} in the environment (or name another variable in [model] api_key_env), "
             "or choose a local model such as 'ollama_chat/llama3.1' or 'openai/<name>' with [model] api_base."
-        ),
+        ).format(env=key_env),
     )
 
 
@@ -415,8 +418,8 @@ class ProviderClient:
                         held = None
             if not parts and not accumulator and not _is_stream_response(stream):
                 raise MalformedResponse(
-                    "The server answered with something that is not a stream of events.",
-                    hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
+                    _("The server answered with something that is not a stream of events."),
+                    hint=_(API_BASE_HINT),
                     detail=f"content-type: {_content_type(stream)}",
                 )
         except Exception as exc:

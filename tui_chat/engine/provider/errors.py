@@ -35,8 +35,10 @@ from tui_chat.engine.errors import (
     ProviderOverloaded,
     ProviderTimeout,
     RateLimited,
+    join_sentences,
 )
 from tui_chat.engine.redact import redact
+from tui_chat.i18n import N_, _
 
 KEY_ENV_BY_PROVIDER: dict[str, str] = {
     "openai": "OPENAI_API_KEY",
@@ -57,12 +59,13 @@ KEY_ENV_BY_PROVIDER: dict[str, str] = {
 }
 """The environment variable litellm reads a provider's key from (for hints)."""
 
-_MODEL_HINT = (
+_MODEL_HINT = N_(
     "Use a model string litellm understands, with a provider prefix: e.g. 'gpt-4o-mini', "
     "'anthropic/claude-sonnet-4-5', 'openrouter/<vendor>/<model>', 'ollama_chat/llama3.1', or "
     "'openai/<name>' with model.api_base for an OpenAI-compatible server (llama.cpp, vLLM, LM Studio)."
 )
-_RETRY_LATER = "Wait a moment and try again."
+_RETRY_LATER = N_("Wait a moment and try again.")
+API_BASE_HINT = N_("Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).")
 _MAX_MESSAGE = 300
 
 _TIMEOUT_CLASSES = {
@@ -318,9 +321,29 @@ def context_numbers(exc: BaseException) -> tuple[int | None, int | None]:
     return None, None
 
 
-SERVER_CONTEXT_HINT = (
+SERVER_CONTEXT_HINT = N_(
     "Or give the server a larger context: llama.cpp --ctx-size (-c), Ollama num_ctx, vLLM --max-model-len."
 )
+
+
+def _about(model: str, with_model: str, without_model: str, **values: object) -> str:
+    """One of two whole sentences (marked with ``N_``), translated: naming ``model``, or "the model"."""
+    if model:
+        return _(with_model).format(model=model, **values)
+    return _(without_model).format(**values)
+
+
+def _context_numbers_text(prompt_tokens: int | None, context_tokens: int | None) -> str:
+    """The server's figures for an overflow, as a sentence of their own (empty when it gave none)."""
+    if prompt_tokens and context_tokens:
+        return _("The request takes {prompt} tokens; the window holds {window}.").format(
+            prompt=prompt_tokens, window=context_tokens
+        )
+    if context_tokens:
+        return _("The window holds {window} tokens.").format(window=context_tokens)
+    if prompt_tokens:
+        return _("The request takes {prompt} tokens.").format(prompt=prompt_tokens)
+    return ""
 
 
 def explain_context_overflow(
@@ -332,32 +355,37 @@ def explain_context_overflow(
     ``local``: the model is served from ``api_base`` (llama.cpp, Ollama, vLLM), whose context is a setting;
     ``configured_window``: ``[model] context_window``, when the history was already cut to it.
     """
-    numbers = ""
-    if error.prompt_tokens and error.context_tokens:
-        numbers = f": {error.prompt_tokens} tokens for a window of {error.context_tokens}"
-    elif error.context_tokens:
-        numbers = f" (a window of {error.context_tokens} tokens)"
-    label = f"'{model}'" if model else "the model"
+    numbers = _context_numbers_text(error.prompt_tokens, error.context_tokens)
     if alone:
-        message = f"This message alone is too long for the context window of {label}{numbers}."
-        hint = "Shorten the message or split it."
+        message = _about(
+            model,
+            N_("This message alone is too long for the context window of '{model}'."),
+            N_("This message alone is too long for the model's context window."),
+        )
+        hint = _("Shorten the message or split it.")
     else:
-        message = f"The history is too long for the context window of {label}{numbers}."
+        message = _about(
+            model,
+            N_("The history is too long for the context window of '{model}'."),
+            N_("The history is too long for the model's context window."),
+        )
         window = error.context_tokens or "N"
         if configured_window and (not error.context_tokens or configured_window <= error.context_tokens):
             # The budget was applied: the 4-characters-a-token estimate was too low for this text.
             smaller = int(configured_window * 0.75)
-            hint = (
-                f"tui-chat's estimate of the history's size was too low for this text: set [model] "
-                f"context_window lower (e.g. {smaller}) so fewer messages are sent, or start a new session."
-            )
+            hint = _(
+                "tui-chat's estimate of the history's size was too low for this text: set [model] "
+                "context_window lower (e.g. {smaller}) so fewer messages are sent, or start a new session."
+            ).format(smaller=smaller)
         else:
-            hint = (
-                f"Set [model] context_window = {window} in the config so tui-chat sends only the newest "
+            hint = _(
+                "Set [model] context_window = {window} in the config so tui-chat sends only the newest "
                 "messages that fit, or start a new session."
-            )
+            ).format(window=window)
     explained = ContextWindowExceeded(
-        message, hint=f"{hint} {SERVER_CONTEXT_HINT}" if local else hint, detail=error.detail
+        join_sentences(message, numbers),
+        hint=join_sentences(hint, _(SERVER_CONTEXT_HINT)) if local else hint,
+        detail=error.detail,
     )
     explained.prompt_tokens, explained.context_tokens = error.prompt_tokens, error.context_tokens
     return explained
@@ -379,21 +407,23 @@ def map_provider_error(
     status = _status(exc)
     names = _class_names(exc)
     model = model or str(getattr(exc, "model", "") or "")
-    model_label = f"'{model}'" if model else "the model"
 
     if isinstance(exc, TimeoutError) or names & _TIMEOUT_CLASSES:  # asyncio.TimeoutError too
         return ProviderTimeout(
-            f"No answer from {model_label} in time.",
-            hint="The server may be busy or the model slow to load; try again, or raise model.timeout.",
+            _about(model, N_("No answer from '{model}' in time."), N_("No answer from the model in time.")),
+            hint=_("The server may be busy or the model slow to load; try again, or raise model.timeout."),
             detail=detail,
         )
     if _is_context_window(exc):
         prompt_tokens, context_tokens = context_numbers(exc)
-        sizes = f" ({prompt_tokens} tokens)" if prompt_tokens else ""
-        window = f" ({context_tokens} tokens)" if context_tokens else ""
+        sentence = _about(
+            model,
+            N_("The request is too long for the context window of '{model}'."),
+            N_("The request is too long for the model's context window."),
+        )
         error = ContextWindowExceeded(
-            f"The request{sizes} is too long for the context window of {model_label}{window}.",
-            hint="Start a new session, or set [model] context_window so the history is cut to fit.",
+            join_sentences(sentence, _context_numbers_text(prompt_tokens, context_tokens)),
+            hint=_("Start a new session, or set [model] context_window so the history is cut to fit."),
             detail=detail,
         )
         error.prompt_tokens, error.context_tokens = prompt_tokens, context_tokens
@@ -401,73 +431,92 @@ def map_provider_error(
     if _is_missing_key(exc):
         env = _key_env(exc, model, api_key_env)
         return MissingCredentials(
-            f"No API key for {model_label}.",
-            hint=(
-                f"Set {env} in the environment, or set model.api_key_env to the name of the variable "
+            _about(model, N_("No API key for '{model}'."), N_("No API key for the model.")),
+            hint=_(
+                "Set {env} in the environment, or set model.api_key_env to the name of the variable "
                 "holding the key. For a local server set model.api_base and use an 'openai/<name>' model."
-            ),
+            ).format(env=env),
             detail=detail,
         )
     if status in _AUTH_STATUSES or names & {"AuthenticationError", "PermissionDeniedError"}:
         env = _key_env(exc, model, api_key_env)
-        what = "not allowed to use" if status == 403 or "PermissionDeniedError" in names else "rejected by"
+        if status == 403 or "PermissionDeniedError" in names:
+            said = _("The API key is not allowed to use the provider (HTTP {status}): {text}")
+        else:
+            said = _("The API key was rejected by the provider (HTTP {status}): {text}")
         return AuthenticationFailed(
-            f"The API key was {what} the provider (HTTP {status or 401}): {_provider_text(exc)}",
-            hint=f"Check the key in {env} (or the variable named by model.api_key_env).",
+            said.format(status=status or 401, text=_provider_text(exc)),
+            hint=_("Check the key in {env} (or the variable named by model.api_key_env).").format(env=env),
             detail=detail,
         )
     if status == 429 or "RateLimitError" in names:
         retry_after = parse_retry_after(_headers(exc))
-        wait = f" It asks to wait {retry_after:.0f} s." if retry_after is not None else ""
+        if retry_after is not None:
+            said = _("Rate limited by the provider (HTTP 429). It asks to wait {seconds} s.").format(
+                seconds=f"{retry_after:.0f}"
+            )
+        else:
+            said = _("Rate limited by the provider (HTTP 429).")
         return RateLimited(
-            f"Rate limited by the provider (HTTP 429).{wait}",
-            hint=_RETRY_LATER + " If it keeps happening, check your plan's limits or quota.",
+            said,
+            hint=_("Wait a moment and try again. If it keeps happening, check your plan's limits or quota."),
             detail=detail,
             retry_after=retry_after,
         )
     if _is_json_failure(exc):
         return MalformedResponse(
-            "The server's reply could not be read (it is not valid JSON / server-sent events).",
-            hint="Check model.api_base points at an OpenAI-compatible API (usually ending in /v1).",
+            _("The server's reply could not be read (it is not valid JSON / server-sent events)."),
+            hint=_(API_BASE_HINT),
             detail=detail,
         )
     failure = _connection_failure(exc)
     if failure is not None:
         url = _request_url(exc, api_base)
-        server, host = _server_of(url) if url else ("the server", "the server")
+        server, host = _server_of(url) if url else ("", "")
         if failure == "dns":
+            said = _("No such host: {host}.").format(host=host) if host else _("No such host.")
             return ConnectionFailed(
-                f"No such host: {host}.",
-                hint="Check model.api_base (or the provider's *_API_BASE variable) and your network.",
+                said,
+                hint=_("Check model.api_base (or the provider's *_API_BASE variable) and your network."),
                 detail=detail,
             )
         if failure == "dropped":
-            return ConnectionFailed(
-                f"The connection to {server} was closed in the middle of the reply.",
-                hint=_RETRY_LATER,
-                detail=detail,
-            )
-        return ConnectionFailed(
-            f"Cannot connect to {server} — is the server running?",
-            hint="Start the server, or fix model.api_base.",
-            detail=detail,
-        )
+            if server:
+                said = _("The connection to {server} was closed in the middle of the reply.").format(
+                    server=server
+                )
+            else:
+                said = _("The connection to the server was closed in the middle of the reply.")
+            return ConnectionFailed(said, hint=_(_RETRY_LATER), detail=detail)
+        if server:
+            said = _("Cannot connect to {server} — is the server running?").format(server=server)
+        else:
+            said = _("Cannot connect to the server — is it running?")
+        return ConnectionFailed(said, hint=_("Start the server, or fix model.api_base."), detail=detail)
     if names & {"MidStreamFallbackError", "ServiceUnavailableError", "InternalServerError"} or (
         status is not None and (status in _OVERLOADED_STATUSES or 500 <= status < 600)
     ):
         return ProviderOverloaded(
-            f"The provider failed or is overloaded (HTTP {status or 500}): {_provider_text(exc)}",
-            hint=_RETRY_LATER,
+            _("The provider failed or is overloaded (HTTP {status}): {text}").format(
+                status=status or 500, text=_provider_text(exc)
+            ),
+            hint=_(_RETRY_LATER),
             detail=detail,
         )
     if "LLM Provider NOT provided" in str(exc):
         return BadRequest(
-            f"litellm does not know which provider serves {model_label}.", hint=_MODEL_HINT, detail=detail
+            _about(
+                model,
+                N_("litellm does not know which provider serves '{model}'."),
+                N_("litellm does not know which provider serves the model."),
+            ),
+            hint=_(_MODEL_HINT),
+            detail=detail,
         )
     if status == 404 or "NotFoundError" in names:
         return BadRequest(
-            f"Not found (HTTP 404): {_provider_text(exc)}",
-            hint="Check the model name and model.api_base. " + _MODEL_HINT,
+            _("Not found (HTTP 404): {text}").format(text=_provider_text(exc)),
+            hint=join_sentences(_("Check the model name and model.api_base."), _(_MODEL_HINT)),
             detail=detail,
         )
     if (
@@ -476,12 +525,16 @@ def map_provider_error(
         or (status is not None and 400 <= status < 500)
     ):
         return BadRequest(
-            f"The provider rejected the request (HTTP {status or 400}): {_provider_text(exc)}",
-            hint="Check the model name, the tool definitions and the model settings in the config.",
+            _("The provider rejected the request (HTTP {status}): {text}").format(
+                status=status or 400, text=_provider_text(exc)
+            ),
+            hint=_("Check the model name, the tool definitions and the model settings in the config."),
             detail=detail,
         )
     return ProviderError(
-        f"Unexpected error from the provider: {type(exc).__name__}: {_provider_text(exc)}",
-        hint="See the details; try again.",
+        _("Unexpected error from the provider: {name}: {text}").format(
+            name=type(exc).__name__, text=_provider_text(exc)
+        ),
+        hint=_("See the details; try again."),
         detail=detail,
     )

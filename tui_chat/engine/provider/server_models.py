@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from tui_chat.config import ModelSettings
+from tui_chat.i18n import _
 
 LIST_TIMEOUT = 2.0
 """Seconds to wait for a server's model list; a local server answers in milliseconds."""
@@ -53,7 +54,9 @@ def server_models(settings: ModelSettings, *, timeout: float = LIST_TIMEOUT) -> 
         data = _get_json(url, timeout)
     except (OSError, urllib.error.URLError, ValueError) as error:
         reason = getattr(error, "reason", None) or error
-        return ServerModels(url, problem=f"cannot list models at {url}: {reason}")
+        return ServerModels(
+            url, problem=_("cannot list models at {url}: {reason}").format(url=url, reason=reason)
+        )
     names: list[str] = []
     if isinstance(data, dict) and isinstance(data.get("models"), list):  # Ollama
         route = prefix if prefix in _OLLAMA_PREFIXES else "ollama_chat"
@@ -62,5 +65,5 @@ def server_models(settings: ModelSettings, *, timeout: float = LIST_TIMEOUT) -> 
         route = prefix or "openai"
         names = [f"{route}/{m['id']}" for m in data["data"] if isinstance(m, dict) and m.get("id")]
     if not names:
-        return ServerModels(url, problem=f"{url} lists no models")
+        return ServerModels(url, problem=_("{url} lists no models").format(url=url))
     return ServerModels(url, sorted(dict.fromkeys(names)))

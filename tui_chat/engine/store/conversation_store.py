@@ -30,6 +30,7 @@ from tui_chat.engine.models import Conversation, ConversationSummary
 from tui_chat.engine.redact import redact, secret_values
 from tui_chat.engine.store.files import (
     Unreadable,
+    cannot_read,
     damaged,
     fsync_dir,
     private_dir,
@@ -44,6 +45,7 @@ from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize
 from tui_chat.engine.store.scan import Entry, newest_first, quick_row, scan_folder
 from tui_chat.engine.store.search import ListProgress, SearchResult
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
+from tui_chat.i18n import _
 
 __all__ = [
     "ConversationStore",
@@ -117,7 +119,7 @@ class ConversationStore:
 
     def path_of(self, conversation_id: str) -> Path:
         if not _SAFE_ID.match(conversation_id):
-            raise StoreError(f"{conversation_id!r} is not a valid conversation id.")
+            raise StoreError(_("{id} is not a valid conversation id.").format(id=repr(conversation_id)))
         return self.conversations_dir / f"{conversation_id}.json"
 
     # -- reading ----------------------------------------------------------------------------------
@@ -130,7 +132,9 @@ class ConversationStore:
                 stat = _state(status)
                 conversation = decode(raw, conversation_id)
             except FileNotFoundError:
-                raise ConversationNotFound(f"There is no conversation {conversation_id}.") from None
+                raise ConversationNotFound(
+                    _("There is no conversation {id}.").format(id=conversation_id)
+                ) from None
             except (Unreadable, DamagedConversation) as problem:
                 damage = problem if isinstance(problem, DamagedConversation) else damaged(path, problem)
                 state = problem.state if isinstance(problem, Unreadable) else stat
@@ -307,7 +311,7 @@ class ConversationStore:
         path = self.path_of(conversation_id)
         with self._lock, self._locks.hold(conversation_id, path):
             if not path.exists():
-                raise ConversationNotFound(f"There is no conversation {conversation_id}.")
+                raise ConversationNotFound(_("There is no conversation {id}.").format(id=conversation_id))
             self._refuse_damaged(conversation_id, path)
             token = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}--{conversation_id}"
             os.replace(path, self.trash_dir / f"{token}.json")
@@ -319,16 +323,20 @@ class ConversationStore:
 
     def restore(self, token: str) -> str:
         """Put a deleted conversation back; returns its id."""
-        _, _, conversation_id = token.partition("--")
+        _stamp, _sep, conversation_id = token.partition("--")
         source = self.trash_dir / f"{token}.json"
         if not _SAFE_ID.match(token) or not _SAFE_ID.match(conversation_id):
-            raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+            raise ConversationNotFound(_("Nothing in the trash matches {token}.").format(token=repr(token)))
         with self._lock, self._locks.hold(conversation_id):
             if not source.exists():
-                raise ConversationNotFound(f"Nothing in the trash matches {token!r}.")
+                raise ConversationNotFound(
+                    _("Nothing in the trash matches {token}.").format(token=repr(token))
+                )
             target = self.path_of(conversation_id)
             if target.exists():
-                raise StoreError(f"A conversation {conversation_id} exists already; it was not replaced.")
+                raise StoreError(
+                    _("A conversation {id} exists already; it was not replaced.").format(id=conversation_id)
+                )
             os.rename(source, target)
             fsync_dir(self.conversations_dir)
             self._query(lambda: None)  # index the restored file now
@@ -338,7 +346,7 @@ class ConversationStore:
         """Deleted conversations, most recently deleted first."""
         entries = []
         for path in self.trash_dir.glob("*--*.json"):
-            stamp, _, conversation_id = path.stem.partition("--")
+            stamp, _sep, conversation_id = path.stem.partition("--")
             with contextlib.suppress(ValueError):
                 deleted_at = datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
                 entries.append(TrashEntry(path.stem, conversation_id, deleted_at))
@@ -383,8 +391,10 @@ class ConversationStore:
             if state[2] is None:
                 return
             raise DamagedConversation(
-                f"The conversation file {path.name} is damaged ({state[2]}); it was not overwritten.",
-                hint="Fix it by hand or move it out of the conversations folder.",
+                _("The conversation file {name} is damaged ({reason}); it was not overwritten.").format(
+                    name=path.name, reason=state[2]
+                ),
+                hint=_("Fix it by hand or move it out of the conversations folder."),
                 detail=state[2],
             )
         self.load(conversation_id)  # raises DamagedConversation; a healthy file is simply overwritten
@@ -405,7 +415,7 @@ class ConversationStore:
         Every file read is fully checked (a listing names every damaged file precisely); the TUI's
         :meth:`scan_conversations` takes the cheap path instead and leaves the checks to the
         background pass."""
-        for _ in self._refresh_steps(strict=True):
+        for _step in self._refresh_steps(strict=True):
             pass
 
     def _refresh_steps(self, *, strict: bool = False) -> Iterator[tuple[int, int]]:
@@ -471,7 +481,7 @@ class ConversationStore:
         except DamagedConversation as damage:
             return damaged_row(conversation_id, damage.detail, *state), None
         except Exception as error:  # RecursionError, MemoryError…: damaged, never a crash
-            return damaged_row(conversation_id, f"cannot be read: {type(error).__name__}", *state), None
+            return damaged_row(conversation_id, cannot_read(type(error).__name__), *state), None
         row = _hidden_title(summarize(conversation, *state))
         return row, (None if strict else conversation)  # strict: the text waits for the full-text pass
 
@@ -484,7 +494,7 @@ class ConversationStore:
             raise
         except Exception as error:  # whatever the file does, it is a damaged row
             state = self._index.file_state(conversation_id)
-            reason = f"cannot be read: {type(error).__name__}: {error}"[:300]
+            reason = cannot_read(f"{type(error).__name__}: {error}"[:300])
             self._put(damaged_row(conversation_id, reason, *(state[:2] if state else (0, 0))))
             self._unreported = True
 
@@ -599,7 +609,11 @@ def _corrupt(error: sqlite3.DatabaseError) -> bool:
 
 
 def _index_failed(error: sqlite3.DatabaseError) -> StoreError:
-    return StoreError(f"The conversation index failed: {error}.", hint="Try again.", detail=str(error))
+    return StoreError(
+        _("The conversation index failed: {error}.").format(error=error),
+        hint=_("Try again."),
+        detail=str(error),
+    )
 
 
 def _state(stat: os.stat_result) -> tuple[int, int]:

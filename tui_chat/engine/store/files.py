@@ -17,22 +17,24 @@ import stat
 from pathlib import Path
 
 from tui_chat.engine.errors import DamagedConversation, StoreWriteFailed
+from tui_chat.engine.store.reasons import Reason
+from tui_chat.i18n import N_, _
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """A conversation of 15,000 messages is ~9 MB; a file 28 times that is not one we wrote."""
 
 _KINDS = {
-    stat.S_IFDIR: "a folder",
-    stat.S_IFIFO: "a named pipe (FIFO)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: N_("a folder"),
+    stat.S_IFIFO: N_("a named pipe (FIFO)"),
+    stat.S_IFCHR: N_("a character device"),
+    stat.S_IFBLK: N_("a block device"),
+    stat.S_IFSOCK: N_("a socket"),
+    stat.S_IFLNK: N_("a symbolic link"),
 }
 
 
 class Unreadable(Exception):
-    """The file exists but cannot be read or trusted; ``reason`` is shown in the list."""
+    """The file exists but cannot be read or trusted; ``reason`` (a :class:`Reason`) is shown in the list."""
 
     def __init__(self, reason: str, state: tuple[int, int] = (0, 0)):
         super().__init__(reason)
@@ -61,14 +63,16 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_r
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise Unreadable(_cannot("be read", error)) from None
+        raise Unreadable(cannot_read(error)) from None
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(status.st_mode), "not a regular file")
-            raise Unreadable(f"not a regular file ({kind})", state_of(status))
+            kind = Reason(_KINDS.get(stat.S_IFMT(status.st_mode), N_("something else")))
+            raise Unreadable(Reason(N_("not a regular file ({kind})"), kind=kind), state_of(status))
         if status.st_size > limit:
-            reason = f"too large ({status.st_size:,} bytes; the limit is {limit:,})"
+            reason = Reason(
+                N_("too large ({size:,} bytes; the limit is {limit:,})"), size=status.st_size, limit=limit
+            )
             raise Unreadable(reason, state_of(status))
         chunks, total = [], 0
         while total <= limit:
@@ -78,24 +82,31 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_r
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:  # it grew while being read
-            raise Unreadable(f"too large (over {limit:,} bytes)", state_of(status))
+            raise Unreadable(Reason(N_("too large (over {limit:,} bytes)"), limit=limit), state_of(status))
         return b"".join(chunks), os.fstat(fd)
     except OSError as error:
-        raise Unreadable(_cannot("be read", error)) from None
+        raise Unreadable(cannot_read(error)) from None
     finally:
         os.close(fd)
 
 
 def damaged(path: Path, problem: Unreadable) -> DamagedConversation:
+    return damaged_file(path.name, problem.reason)
+
+
+def damaged_file(name: str, reason: str) -> DamagedConversation:
+    """The error of a file that cannot be opened; ``detail`` is the reason the list shows."""
     return DamagedConversation(
-        f"The conversation file {path.name} cannot be opened: {problem.reason}.",
-        hint="It is left untouched; fix it by hand or move it out of the conversations folder.",
-        detail=problem.reason,
+        _("The conversation file {name} cannot be opened: {reason}.").format(name=name, reason=reason),
+        hint=_("It is left untouched; fix it by hand or move it out of the conversations folder."),
+        detail=reason,
     )
 
 
-def _cannot(what: str, error: OSError) -> str:
-    return f"cannot {what}: {error.strerror or error}"
+def cannot_read(error: OSError | str) -> Reason:
+    """``cannot be read: <the system's reason>`` (the system's own words stay as it gives them)."""
+    problem = error if isinstance(error, str) else (error.strerror or str(error))
+    return Reason(N_("cannot be read: {problem}"), problem=problem)
 
 
 def fsync_dir(path: Path) -> None:
@@ -114,7 +125,7 @@ def private_dir(path: Path) -> Path:
         if path.stat().st_mode & 0o077:
             path.chmod(0o700)
     except OSError as error:
-        raise write_failed(path, error, "create the folder") from None
+        raise write_failed(path, error, folder=True) from None
     return path
 
 
@@ -145,21 +156,29 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 _ADVICE = {
-    errno.ENOSPC: "The disk is full: free some space, then try again.",
-    errno.EDQUOT: "The disk quota is used up: free some space, then try again.",
-    errno.EROFS: "The file system is read-only: remount it read-write or choose another --data-dir.",
-    errno.EACCES: "Permission denied: check the owner and mode of the folder, or choose another --data-dir.",
-    errno.EPERM: "Not permitted: check the owner and mode of the folder, or choose another --data-dir.",
-    errno.EIO: "The disk reported an I/O error: check it, then try again.",
+    errno.ENOSPC: N_("The disk is full: free some space, then try again."),
+    errno.EDQUOT: N_("The disk quota is used up: free some space, then try again."),
+    errno.EROFS: N_("The file system is read-only: remount it read-write or choose another --data-dir."),
+    errno.EACCES: N_(
+        "Permission denied: check the owner and mode of the folder, or choose another --data-dir."
+    ),
+    errno.EPERM: N_("Not permitted: check the owner and mode of the folder, or choose another --data-dir."),
+    errno.EIO: N_("The disk reported an I/O error: check it, then try again."),
 }
+_DEFAULT_ADVICE = N_("Check the disk and the folder's permissions, then try again.")
 
 
-def write_failed(path: Path, error: OSError, action: str = "save") -> StoreWriteFailed:
-    """A person-readable error naming the path, the cause and what to do."""
+def write_failed(path: Path, error: OSError, *, folder: bool = False) -> StoreWriteFailed:
+    """A person-readable error naming the path, the cause and what to do (in the current language;
+    the system's reason, ``strerror``, is the system's own words)."""
     reason = error.strerror or str(error)
+    if folder:
+        message = _("Could not create the folder {path}: {reason}.")
+    else:
+        message = _("Could not save {path}: {reason}.")
     return StoreWriteFailed(
-        f"Could not {action} {path}: {reason}.",
-        hint=_ADVICE.get(error.errno or 0, "Check the disk and the folder's permissions, then try again."),
+        message.format(path=path, reason=reason),
+        hint=_(_ADVICE.get(error.errno or 0, _DEFAULT_ADVICE)),
         detail=f"{type(error).__name__}: [errno {error.errno}] {reason}",
         path=path,
         errno=error.errno,

@@ -25,9 +25,12 @@ from operator import attrgetter
 from pathlib import Path
 
 from tui_chat.engine.models import ConversationSummary
+from tui_chat.engine.store.reasons import decode, encode, shown
 from tui_chat.engine.store.rows import HIGHLIGHT_END, HIGHLIGHT_START, IndexRow, TextRow
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
+"""5: a damaged row's reason is stored as its message and fields (store/reasons.py), shown in the
+language of the moment."""
 BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another process's transaction before it is reported as failed."""
 
@@ -408,7 +411,7 @@ class ConversationIndex:
                 s.id, row.mtime_ns, row.size, title, title.casefold(), model,
                 _ms(s.created_at), _ms(s.last_activity), s.message_count, s.tool_call_count,
                 s.session_count, row.prompt_tokens, row.completion_tokens, row.cost,
-                clean(s.damaged) if s.damaged else None, *texts,
+                clean(encode(s.damaged)) if s.damaged else None, *texts,
             ),
         )  # fmt: skip
         self._db.execute("DELETE FROM tool_calls WHERE conversation_id=?", (s.id,))
@@ -516,8 +519,15 @@ class ConversationIndex:
             self._mirror = _Mirror(
                 {row[0]: (row[9], row[10]) for row in rows},
                 {
-                    cid: ConversationSummary(cid, title, _moment(created), _moment(last), *rest)
-                    for cid, title, created, last, *rest, _, _ in rows
+                    cid: ConversationSummary(
+                        cid,
+                        title,
+                        _moment(created),
+                        _moment(last),
+                        *rest,
+                        damaged=damaged and decode(damaged),
+                    )
+                    for cid, title, created, last, *rest, damaged, _, _ in rows
                 },
             )
         return self._mirror
@@ -533,7 +543,7 @@ class ConversationIndex:
             rows = self._rows()
             if conversation_id not in rows.states:
                 return None
-            return (*rows.states[conversation_id], rows.summaries[conversation_id].damaged)
+            return (*rows.states[conversation_id], shown(rows.summaries[conversation_id].damaged))
 
     def digests(self, conversation_id: str) -> dict[str, int]:
         """Message id → digest of the text indexed for it, to skip re-indexing unchanged messages."""
@@ -551,10 +561,11 @@ class ConversationIndex:
                 rows.ordered = sorted(rows.summaries.values(), key=attrgetter("id"))
                 rows.ordered.sort(key=attrgetter("last_activity"), reverse=True)  # stable
             ordered = rows.ordered
-        if not query:
-            return list(ordered)
-        folded = query.casefold()
-        return [summary for summary in ordered if folded in summary.title.casefold()]
+        if query:
+            folded = query.casefold()
+            ordered = [summary for summary in ordered if folded in summary.title.casefold()]
+        # A damaged row's reason in the language of the moment (it may have been read in another).
+        return [replace(s, damaged=shown(s.damaged)) if s.damaged else s for s in ordered]
 
     _PENDING = (
         "FROM conversations WHERE damaged IS NULL"

@@ -16,6 +16,7 @@ from filelock import FileLock, Timeout
 
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.store.files import write_failed
+from tui_chat.i18n import _
 
 LOCK_TIMEOUT = 30.0
 """Seconds to wait for another process's save; a save of a 9 MB file takes ~0.1 s."""
@@ -46,9 +47,11 @@ class ConversationLocks:
             lock.acquire(timeout=self.timeout)
         except Timeout:
             raise StoreError(
-                f"The conversation {conversation_id} is being saved by another process.",
-                hint="Try again in a moment.",
-                detail=f"lock {lock.lock_file} held for over {self.timeout:g} s",
+                _("The conversation {id} is being saved by another process.").format(id=conversation_id),
+                hint=_("Try again in a moment."),
+                detail=_("lock {path} held for over {seconds:g} s").format(
+                    path=lock.lock_file, seconds=self.timeout
+                ),
             ) from None
         except OSError as error:  # the lock file cannot be made: read-only, full, no permission
             raise write_failed(path or lock.lock_file, error) from None

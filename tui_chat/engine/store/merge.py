@@ -20,8 +20,9 @@ from typing import Any
 
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, Session, ToolMessage
-from tui_chat.engine.store.files import Unreadable, damaged, read_file, signature_of
+from tui_chat.engine.store.files import Unreadable, cannot_read, damaged, read_file, signature_of
 from tui_chat.engine.store.session_file import decode
+from tui_chat.i18n import _
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def merge_file_into(conversation: Conversation, path: Path, bases: Bases) -> boo
     except FileNotFoundError:
         return False
     except OSError as error:
-        raise damaged(path, Unreadable(f"cannot be read: {error.strerror or error}")) from None
+        raise damaged(path, Unreadable(cannot_read(error))) from None
     except Unreadable as problem:
         raise damaged(path, problem) from None
     disk = decode(raw, conversation.id)  # raises DamagedConversation: a damaged file is never replaced
@@ -97,9 +98,10 @@ def ensure_unique_ids(conversation: Conversation) -> None:
     for message in conversation.messages():
         if message.id in seen:
             raise StoreError(
-                f"The conversation {conversation.id} holds the message id {message.id!r} twice;"
-                " it was not saved.",
-                detail="duplicate message id",
+                _("The conversation {id} holds the message id {message_id} twice; it was not saved.").format(
+                    id=conversation.id, message_id=repr(message.id)
+                ),
+                detail=_("duplicate message id"),
             )
         seen.add(message.id)
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tui_chat.engine.errors import DamagedConversation
 from tui_chat.engine.models import (
     FORMAT_VERSION,
     AssistantMessage,
@@ -28,6 +27,9 @@ from tui_chat.engine.models import (
     settle,
 )
 from tui_chat.engine.redact import marker, secret_values
+from tui_chat.engine.store.files import damaged_file
+from tui_chat.engine.store.reasons import Reason
+from tui_chat.i18n import N_
 
 TAIL = 16
 """The last messages are always re-encoded: they are the ones a turn is still changing."""
@@ -166,19 +168,65 @@ def repair_text(conversation: Conversation) -> None:
 
 
 def decode(raw: bytes, conversation_id: str) -> Conversation:
-    """Parse and check one file; raise ``DamagedConversation`` whose ``detail`` is the precise reason."""
+    """Parse and check one file; raise ``DamagedConversation`` whose ``detail`` is the precise reason
+    (a :class:`~tui_chat.engine.store.reasons.Reason`, in the current language)."""
     try:
         return _decode(raw, conversation_id)
     except _Damage as damage:
-        raise DamagedConversation(
-            f"The conversation file {conversation_id}.json cannot be opened: {damage}.",
-            hint="It is left untouched; fix it by hand or move it out of the conversations folder.",
-            detail=str(damage),
-        ) from None
+        raise damaged_file(f"{conversation_id}.json", damage.reason) from None
 
 
 class _Damage(Exception):
-    pass
+    def __init__(self, reason: Reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_NEWER = N_("written by a newer tui-chat (format_version {version}; this version reads up to {supported})")
+_JSON_PROBLEMS = frozenset({
+    N_("EOF while parsing a value"),
+    N_("EOF while parsing an object"),
+    N_("EOF while parsing a list"),
+    N_("EOF while parsing a string"),
+    N_("trailing comma"),
+    N_("trailing characters"),
+    N_("key must be a string"),
+    N_("expected `:`"),
+    N_("expected `,` or `}`"),
+    N_("expected `,` or `]`"),
+    N_("expected value"),
+    N_("expected ident"),
+    N_("invalid number"),
+    N_("invalid escape"),
+})  # fmt: skip
+"""The JSON parser's words for the commonest problems: the English is the parser's, the catalog says
+them in other languages; others are shown as the parser gives them."""
+_SCHEMA_PROBLEMS = {
+    "string_type": N_("input should be a valid string, got {value}"),
+    "int_type": N_("input should be a valid integer, got {value}"),
+    "int_parsing": N_("input should be a valid integer, unable to parse string as an integer, got {value}"),
+    "int_from_float": N_("input should be a valid integer, got a number with a fractional part, got {value}"),
+    "float_type": N_("input should be a valid number, got {value}"),
+    "bool_type": N_("input should be a valid boolean, got {value}"),
+    "dict_type": N_("input should be a valid dictionary, got {value}"),
+    "model_type": N_("input should be a valid dictionary or instance of {class_name}, got {value}"),
+    "list_type": N_("input should be a valid list, got {value}"),
+    "tuple_type": N_("input should be a valid tuple, got {value}"),
+    "literal_error": N_("input should be {expected}, got {value}"),
+    "datetime_type": N_("input should be a valid datetime, got {value}"),
+    "datetime_parsing": N_("input should be a valid datetime, {error}, got {value}"),
+    "timezone_aware": N_("input should have timezone info, got {value}"),
+    "greater_than_equal": N_("input should be greater than or equal to {ge}, got {value}"),
+    "greater_than": N_("input should be greater than {gt}, got {value}"),
+    "less_than_equal": N_("input should be less than or equal to {le}, got {value}"),
+    "union_tag_invalid": N_(
+        "input tag '{tag}' found using {discriminator} does not match any of the expected tags: "
+        "{expected_tags}, got {value}"
+    ),
+    "union_tag_not_found": N_("unable to extract tag using discriminator {discriminator}, got {value}"),
+}
+"""pydantic's error types: the English is pydantic's (checked when used), the catalog says them in other
+languages; a type not here keeps pydantic's words in every language."""
 
 
 _VERSION = re.compile(rb'"format_version"\s*:\s*(-?[0-9]{1,9})\b')
@@ -203,10 +251,7 @@ def _lone_surrogates_replaced(raw: bytes) -> bytes:
 def _decode(raw: bytes, conversation_id: str) -> Conversation:
     version = _VERSION.search(raw, 0, 4096)
     if version and int(version.group(1)) > FORMAT_VERSION:
-        raise _Damage(
-            f"written by a newer tui-chat (format_version {int(version.group(1))}; "
-            f"this version reads up to {FORMAT_VERSION})"
-        )
+        raise _Damage(Reason(_NEWER, version=int(version.group(1)), supported=FORMAT_VERSION))
     try:
         conversation = _validate(raw)
     except ValidationError as error:
@@ -219,13 +264,13 @@ def _decode(raw: bytes, conversation_id: str) -> Conversation:
         else:
             raise _Damage(_describe(error, raw)) from None
     if conversation.format_version > FORMAT_VERSION:
-        raise _Damage(f"written by a newer tui-chat (format_version {conversation.format_version})")
+        raise _Damage(Reason(_NEWER, version=conversation.format_version, supported=FORMAT_VERSION))
     if conversation.id != conversation_id:
-        raise _Damage(f"its id {conversation.id!r} does not match the file name")
+        raise _Damage(Reason(N_("its id {id} does not match the file name"), id=repr(conversation.id)))
     seen: set[str] = set()
     for message in conversation.messages():
         if message.id in seen:
-            raise _Damage(f"the message id {message.id!r} appears twice")
+            raise _Damage(Reason(N_("the message id {id} appears twice"), id=repr(message.id)))
         seen.add(message.id)
         if isinstance(message, AssistantMessage):
             settle(message)
@@ -236,34 +281,63 @@ def _validate(raw: bytes) -> Conversation:
     return adapter(Conversation).validate_json(raw, strict=True)
 
 
-def _describe(error: ValidationError, raw: bytes) -> str:
+def _json_problem(what: str) -> str:
+    return Reason(what) if what in _JSON_PROBLEMS else what
+
+
+def _describe(error: ValidationError, raw: bytes) -> Reason:
     """The first problem, named by its JSON path: ``sessions[0].messages[2].usage.prompt_tokens: …``."""
     first = error.errors(include_url=False)[0]
     if first["type"] == "json_invalid":
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return f"not UTF-8 text (byte {bad.start})"
+            return Reason(N_("not UTF-8 text (byte {byte})"), byte=bad.start)
         message = first.get("ctx", {}).get("error", first["msg"])
         found = _JSON_ERROR.match(message)
         if found:
             what, line, column = found.groups()
-            return f"invalid JSON at line {line}, column {column}: {what}"
-        return f"invalid JSON: {message}"
+            return Reason(
+                N_("invalid JSON at line {line}, column {column}: {problem}"),
+                line=int(line),
+                column=int(column),
+                problem=_json_problem(what),
+            )
+        return Reason(N_("invalid JSON: {problem}"), problem=_json_problem(message))
     path: list[str | int] = []
     for part in first["loc"]:
         if isinstance(part, str) and part in _ROLES and path and isinstance(path[-1], int):
             continue  # the discriminator's tag, not a field
         path.append(part)
+    reason: Reason
     if first["type"] == "missing":
-        where, reason = path[:-1], f"missing field {path[-1]!r}" if path else "missing field"
+        where = path[:-1]
+        reason = (
+            Reason(N_("missing field {field}"), field=repr(path[-1])) if path else Reason(N_("missing field"))
+        )
     elif first["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
-        where, reason = path[:-1], f"unknown field {path[-1]!r}" if path else "unknown field"
+        where = path[:-1]
+        reason = (
+            Reason(N_("unknown field {field}"), field=repr(path[-1])) if path else Reason(N_("unknown field"))
+        )
     else:
         shown = json.dumps(first.get("input"), ensure_ascii=False, default=str)
         shown = shown if len(shown) <= 60 else shown[:59] + "…"
-        where, reason = path, f"{first['msg'][0].lower()}{first['msg'][1:]}, got {shown}"
-    return f"schema mismatch at {_format_path(where)}: {reason}" if where else f"schema mismatch: {reason}"
+        where = path
+        words = f"{first['msg'][0].lower()}{first['msg'][1:]}"
+        known = _SCHEMA_PROBLEMS.get(first["type"])
+        context = {key: str(value) for key, value in (first.get("ctx") or {}).items()}
+        try:  # pydantic's words when they are still the ones the catalog knows
+            same = known is not None and known.format(value=shown, **context) == f"{words}, got {shown}"
+        except (KeyError, IndexError, ValueError):
+            same = False
+        if same:
+            reason = Reason(known, value=shown, **context)  # type: ignore[arg-type]
+        else:
+            reason = Reason(N_("{problem}, got {value}"), problem=words, value=shown)
+    if where:
+        return Reason(N_("schema mismatch at {where}: {reason}"), where=_format_path(where), reason=reason)
+    return Reason(N_("schema mismatch: {reason}"), reason=reason)
 
 
 def _format_path(path: list[str | int]) -> str:

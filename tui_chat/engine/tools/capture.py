@@ -15,6 +15,8 @@ import contextvars
 import io
 from typing import TextIO
 
+from tui_chat.i18n import _
+
 DEFAULT_OUTPUT_LIMIT = 64_000
 """Characters of a call's output kept whole; beyond it the head and the tail are kept."""
 
@@ -58,7 +60,8 @@ class Capture:
         kept = len(head) + len(self._tail)
         if kept >= self.total:
             return head + self._tail
-        dropped = f"… [{self.total - kept:,} of {self.total:,} characters of output not kept] …"
+        words = _("{dropped:,} of {total:,} characters of output not kept")  # brackets outside: not markup
+        dropped = "… [" + words.format(dropped=self.total - kept, total=self.total) + "] …"
         return f"{head}\n{dropped}\n{self._tail}"
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tui_chat.engine.tools.loader import is_file_entry
 from tui_chat.engine.tools.logs import log_path
 from tui_chat.engine.tools.mcp_client import Endpoint, McpSource
+from tui_chat.i18n import _
 
 if TYPE_CHECKING:
     from tui_chat.config import Config, McpServerSettings
@@ -86,7 +87,11 @@ def interpolate(value: str, where: str) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise ValueError(f"{where} uses ${{{name}}}, which is not set in the environment")
+            raise ValueError(
+                _("{where} uses {variable}, which is not set in the environment").format(
+                    where=where, variable=f"${{{name}}}"
+                )
+            )
         return os.environ[name]
 
     return _VARIABLE.sub(replace, value)

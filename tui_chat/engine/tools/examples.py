@@ -21,17 +21,19 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from tui_chat.engine.models import new_id, to_iso, utcnow
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry, ToolSpec
+from tui_chat.i18n import N_, gettext_in
 
 SOURCE = "tui_chat.engine.tools.examples"
 CATEGORIES = ("conversaciones", "mensajes", "herramientas")
 NOTIFICATION_TYPES = ("email", "sms", "push")
 SEARCH_LIMIT = 10
 
-Language = Literal["en", "es"]
+Language = str
+"""A catalog's language code (``en``, ``es``); the descriptions are fixed when the tools are registered."""
 
 
 class SearchFunction(Protocol):
@@ -44,40 +46,34 @@ class SearchFunction(Protocol):
     def __call__(self, query: str, *, category: str | None, limit: int) -> list[dict[str, Any]]: ...
 
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "search": "Search the user's saved conversations (titles, messages, tool calls) and return "
-        "matching snippets with the conversation title, id and date.",
-        "query": "Words to look for",
-        "category": "What to search: conversaciones (titles), mensajes (user and assistant text), "
-        "herramientas (tool calls and results); omit to search everything",
-        "found": "Found {count} result(s) for {query!r} in the saved conversations.",
-        "none": "Nothing in the saved conversations matched {query!r}.",
-        "empty": "consulta is empty: say what to search for.",
-        "notify": "Record a notification (email, SMS or push) in the local outbox file. Nothing is "
-        "actually sent: no email/SMS/push gateway is configured.",
-        "type": "Kind of notification",
-        "message": "Text of the notification",
-        "recipient": "Who it is for (address, phone number or user)",
-        "note": "No email/SMS/push gateway is configured; nothing left this machine.",
-    },
-    "es": {
-        "search": "Busca en las conversaciones guardadas del usuario (títulos, mensajes, llamadas a "
-        "herramientas) y devuelve fragmentos con el título, el id y la fecha de la conversación.",
-        "query": "Término de búsqueda",
-        "category": "Dónde buscar: conversaciones (títulos), mensajes (texto del usuario y del "
-        "asistente), herramientas (llamadas y resultados); sin ella se busca en todo",
-        "found": "Encontré {count} resultado(s) para {query!r} en las conversaciones guardadas.",
-        "none": "Nada en las conversaciones guardadas coincide con {query!r}.",
-        "empty": "consulta está vacía: indica qué buscar.",
-        "notify": "Registra una notificación (email, SMS o push) en el buzón de salida local. No se "
-        "envía nada: no hay ninguna pasarela de email/SMS/push configurada.",
-        "type": "Tipo de notificación",
-        "message": "Texto de la notificación",
-        "recipient": "Destinatario (dirección, teléfono o usuario)",
-        "note": "No hay ninguna pasarela de email/SMS/push configurada; nada salió de esta máquina.",
-    },
+_TEXTS: dict[str, str] = {
+    "search": N_(
+        "Search the user's saved conversations (titles, messages, tool calls) and return "
+        "matching snippets with the conversation title, id and date."
+    ),
+    "query": N_("Words to look for"),
+    "category": N_(
+        "What to search: conversaciones (titles), mensajes (user and assistant text), "
+        "herramientas (tool calls and results); omit to search everything"
+    ),
+    "found": N_("Found {count} result(s) for {query!r} in the saved conversations."),
+    "none": N_("Nothing in the saved conversations matched {query!r}."),
+    "empty": N_("consulta is empty: say what to search for."),
+    "notify": N_(
+        "Record a notification (email, SMS or push) in the local outbox file. Nothing is "
+        "actually sent: no email/SMS/push gateway is configured."
+    ),
+    "type": N_("Kind of notification"),
+    "message": N_("Text of the notification"),
+    "recipient": N_("Who it is for (address, phone number or user)"),
+    "note": N_("No email/SMS/push gateway is configured; nothing left this machine."),
 }
+"""The English of each text (the catalog's key); :func:`register_example_tools` takes them in a language."""
+
+
+def texts_in(language: str) -> dict[str, str]:
+    """The tools' descriptions and messages in ``language`` (the catalog's; English for an unknown one)."""
+    return {key: gettext_in(language, message) for key, message in _TEXTS.items()}
 
 
 def _date(value: Any) -> str | None:
@@ -176,7 +172,7 @@ def register_example_tools(
     With ``owner_of`` (conversation id → user id, see :func:`store_owner`), a search only returns
     conversations of the user the tool runs for.
     """
-    texts = _TEXTS.get(language, _TEXTS["en"])
+    texts = texts_in(language)
     search_spec = registry.register(
         "buscar_informacion",
         _search_handler(search, texts, owner_of),

@@ -33,6 +33,9 @@ META = "tui_chat"
 ``source``/``timeout`` of a tool; ``load_errors`` of a tools/list."""
 CALL_ID = "tui_chat/call_id"
 """The request ``_meta`` key the app sends the call id in."""
+LANGUAGE = "tui_chat/language"
+"""The request ``_meta`` key the app sends its language in: errors made here (a tool that exits, reports
+failure…) are worded in it. ``TUI_CHAT_LANGUAGE`` in the environment sets it for the load errors."""
 NO_TIMEOUT = 1e9
 
 
@@ -111,6 +114,15 @@ def build_server(
     from tui_chat.engine.tools.capture import CURRENT, Capture
     from tui_chat.engine.tools.loader import load_tool_modules
     from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
+    from tui_chat.i18n import LANGUAGES, current_language, set_language
+
+    known = {code for _name, code in LANGUAGES}
+
+    def speak(language: object) -> None:
+        if isinstance(language, str) and language in known and language != current_language():
+            set_language(language)
+
+    speak(os.environ.get("TUI_CHAT_LANGUAGE"))
 
     loaded = ToolRegistry(default_timeout=NO_TIMEOUT if managed else default_timeout, max_result_chars=0)
     load_tool_modules(loaded, modules)
@@ -148,6 +160,7 @@ def build_server(
         if params.name == STATUS_TOOL:
             status = {"running": sorted(running.calls), "pid": os.getpid()}
             return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(status))])
+        speak(meta.get(LANGUAGE))  # the app's language now (the settings may have changed it)
         capture = Capture(output_limit, mirror=log if managed else None)
         capture.call_id = call_id  # type: ignore[attr-defined]
         if managed:

@@ -35,6 +35,7 @@ from types import ModuleType
 
 from tui_chat.engine.tools.registry import DuplicateToolError, ToolLoadError, ToolRegistry
 from tui_chat.engine.tools.schema import tool_definition
+from tui_chat.i18n import _
 
 REGISTER_HOOK = "register"
 
@@ -56,11 +57,11 @@ def _module_name_for(path: Path) -> str:
 
 def _import_file(path: Path) -> ModuleType:
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(_("no such file: {path}").format(path=path))
     name = _module_name_for(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path} as a Python module")
+        raise ImportError(_("cannot import {path} as a Python module").format(path=path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up while it runs
     try:
@@ -89,16 +90,21 @@ def _collect(module: ModuleType, source: str, registry: ToolRegistry) -> ToolReg
         hook(staging)
     if not len(staging):
         raise _NoTools(
-            "no tools found; decorate functions with @tool (from tui_chat import tool) "
-            f"or define {REGISTER_HOOK}(registry)"
+            _(
+                "no tools found; decorate functions with @tool (from tui_chat import tool) "
+                "or define {hook}(registry)"
+            ).format(hook=REGISTER_HOOK)
         )
     return staging
 
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
-        where = f" ({Path(error.filename).name}, line {error.lineno})" if error.filename else ""
-        return f"SyntaxError: {error.msg}{where}"
+        if error.filename:
+            return _("SyntaxError: {problem} ({file}, line {line})").format(
+                problem=error.msg, file=Path(error.filename).name, line=error.lineno
+            )
+        return f"SyntaxError: {error.msg}"
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
@@ -119,7 +125,7 @@ def load_tool_module(registry: ToolRegistry, entry: str) -> list[ToolLoadError]:
     source = entry.strip()
     try:
         if not source:
-            raise ValueError("an empty entry in [tools] modules")
+            raise ValueError(_("an empty entry in [tools] modules"))
         if is_file_entry(source):
             path = Path(source).expanduser()
             source = str(path if path.is_absolute() else Path.cwd() / path)

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui_chat.engine.tools.capture import cap_text
-from tui_chat.engine.tools.host import CALL_ID, META, STATUS_TOOL
+from tui_chat.engine.tools.host import CALL_ID, LANGUAGE, META, STATUS_TOOL
 from tui_chat.engine.tools.registry import ToolContext, ToolLoadError, ToolSpec
 from tui_chat.engine.tools.sources import CallOutcome, SourceStatus, ToolRuntime, ToolSource
+from tui_chat.i18n import N_, _, current_language
 
 MAX_BACKOFF = 30.0
 LOG_ROTATE_BYTES = 2_000_000
@@ -67,21 +68,36 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_SIGNAL_MEANINGS = {"SIGSEGV": N_("segmentation fault"), "SIGKILL": N_("killed"), "SIGABRT": N_("aborted")}
+_STATES = {
+    "stopped": N_("it is stopped"),
+    "starting": N_("it is starting"),
+    "ready": N_("it is ready"),
+    "restarting": N_("it is restarting"),
+    "failed": N_("it is failed"),
+}
+_KILL_REASONS = {"reload": N_("reload"), "stopped": N_("stopped")}
+"""Reasons given as words by the callers of ``restart()``/``stop()``; the others are made translated."""
+
+
 def _signal_name(number: int) -> str:
     try:
         name = signal.Signals(number).name
     except ValueError:
-        return f"signal {number}"
-    meaning = {"SIGSEGV": "segmentation fault", "SIGKILL": "killed", "SIGABRT": "aborted"}.get(name)
-    return f"signal {number} ({name}{', ' + meaning if meaning else ''})"
+        return _("signal {number}").format(number=number)
+    meaning = _SIGNAL_MEANINGS.get(name)
+    if meaning:
+        return _("signal {number} ({name}, {meaning})").format(number=number, name=name, meaning=_(meaning))
+    return _("signal {number} ({name})").format(number=number, name=name)
 
 
 def describe_exit(returncode: int | None) -> str:
+    """How a server process ended, to follow its name: "the tool host {exit}"."""
     if returncode is None:
-        return "stopped answering"
+        return _("stopped answering")
     if returncode < 0:
-        return f"was killed by {_signal_name(-returncode)}"
-    return f"exited with status {returncode}"
+        return _("was killed by {signal}").format(signal=_signal_name(-returncode))
+    return _("exited with status {code}").format(code=returncode)
 
 
 def _remote_handler(*_args: Any, **_kwargs: Any) -> Any:
@@ -111,7 +127,6 @@ class McpSource(ToolSource):
     ):
         self.name = name
         self.kind = kind
-        self.label = "the tool host" if kind == "host" else f"the MCP server {name!r}"
         self._resolve = resolve
         self.log_path = log_path
         self.call_timeout = call_timeout
@@ -184,6 +199,13 @@ class McpSource(ToolSource):
         if self.on_change is not None:
             self.on_change()
 
+    @property
+    def label(self) -> str:
+        """How messages name this source, in the current language."""
+        if self.kind == "host":
+            return _("the tool host")
+        return _("the MCP server {name}").format(name=repr(self.name))
+
     def _set(self, state: str, message: str = "", **fields: Any) -> None:
         self._status.state = state  # type: ignore[assignment]
         self._status.message = message
@@ -221,7 +243,7 @@ class McpSource(ToolSource):
                 message = self._failure_message(error, generation)
                 self._set("failed", message)
                 if self.kind == "host":
-                    self._load_errors = [ToolLoadError("tool host", message, self.status.stderr_tail)]
+                    self._load_errors = [ToolLoadError(_("tool host"), message, self.status.stderr_tail)]
                     self._specs = []
                     self._changed()
             finally:
@@ -234,7 +256,10 @@ class McpSource(ToolSource):
             self._status.restarts += 1
             if was_ready and generation not in self._kill_reasons:
                 code = self._exit_codes.get(generation)
-                self._set("restarting", f"{self.label} {describe_exit(code)}; restarting")
+                self._set(
+                    "restarting",
+                    _("{source} {exit}; restarting").format(source=self.label, exit=describe_exit(code)),
+                )
                 delay = 0.0
             elif generation in self._kill_reasons:
                 delay = 0.0
@@ -251,14 +276,19 @@ class McpSource(ToolSource):
 
     def _failure_message(self, error: BaseException, generation: int) -> str:
         if _contains(error, TimeoutError):
-            return f"{self.label} did not answer within {self.start_timeout:g} s of starting"
+            return _("{source} did not answer within {seconds:g} s of starting").format(
+                source=self.label, seconds=self.start_timeout
+            )
         if isinstance(error, FileNotFoundError | PermissionError):
-            return f"cannot start {self.label}: {error.strerror}: {error.filename}"
+            return _("cannot start {source}: {problem}: {path}").format(
+                source=self.label, problem=error.strerror, path=error.filename
+            )
         code = self._exit_codes.get(generation, "unknown")
         if code != "unknown" and code is not None:
-            return f"{self.label} {describe_exit(code)} while starting"  # type: ignore[arg-type]
+            exit = describe_exit(code)  # type: ignore[arg-type]
+            return _("{source} {exit} while starting").format(source=self.label, exit=exit)
         text = _error_text(error)
-        return f"{self.label} failed to start: {text}"
+        return _("{source} failed to start: {problem}").format(source=self.label, problem=text)
 
     async def _connect(self, stack: AsyncExitStack, generation: int) -> Any:
         import mcp_types as types
@@ -388,13 +418,16 @@ class McpSource(ToolSource):
             log_file = open(self.log_path, "ab")  # noqa: SIM115 - the child's stderr, closed after it
             if self.kind == "host":
                 stderr = log_file
+        env = endpoint.env
+        if self.kind == "host":  # the host words its load errors in the app's language
+            env = {**(os.environ if env is None else env), "TUI_CHAT_LANGUAGE": current_language()}
         try:
             process = await anyio.open_process(
                 [endpoint.command, *endpoint.args],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
-                env=endpoint.env,
+                env=env,
                 cwd=endpoint.cwd,
                 start_new_session=True,
             )
@@ -455,7 +488,8 @@ class McpSource(ToolSource):
         try:
             await self._list_tools(session)
         except Exception as error:
-            self._set(self._status.state, f"could not list the tools again: {_error_text(error)}")
+            message = _("could not list the tools again: {problem}").format(problem=_error_text(error))
+            self._set(self._status.state, message)
 
     async def _list_tools(self, session: Any) -> None:
         tools: list[Any] = []
@@ -561,8 +595,10 @@ class McpSource(ToolSource):
         deadline = loop.time() + timeout
         session, generation = self._session, self._generation
         if session is None or not self._ready.is_set():
-            detail = self._status.message or f"it is {self._status.state}"
-            return _failed(f"{self.label} is not available: {detail}", "crashed")
+            state = self._status.state
+            detail = self._status.message or _(_STATES.get(state, state))
+            message = _("{source} is not available: {problem}").format(source=self.label, problem=detail)
+            return _failed(message, "crashed")
         offset = self._log_size()
         meta = {
             CALL_ID: call_id,
@@ -570,6 +606,7 @@ class McpSource(ToolSource):
             "tui_chat/conversation_id": context.conversation_id,
             "tui_chat/session_id": context.session_id,
             "tui_chat/turn_id": context.turn_id,
+            LANGUAGE: current_language(),
         }
         try:
             result = await session.call_tool(
@@ -583,7 +620,10 @@ class McpSource(ToolSource):
                 return await self._timed_out(spec, call_id, timeout, session, generation, offset)
             if error.code == types.CONNECTION_CLOSED:
                 return await self._crashed(spec, call_id, generation, offset)
-            return _failed(f"{self.label} answered with an error: {error.message}", "exception")
+            message = _("{source} answered with an error: {problem}").format(
+                source=self.label, problem=error.message
+            )
+            return _failed(message, "exception")
         except asyncio.CancelledError:
             # The turn was cancelled: the SDK has sent notifications/cancelled. A sync handler's
             # thread does not stop for that; if it is still running after the grace period, the host
@@ -594,7 +634,10 @@ class McpSource(ToolSource):
         except Exception as error:  # a broken transport, an answer that is not a valid result
             if self._process is None and self.kind != "host" and self._down is not None:
                 self._down.set()  # an HTTP server that went away: reconnect
-            return _failed(f"calling {spec.name!r} on {self.label} failed: {_error_text(error)}", "exception")
+            message = _("calling {tool} on {source} failed: {problem}").format(
+                tool=repr(spec.name), source=self.label, problem=_error_text(error)
+            )
+            return _failed(message, "exception")
         return self._outcome(result)
 
     def _outcome(self, result: Any) -> CallOutcome:
@@ -621,7 +664,7 @@ class McpSource(ToolSource):
         ]
         text = "\n".join(texts)
         if result.is_error:
-            message = text or "the tool reported an error"
+            message = text or _("the tool reported an error")
             return CallOutcome(
                 result={"success": False, "error": message}, error=message, error_kind="exception"
             )
@@ -640,19 +683,23 @@ class McpSource(ToolSource):
     async def _timed_out(
         self, spec: ToolSpec, call_id: str, timeout: float, session: Any, generation: int, offset: int
     ) -> CallOutcome:
-        message = f"{spec.name!r} timed out after {timeout:g} s and was cancelled"
+        tool = repr(spec.name)
         if self.kind != "host":
-            return _failed(message + " (notifications/cancelled sent)", "timeout")
+            message = _(
+                "{tool} timed out after {seconds:g} s and was cancelled (notifications/cancelled sent)"
+            )
+            return _failed(message.format(tool=tool, seconds=timeout), "timeout")
         stopped = not await self._still_running(call_id, session)
         output = self._log_output(call_id, offset)
         if stopped:
-            return _failed(message, "timeout", output)
-        await self._kill_generation(generation, f"{spec.name!r} did not stop after its timeout")
-        return _failed(
-            f"{message}; it did not stop within {self.cancel_grace:g} s, so the tool host was restarted",
-            "timeout",
-            output,
+            message = _("{tool} timed out after {seconds:g} s and was cancelled")
+            return _failed(message.format(tool=tool, seconds=timeout), "timeout", output)
+        await self._kill_generation(generation, _("{tool} did not stop after its timeout").format(tool=tool))
+        message = _(
+            "{tool} timed out after {seconds:g} s and was cancelled; it did not stop within {grace:g} s, "
+            "so the tool host was restarted"
         )
+        return _failed(message.format(tool=tool, seconds=timeout, grace=self.cancel_grace), "timeout", output)
 
     async def _still_running(self, call_id: str, session: Any) -> bool:
         """Ask the host, for up to ``cancel_grace`` seconds, whether the call's handler has returned."""
@@ -675,7 +722,8 @@ class McpSource(ToolSource):
     ) -> None:
         await asyncio.sleep(0)
         if generation == self._generation and await self._still_running(call_id, session):
-            await self._kill_generation(generation, f"{spec.name!r} did not stop when its turn was cancelled")
+            reason = _("{tool} did not stop when its turn was cancelled").format(tool=repr(spec.name))
+            await self._kill_generation(generation, reason)
 
     async def _kill_generation(self, generation: int, reason: str) -> None:
         if generation != self._generation:
@@ -696,12 +744,16 @@ class McpSource(ToolSource):
         output = self._log_output(call_id, offset)
         reason = self._kill_reasons.get(generation)
         if reason is not None:
-            return _failed(
-                f"{self.label} was restarted ({reason}) while running {spec.name!r}", "cancelled", output
+            message = _("{source} was restarted ({reason}) while running {tool}").format(
+                source=self.label, reason=_(_KILL_REASONS.get(reason, reason)), tool=repr(spec.name)
             )
+            return _failed(message, "cancelled", output)
         code = self._exit_codes.get(generation)
         del done
-        return _failed(f"{self.label} {describe_exit(code)} while running {spec.name!r}", "crashed", output)
+        message = _("{source} {exit} while running {tool}").format(
+            source=self.label, exit=describe_exit(code), tool=repr(spec.name)
+        )
+        return _failed(message, "crashed", output)
 
     def _log_size(self) -> int:
         if self.kind != "host" or self.log_path is None:

@@ -47,9 +47,11 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.engine.models import ToolCall, ToolMessage, utcnow
+from tui_chat.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from tui_chat.engine.tools.sources import ToolRuntime, ToolSource
+from tui_chat.engine.tools.problems import validation_message
 from tui_chat.engine.tools.schema import (
     check_timeout,
     check_tool_name,
@@ -119,10 +121,11 @@ class DuplicateToolError(ValueError):
 
     def __init__(self, name: str, existing: ToolSpec, source: str):
         self.name, self.existing, self.source = name, existing, source
-        first = existing.source or "(unknown source)"
+        unknown = _("(unknown source)")
         super().__init__(
-            f"tool {name!r} from {source or '(unknown source)'} is already registered from {first}; "
-            "the first one is kept"
+            _("tool {name} from {source} is already registered from {first}; the first one is kept").format(
+                name=repr(name), source=source or unknown, first=existing.source or unknown
+            )
         )
 
 
@@ -192,20 +195,21 @@ def parse_arguments(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise _ToolFailed(
-            f"the arguments are not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
-            f"(char {error.pos}); send one JSON object",
+            _(
+                "the arguments are not valid JSON: {problem} at line {line}, column {column} "
+                "(char {position}); send one JSON object"
+            ).format(problem=error.msg, line=error.lineno, column=error.colno, position=error.pos),
             arguments_valid=False,
             kind="invalid_arguments",
         ) from None
     if not isinstance(value, dict):
-        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-            type(value), "a number"
-        )
-        raise _ToolFailed(
-            f"the arguments must be a JSON object, not {kind}",
-            arguments_valid=False,
-            kind="invalid_arguments",
-        )
+        message = {
+            list: N_("the arguments must be a JSON object, not an array"),
+            str: N_("the arguments must be a JSON object, not a string"),
+            bool: N_("the arguments must be a JSON object, not a boolean"),
+            type(None): N_("the arguments must be a JSON object, not null"),
+        }.get(type(value), N_("the arguments must be a JSON object, not a number"))
+        raise _ToolFailed(_(message), arguments_valid=False, kind="invalid_arguments")
     return value
 
 
@@ -213,9 +217,9 @@ def _truncate(content: str, limit: int) -> tuple[str, bool]:
     if limit <= 0 or len(content) <= limit:
         return content, False
     total = len(content)
-    marker = f"… [truncated: {limit:,} of {total:,} chars]"
-    kept = max(limit - len(marker), 0)
-    return content[:kept] + f"… [truncated: {kept:,} of {total:,} chars]", True
+    marker = "… [" + _("truncated: {kept:,} of {total:,} chars") + "]"  # brackets outside: not markup
+    kept = max(limit - len(marker.format(kept=limit, total=total)), 0)
+    return content[:kept] + marker.format(kept=kept, total=total), True
 
 
 def _handler_traceback(error: BaseException) -> str:
@@ -394,11 +398,17 @@ class ToolRegistry:
     async def problems(self, timeout: float | None = None) -> list[str]:
         """Wait for the sources' first start; then one line per load error and per source not running."""
         await self.wait_ready(timeout, servers_timeout=None if timeout is None else min(timeout, 5.0))
-        lines = [f"tools from {error.source} not loaded: {error.message}" for error in self.load_errors]
+        lines = [
+            _("tools from {source} not loaded: {problem}").format(source=error.source, problem=error.message)
+            for error in self.load_errors
+        ]
         for source in self._sources:
             status = source.status
             if status.state != "ready" and not (source.kind == "host" and self.load_errors):
-                lines.append(f"{getattr(source, 'label', source.name)} is not available: {status.message}")
+                label = getattr(source, "label", source.name)
+                lines.append(
+                    _("{source} is not available: {problem}").format(source=label, problem=status.message)
+                )
         return lines
 
     def notices(self) -> set[str]:
@@ -472,20 +482,28 @@ class ToolRegistry:
         if isinstance(definition.get("function"), Mapping):
             definition = definition["function"]
         if definition.get("name", name) != name:
-            raise ValueError(f"tool {name!r}: the definition is named {definition.get('name')!r}")
+            raise ValueError(
+                _("tool {tool}: the definition is named {other}").format(
+                    tool=repr(name), other=repr(definition.get("name"))
+                )
+            )
         parameters = definition.get("parameters", {"type": "object", "properties": {}})
         if not isinstance(parameters, Mapping) or parameters.get("type", "object") != "object":
-            raise ValueError(f"tool {name!r}: 'parameters' must be a JSON schema of type 'object'")
+            raise ValueError(
+                _("tool {tool}: 'parameters' must be a JSON schema of type 'object'").format(tool=repr(name))
+            )
         description = definition.get("description", "")
         if not isinstance(description, str):
-            raise ValueError(f"tool {name!r}: 'description' must be a string")
+            raise ValueError(_("tool {tool}: 'description' must be a string").format(tool=repr(name)))
         if not callable(handler):
-            raise TypeError(f"tool {name!r}: the handler is not callable")
+            raise TypeError(_("tool {tool}: the handler is not callable").format(tool=repr(name)))
         try:
             inspect.signature(handler).bind(None, None)
         except TypeError:
             raise TypeError(
-                f"tool {name!r}: the handler must accept (args, context), like the seed's handlers"
+                _("tool {tool}: the handler must accept (args, context), like the seed's handlers").format(
+                    tool=repr(name)
+                )
             ) from None
         except ValueError:  # no signature (some builtins): trust it
             pass
@@ -569,10 +587,12 @@ class ToolRegistry:
                 specs = self._merged_specs()
                 spec = specs.get(call.name)
             if spec is None:
-                available = ", ".join(specs) or "none"
+                if specs:
+                    message = _("function {name} is not implemented; available functions: {available}")
+                else:
+                    message = _("function {name} is not implemented; no functions are available")
                 raise _ToolFailed(
-                    f"function {call.name!r} is not implemented; available functions: {available}",
-                    kind="unknown_tool",
+                    message.format(name=repr(call.name), available=", ".join(specs)), kind="unknown_tool"
                 )
             arguments = parse_arguments(call.arguments)
             self._validate(spec, arguments)
@@ -587,7 +607,7 @@ class ToolRegistry:
                 result = normalise_result(await self._call(spec, arguments, context))
             if result.get("success") is False and error is None:
                 reported = result.get("error")
-                error = str(reported) if reported else "the tool reported failure (success: false)"
+                error = str(reported) if reported else _("the tool reported failure (success: false)")
             if error is not None and kind is None:
                 kind = "exception"
         except _ToolFailed as failure:
@@ -626,7 +646,9 @@ class ToolRegistry:
                 cls.check_schema(spec.parameters)
             except SchemaError as problem:
                 raise _ToolFailed(
-                    f"the tool {spec.name!r} has an invalid parameter schema: {problem.message}"
+                    _("the tool {name} has an invalid parameter schema: {problem}").format(
+                        name=repr(spec.name), problem=problem.message
+                    )
                 ) from None
             validator = self._validators[spec.name] = cls(spec.parameters)
         problems = sorted(validator.iter_errors(arguments), key=lambda e: [str(p) for p in e.absolute_path])
@@ -635,11 +657,15 @@ class ToolRegistry:
         lines = []
         for problem in problems[:MAX_REPORTED_PROBLEMS]:
             where = "/".join(str(part) for part in problem.absolute_path)
-            lines.append(f"{where}: {problem.message}" if where else problem.message)
+            text = validation_message(problem)
+            lines.append(f"{where}: {text}" if where else text)
         if len(problems) > MAX_REPORTED_PROBLEMS:
-            lines.append(f"and {len(problems) - MAX_REPORTED_PROBLEMS} more")
+            more = len(problems) - MAX_REPORTED_PROBLEMS
+            lines.append(ngettext("and {count} more", "and {count} more", more).format(count=more))
         raise _ToolFailed(
-            f"invalid arguments for {spec.name!r}: " + "; ".join(lines),
+            _("invalid arguments for {name}: {problems}").format(
+                name=repr(spec.name), problems="; ".join(lines)
+            ),
             arguments_valid=False,
             kind="invalid_arguments",
         )
@@ -670,15 +696,20 @@ class ToolRegistry:
                         f"{type(problem).__name__}: {problem}".rstrip(": "), trace=_handler_traceback(problem)
                     ) from None
                 except (SystemExit, KeyboardInterrupt) as problem:  # must not end the app or the turn
+                    raised = f"{type(problem).__name__}{': ' + str(problem) if str(problem) else ''}"
                     raise _ToolFailed(
-                        f"{type(problem).__name__}{': ' + str(problem) if str(problem) else ''} raised in "
-                        f"{spec.name!r} (it would have ended the process)",
+                        _("{error} raised in {name} (it would have ended the process)").format(
+                            error=raised, name=repr(spec.name)
+                        ),
                         trace=_handler_traceback(problem),
                         kind="crashed",
                     ) from None
         except TimeoutError:
             if deadline.expired():
-                raise _ToolFailed(f"{spec.name!r} timed out after {timeout:g} s", kind="timeout") from None
+                message = _("{name} timed out after {seconds:g} s").format(
+                    name=repr(spec.name), seconds=timeout
+                )
+                raise _ToolFailed(message, kind="timeout") from None
             raise
 
 

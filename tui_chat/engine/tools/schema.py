@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
+from tui_chat.i18n import _
+
 CONTEXT_PARAMETER = "context"
 TOOL_ATTRIBUTE = "__tui_chat_tool__"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -61,7 +63,9 @@ class _Unsupported(Exception):
 def check_tool_name(name: str) -> str:
     """Names the OpenAI-style APIs accept: 1-64 letters, digits, ``_`` or ``-``."""
     if not isinstance(name, str) or not _NAME_PATTERN.match(name):
-        raise ValueError(f"invalid tool name {name!r}: use 1-64 letters, digits, '_' or '-'")
+        raise ValueError(
+            _("invalid tool name {name}: use 1-64 letters, digits, '_' or '-'").format(name=repr(name))
+        )
     return name
 
 
@@ -70,7 +74,9 @@ def check_timeout(timeout: float | None) -> float | None:
     if timeout is None:
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf):
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        raise ValueError(
+            _("timeout must be a positive number of seconds, not {value}").format(value=repr(timeout))
+        )
     return float(timeout)
 
 
@@ -128,7 +134,9 @@ def _enum_schema(values: list[Any]) -> dict[str, Any]:
         elif kind in _SIMPLE_TYPES:
             schema["type"] = _SIMPLE_TYPES[kind]
         else:
-            raise _Unsupported(f"enum values must be str, int, float or bool, not {kind.__name__}")
+            raise _Unsupported(
+                _("enum values must be str, int, float or bool, not {kind}").format(kind=kind.__name__)
+            )
     schema["enum"] = values
     return schema
 
@@ -196,9 +204,9 @@ def annotation_schema(annotation: Any) -> dict[str, Any]:
         if not args:
             return {"type": "object"}
         if args[0] not in (str, Any):
-            raise _Unsupported("dict keys must be str (JSON object keys are strings)")
+            raise _Unsupported(_("dict keys must be str (JSON object keys are strings)"))
         return {"type": "object", "additionalProperties": annotation_schema(args[1])}
-    raise _Unsupported(f"no JSON schema for {_type_label(annotation)}")
+    raise _Unsupported(_("no JSON schema for {annotation}").format(annotation=_type_label(annotation)))
 
 
 def _type_label(annotation: Any) -> str:
@@ -229,7 +237,9 @@ def _resolve(fn: Callable[..., Any], name: str, annotation: Any) -> Any:
         return eval(annotation, _globals_of(fn))
     except Exception as error:
         raise TypeError(
-            f"tool {_label(fn)}: cannot resolve the annotation {annotation!r} of parameter {name!r}: {error}"
+            _(
+                "tool {tool}: cannot resolve the annotation {annotation} of parameter {name}: {problem}"
+            ).format(tool=_label(fn), annotation=repr(annotation), name=repr(name), problem=error)
         ) from None
 
 
@@ -251,13 +261,15 @@ def _json_default(value: Any) -> tuple[bool, Any]:
 
 def _signature(fn: Callable[..., Any]) -> inspect.Signature:
     if not callable(fn):
-        raise TypeError(f"a tool must be a function, not {type(fn).__name__}")
+        raise TypeError(_("a tool must be a function, not {kind}").format(kind=type(fn).__name__))
     if isinstance(fn, type):
-        raise TypeError(f"a tool must be a function, not the class {fn.__name__}")
+        raise TypeError(_("a tool must be a function, not the class {name}").format(name=fn.__name__))
     try:
         return inspect.signature(fn)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"tool {_label(fn)}: cannot read its signature: {error}") from None
+        raise TypeError(
+            _("tool {tool}: cannot read its signature: {problem}").format(tool=_label(fn), problem=error)
+        ) from None
 
 
 def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -275,17 +287,21 @@ def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
             continue
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY):
             raise TypeError(
-                f"tool {_label(fn)}: parameter {name!r} cannot be passed by name; "
-                "tool arguments arrive as keyword arguments"
+                _(
+                    "tool {tool}: parameter {name} cannot be passed by name; "
+                    "tool arguments arrive as keyword arguments"
+                ).format(tool=_label(fn), name=repr(name))
             )
         annotation = _resolve(fn, name, parameter.annotation)
         try:
             schema = annotation_schema(annotation)
         except _Unsupported as error:
             raise TypeError(
-                f"tool {_label(fn)}: parameter {name!r} has an unsupported annotation "
-                f"{_type_label(annotation)} ({error}); use str, int, float, bool, list[...], "
-                "dict[str, ...], tuple[...], Literal[...], an Enum, Any or X | None"
+                _(
+                    "tool {tool}: parameter {name} has an unsupported annotation {annotation} ({problem}); "
+                    "use str, int, float, bool, list[...], dict[str, ...], tuple[...], Literal[...], "
+                    "an Enum, Any or X | None"
+                ).format(tool=_label(fn), name=repr(name), annotation=_type_label(annotation), problem=error)
             ) from None
         if "description" not in schema and docs.get(name):
             schema = {**schema, "description": docs[name]}
@@ -318,7 +334,7 @@ def describe_function(
         check_tool_name(tool_name)
         timeout = check_timeout(timeout)
     except ValueError as error:
-        raise ValueError(f"tool {_label(fn)}: {error}") from None
+        raise ValueError(_("tool {tool}: {problem}").format(tool=_label(fn), problem=error)) from None
     if description is None:
         description = _first_paragraph(inspect.getdoc(fn) or "")
     wants_context = CONTEXT_PARAMETER in _signature(fn).parameters
@@ -354,7 +370,9 @@ def tool(
         try:
             setattr(target, TOOL_ATTRIBUTE, definition)
         except (AttributeError, TypeError):
-            raise TypeError(f"tool {_label(target)}: cannot be marked as a tool (read-only object)") from None
+            raise TypeError(
+                _("tool {tool}: cannot be marked as a tool (read-only object)").format(tool=_label(target))
+            ) from None
         return target
 
     return mark(fn) if fn is not None else mark

@@ -18,6 +18,7 @@ from typing import Any
 from tui_chat.engine.tools.configured import resolve_module_entry
 from tui_chat.engine.tools.loader import is_file_entry
 from tui_chat.engine.tools.sources import ToolRuntime
+from tui_chat.i18n import _
 
 
 def watched_paths(modules: list[str]) -> tuple[set[Path], set[Path]]:
@@ -73,7 +74,7 @@ class ModuleWatcher:
         try:
             from watchfiles import awatch
         except ImportError as error:  # declared in pyproject; an odd install still chats
-            self.error = f"hot reload is off: {error}"
+            self.error = _("hot reload is off: {problem}").format(problem=error)
             return
         folders = {path.parent for path in self.files if path.parent.is_dir()} | {
             folder for folder in self.packages if folder.is_dir()
@@ -97,7 +98,7 @@ class ModuleWatcher:
                 if self.announce is not None:
                     self.announce()
         except Exception as error:  # a vanished folder, an inotify limit: say so, keep chatting
-            self.error = f"hot reload stopped: {type(error).__name__}: {error}"
+            self.error = _("hot reload stopped: {problem}").format(problem=f"{type(error).__name__}: {error}")
 
     async def stop(self) -> None:
         if self._stop is not None:

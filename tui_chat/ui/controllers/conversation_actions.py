@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.export import export_file_name
 from tui_chat.engine.models import AssistantMessage
+from tui_chat.i18n import _
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.export_dialog import ExportDialog
 
@@ -37,7 +38,7 @@ class ConversationActions:
             except StoreError as error:
                 screen.notify(str(error), severity="error", markup=False, timeout=10)
                 return
-            screen.notify("Context saved; the model sees it from the next message.")
+            screen.notify(_("Context saved; the model sees it from the next message."))
 
         screen.app.push_screen(ContextEditorScreen(dict(conversation.context)), done)
 
@@ -48,16 +49,16 @@ class ConversationActions:
         for message in reversed(screen.conversation.messages()):
             if isinstance(message, AssistantMessage) and message.content:
                 screen.app.copy_to_clipboard(message.content)
-                screen.notify("Last reply copied to the clipboard.", timeout=2)
+                screen.notify(_("Last reply copied to the clipboard."), timeout=2)
                 return
-        screen.notify("No reply to copy yet.", severity="warning")
+        screen.notify(_("No reply to copy yet."), severity="warning")
 
     async def export(self) -> None:
         """Ask where (the current folder by default), write there (0600), say where it went."""
         screen = self.screen
         conversation = screen.conversation
         if conversation is None or conversation.message_count() <= 1:
-            screen.notify("Nothing to export yet.", severity="warning")
+            screen.notify(_("Nothing to export yet."), severity="warning")
             return
 
         async def write(path: Path) -> Path:
@@ -65,7 +66,8 @@ class ConversationActions:
 
         def done(path: Path | None) -> None:
             if path is not None:
-                screen.notify(f"Exported to {path}", title="Exported", markup=False, timeout=8)
+                said = _("Exported to {path}").format(path=path)
+                screen.notify(said, title=_("Exported"), markup=False, timeout=8)
 
         default = Path.cwd() / export_file_name(conversation)
         screen.app.push_screen(ExportDialog(default, write), done)

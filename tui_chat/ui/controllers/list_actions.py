@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.models import ConversationSummary
+from tui_chat.i18n import _
 from tui_chat.ui.formatting import one_line
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 
@@ -39,8 +40,10 @@ class ListActions:
             # The store never moves or overwrites a damaged file: say so before asking anything.
             path = screen.workspace.path_of(summary.id)
             screen.notify(
-                f"“{title}” is damaged, so tui-chat leaves its file alone and cannot delete it. "
-                f"Repair or remove it by hand: {path}",
+                _(
+                    "“{title}” is damaged, so tui-chat leaves its file alone and cannot delete it. "
+                    "Repair or remove it by hand: {path}"
+                ).format(title=title, path=path),
                 severity="warning",
                 markup=False,
                 timeout=10,
@@ -58,17 +61,17 @@ class ListActions:
             self.undo_stack.append((token, title))
             if screen.conversation is not None and screen.conversation.id == summary.id:
                 await screen.open_new_conversation()
-            screen.notify(f"Deleted “{title}”. ctrl+z in the list brings it back.", markup=False)
+            said = _("Deleted “{title}”. ctrl+z in the list brings it back.").format(title=title)
+            screen.notify(said, markup=False)
 
-        screen.app.push_screen(
-            ConfirmDialog(f"Delete “{title}”? It goes to the trash; ctrl+z in the list undoes it."), done
-        )
+        question = _("Delete “{title}”? It goes to the trash; ctrl+z in the list undoes it.")
+        screen.app.push_screen(ConfirmDialog(question.format(title=title)), done)
 
     async def undo(self) -> None:
         """Restore the latest delete not yet undone: every delete of this session can be undone in turn."""
         screen = self.screen
         if not self.undo_stack:
-            screen.notify("Nothing left to undo in this session.", severity="warning")
+            screen.notify(_("Nothing left to undo in this session."), severity="warning")
             return
         token, title = self.undo_stack[-1]
         try:
@@ -78,5 +81,8 @@ class ListActions:
             return
         self.undo_stack.pop()
         more = len(self.undo_stack)
-        rest = f" ctrl+z again restores {more} more." if more else ""
-        screen.notify(f"Restored “{title}”.{rest}", markup=False)
+        if more:
+            said = _("Restored “{title}”. ctrl+z again restores {more} more.").format(title=title, more=more)
+        else:
+            said = _("Restored “{title}”.").format(title=title)
+        screen.notify(said, markup=False)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from tui_chat.engine import events as ev
 from tui_chat.engine.provider.litellm_import import is_imported
 from tui_chat.engine.turns import RunningTurn
+from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import one_line, running_status
 from tui_chat.ui.widgets.chat_view import session_gap
 from tui_chat.ui.widgets.message_widgets import LiveReply
@@ -20,6 +21,10 @@ from tui_chat.ui.widgets.status_line import SETUP_ERRORS
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.main import MainScreen
+
+WAITING_FOR_MODEL = N_("waiting for the model…")
+WAITING_FOR_REPLY = N_("waiting for the reply…  (Esc stops)")
+LOADING_CLIENT = N_("loading the model client…  (Esc stops)")
 
 
 class TurnView:
@@ -33,13 +38,13 @@ class TurnView:
         chat = screen.chat
         reply: LiveReply | None = None
         self.following = turn
-        screen.set_status("waiting for the model…")
+        screen.set_status(_(WAITING_FOR_MODEL))
         try:
             async for event in turn.follow():
                 if isinstance(event, ev.TextDelta):
                     if reply is not None:
                         if not reply.source:
-                            screen.set_status("streaming…  (Esc stops)")
+                            screen.set_status(_("streaming…  (Esc stops)"))
                             screen.banner.model_reached()
                         await reply.write(event.text)
                 elif isinstance(event, ev.TurnStarted):
@@ -51,7 +56,12 @@ class TurnView:
                     await chat.mark_history_cut(event.assistant)
                     self._waiting_status(turn)
                 elif isinstance(event, ev.Retrying):
-                    screen.set_status(f"retrying in {event.delay:.0f} s: {one_line(event.error.message, 80)}")
+                    retrying = _("retrying in {seconds} s: {reason}")
+                    screen.set_status(
+                        retrying.format(
+                            seconds=f"{event.delay:.0f}", reason=one_line(event.error.message, 80)
+                        )
+                    )
                 elif isinstance(event, ev.ToolCallStarted):
                     await chat.tool_started(event.call)
                     for panel in screen.inspectors():
@@ -62,7 +72,7 @@ class TurnView:
                     for panel in screen.inspectors():
                         panel.update_call(event.result)
                     running = running_status(screen.inspector.running_calls)
-                    screen.set_status(running or "waiting for the model…")
+                    screen.set_status(running or _(WAITING_FOR_MODEL))
                 elif isinstance(event, ev.RoundFinished):
                     screen.banner.model_reached()
                     if reply is not None:
@@ -75,7 +85,8 @@ class TurnView:
                     await chat.show_error(event.error)
                     screen.banner.reach_failed(event.error if event.error.kind in SETUP_ERRORS else None)
                 elif isinstance(event, ev.TurnFinished) and event.reason == "max_rounds":
-                    screen.notify(event.note, severity="warning")  # errors already have their block
+                    # Errors already have their block; the note names a [section]: not markup.
+                    screen.notify(event.note, severity="warning", markup=False)
         except asyncio.CancelledError:
             self.following = None
             raise  # detached: another conversation is shown; the turn goes on
@@ -86,7 +97,7 @@ class TurnView:
             await chat.show_notice(f"✗ {turn.error}", classes="notice error")
             if text is not None and not turn.accepted:
                 screen.give_back(text)  # it was never saved, so never sent: the user keeps it
-            screen.notify(str(turn.error), title="Not saved", severity="error", markup=False, timeout=10)
+            screen.notify(str(turn.error), title=_("Not saved"), severity="error", markup=False, timeout=10)
         screen.set_status()
         for panel in screen.inspectors():
             panel.show_conversation(turn.conversation)
@@ -107,14 +118,15 @@ class TurnView:
         """Before the first token: say so while litellm is still being imported (seconds, once)."""
         screen = self.screen
         if is_imported():
-            screen.set_status("waiting for the reply…  (Esc stops)")
+            screen.set_status(_(WAITING_FOR_REPLY))
             return
-        screen.set_status("loading the model client…  (Esc stops)")
+        loading = _(LOADING_CLIENT)
+        screen.set_status(loading)
 
         def check() -> None:
             if is_imported() or self.following is not turn:
                 timer.stop()
-                if self.following is turn and screen.status.state.startswith("loading the model client"):
-                    screen.set_status("waiting for the reply…  (Esc stops)")
+                if self.following is turn and screen.status.state == loading:
+                    screen.set_status(_(WAITING_FOR_REPLY))
 
         timer = screen.set_interval(0.2, check)

@@ -9,17 +9,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui_chat.i18n import _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.localized import TranslatedKeys
 
 
 class ConfirmDialog(TranslatedKeys, ModalScreen[bool]):
-    """Asks a question; dismisses with True (y / Enter on the confirm button) or False (n / Esc)."""
+    """Asks a question (in the current language, from the caller); dismisses with True (y / Enter on the
+    confirm button) or False (n / Esc). The confirm button says "Delete" unless ``confirm_label`` (already
+    translated) says otherwise."""
 
     BINDINGS = bindings(Where.CONFIRM)
 
-    def __init__(self, question: str, *, confirm_label: str = "Delete") -> None:
+    def __init__(self, question: str, *, confirm_label: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.question = question
         self.confirm_label = confirm_label
@@ -28,8 +31,9 @@ class ConfirmDialog(TranslatedKeys, ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Text(visible(self.question)), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(f"{self.confirm_label} (y)"), id="confirm", variant="error")
-                yield Button(Text("Cancel (n)"), id="cancel")
+                label = self.confirm_label or _("Delete")
+                yield Button(Text(f"{label} (y)"), id="confirm", variant="error")
+                yield Button(Text(f"{_('Cancel')} (n)"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -54,11 +58,11 @@ class RenameDialog(TranslatedKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Rename conversation", classes="dialog-question")
+            yield Static(Text(_("Rename conversation")), classes="dialog-question")
             yield Input(self.current_title, id="title", select_on_focus=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Rename", id="confirm", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(Text(_("Rename")), id="confirm", variant="primary")
+                yield Button(Text(_("Cancel")), id="cancel")
 
     @on(Input.Submitted, "#title")
     @on(Button.Pressed, "#confirm")

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui_chat.engine.errors import StoreError
+from tui_chat.i18n import _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.localized import TranslatedKeys
@@ -34,12 +35,12 @@ class ExportDialog(TranslatedKeys, ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Export as Markdown to:", classes="dialog-question")
+            yield Static(Text(_("Export as Markdown to:")), classes="dialog-question")
             yield Input(str(self.default), id="export-path")
             yield Static("", id="export-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", id="confirm", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(Text(_("Export")), id="confirm", variant="primary")
+                yield Button(Text(_("Cancel")), id="cancel")
 
     def on_mount(self) -> None:
         field = self.query_one("#export-path", Input)
@@ -56,7 +57,7 @@ class ExportDialog(TranslatedKeys, ModalScreen[Path | None]):
         text = self.query_one("#export-path", Input).value.strip()
         message = self.query_one("#export-error", Static)
         if not text:
-            message.update("Type a file name.")
+            message.update(Text(_("Type a file name.")))
             return
         try:
             written = await self._write(Path(text))

@@ -7,6 +7,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.i18n import _
 from tui_chat.ui.actions import Where, bindings, help_sections
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
@@ -16,7 +17,8 @@ Sections = list[tuple[str, list[tuple[str, str]]]]
 
 class HelpScreen(TuiModal[None]):
     """Lists ``(title, [(key, action), ...])`` sections, by default every key of the app (from
-    ui/actions.py); Esc, q or F1 closes it. Long descriptions wrap under themselves, not under the keys."""
+    ui/actions.py, in the current language); Esc, q or F1 closes it. Long descriptions wrap under
+    themselves, not under the keys."""
 
     BINDINGS = bindings(Where.HELP)
 
@@ -25,9 +27,9 @@ class HelpScreen(TuiModal[None]):
         self.sections = help_sections() if sections is None else sections
 
     def compose_body(self) -> ComposeResult:
-        width = max((len(visible(key)) for _, rows in self.sections for key, _ in rows), default=1)
+        width = max((len(visible(key)) for __, rows in self.sections for key, __ in rows), default=1)
         with Vertical(classes="modal-body", id="help-body"):
-            yield Static(Content("Keys"), classes="modal-title")
+            yield Static(Content(_("Keys")), classes="modal-title")
             with VerticalScroll(id="help-keys"):
                 for title, rows in self.sections:
                     yield Static(Content(visible(title)), classes="help-section")
@@ -38,6 +40,6 @@ class HelpScreen(TuiModal[None]):
                             yield Static(Content(visible(key)), classes="help-key")
                             yield Static(Content(visible(description)), classes="help-description")
             yield Static(
-                Content("Every action is also in the command palette (ctrl+p). Esc closes this screen."),
+                Content(_("Every action is also in the command palette (ctrl+p). Esc closes this screen.")),
                 classes="modal-hint",
             )

@@ -21,9 +21,12 @@ from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.models import Conversation, ToolMessage
 from tui_chat.engine.replay import CallComparison, rerun
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.i18n import N_, _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
 from tui_chat.ui.screens.modal import TuiModal
+from tui_chat.ui.widgets.inspector_model import json_error_text, json_problem
+from tui_chat.ui.widgets.inspector_render import fill
 from tui_chat.ui.widgets.run_result import diff_body, outcome_body, schema_summary
 
 if TYPE_CHECKING:
@@ -55,11 +58,13 @@ def check_line(spec: ToolSpec | None, name: str, text: str) -> Content:
     """The inline verdict on the arguments being typed."""
     if spec is None:
         return Content.styled(
-            f"– no tool named {visible(name)} is registered now: the run will say so", "$warning"
+            "– "
+            + _("no tool named {name} is registered now: the run will say so").format(name=visible(name)),
+            "$warning",
         )
     problems = check_arguments(spec.parameters, text)
     if not problems:
-        return Content.styled("✓ matches the tool's schema", "$tool-call-ok")
+        return Content.styled("✓ " + _("matches the tool's schema"), "$tool-call-ok")
     return Content("\n").join(
         Content.styled(f"✗ {visible(str(problem))}", "$tool-call-error") for problem in problems
     )
@@ -88,15 +93,15 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         spec = self.spec
         with Vertical(classes="modal-body workbench-body", id="rerun-body"):
             yield Static(
-                Content.assemble(
-                    "Re-run ",
-                    (visible(recorded.name), "bold"),
-                    ("  " + visible(recorded.tool_call_id), "$text-muted"),
+                fill(_("Re-run {name}"), name=Content.styled(visible(recorded.name), "bold")).append(
+                    Content.styled("  " + visible(recorded.tool_call_id), "$text-muted")
                 ),
                 classes="modal-title",
             )
             yield Static(
-                Content(f"Arguments: {schema_summary(spec.parameters if spec else None)}"),
+                Content(
+                    _("Arguments: {schema}").format(schema=schema_summary(spec.parameters if spec else None))
+                ),
                 classes="field-hint",
             )
             yield TextArea.code_editor(
@@ -105,19 +110,19 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
             yield Static(id="rerun-check")
             with Horizontal(id="rerun-compare"):
                 with VerticalScroll(classes="run-column", id="rerun-recorded-column"):
-                    yield Static(Content("Recorded"), classes="run-title")
+                    yield Static(Content(_("Recorded")), classes="run-title")
                     yield Static(outcome_body(recorded), id="rerun-recorded")
                 with VerticalScroll(classes="run-column", id="rerun-now-column"):
-                    yield Static(Content("Now"), classes="run-title", id="rerun-now-title")
-                    yield Static(outcome_body(None, empty="Not run yet: ctrl+r runs it."), id="rerun-now")
+                    yield Static(Content(_("Now")), classes="run-title", id="rerun-now-title")
+                    yield Static(outcome_body(None, empty=N_("Not run yet: ctrl+r runs it.")), id="rerun-now")
                     yield TextArea.code_editor("", language="json", id="rerun-edit", soft_wrap=True)
                     yield Static(id="rerun-edit-check")
             with VerticalScroll(id="rerun-diff-box"):
                 yield Static(diff_body(None), id="rerun-diff")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Run", variant="primary", id="run", compact=True)
-                yield Button("Continue from here", id="continue", disabled=True, compact=True)
-                yield Button("Close", id="close", compact=True)
+                yield Button(_("Run"), variant="primary", id="run", compact=True)
+                yield Button(_("Continue from here"), id="continue", disabled=True, compact=True)
+                yield Button(_("Close"), id="close", compact=True)
 
     def on_mount(self) -> None:
         self._check()
@@ -135,7 +140,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
-        self.query_one("#rerun-now", Static).update(Content.styled("… running", "$tool-call-running"))
+        self.query_one("#rerun-now", Static).update(Content.styled("… " + _("running"), "$tool-call-running"))
         self._run(self.arguments)
 
     @work(exclusive=True, group="rerun")
@@ -148,7 +153,9 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
                 call_arguments(self.recorded.arguments, arguments),
             )
         except Exception as error:  # execute() never raises; a broken registry must not end the app
-            message = f"✗ could not run: {type(error).__name__}: {visible(str(error))}"
+            message = "✗ " + _("could not run: {error}").format(
+                error=f"{type(error).__name__}: {visible(str(error))}"
+            )
             self.query_one("#rerun-now", Static).update(Content.styled(message, "$tool-call-error"))
             return
         self.show_comparison(comparison)
@@ -168,7 +175,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         """Write the result to continue from by hand (starting from the new result, or the recorded one)."""
         if self.editing:
             self.remove_class("-editing")
-            self.query_one("#rerun-now-title", Static).update(Content("Now"))
+            self.query_one("#rerun-now-title", Static).update(Content(_("Now")))
             return
         base = self.comparison.now if self.comparison is not None else self.recorded
         value = base.result.get("data") if set(base.result) == {"success", "data"} else base.result
@@ -176,7 +183,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         editor.load_text(json.dumps(value, indent=2, ensure_ascii=False))
         self.add_class("-editing")
         self.query_one("#rerun-now-title", Static).update(
-            Content("Result by hand (what the tool returns; ctrl+o: back to the run)")
+            Content(_("Result by hand (what the tool returns; ctrl+o: back to the run)"))
         )
         self.query_one("#continue", Button).disabled = False
         editor.focus()
@@ -187,12 +194,13 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         try:
             json.loads(text)
         except json.JSONDecodeError as error:
+            where = _("line {line}, column {column}").format(line=error.lineno, column=error.colno)
             verdict = Content.styled(
-                f"✗ line {error.lineno}, column {error.colno}: not valid JSON: {error.msg}",
+                "✗ " + _("{where}: not valid JSON: {error}").format(where=where, error=json_problem(error)),
                 "$tool-call-error",
             )
         else:
-            verdict = Content.styled("✓ valid JSON: ctrl+g continues from it", "$tool-call-ok")
+            verdict = Content.styled("✓ " + _("valid JSON: ctrl+g continues from it"), "$tool-call-ok")
         self.query_one("#rerun-edit-check", Static).update(verdict)
 
     def _hand_result(self) -> ToolMessage | None:
@@ -202,7 +210,11 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
-            self.notify(f"The result is not valid JSON: {error}", severity="warning", markup=False)
+            self.notify(
+                _("The result is not valid JSON: {error}").format(error=json_error_text(error)),
+                severity="warning",
+                markup=False,
+            )
             return None
         return edited_result(self.recorded, call_arguments(self.recorded.arguments, self.arguments), value)
 
@@ -215,7 +227,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
             return
         if self.comparison is None:
             self.notify(
-                "Run it first (ctrl+r) or write the result by hand (ctrl+o): the fork continues from it.",
+                _("Run it first (ctrl+r) or write the result by hand (ctrl+o): the fork continues from it."),
                 severity="warning",
             )
             return
@@ -255,12 +267,18 @@ def open_rerun(app: TuiChatApp, conversation: Conversation, recorded: ToolMessag
         try:
             fork = await app.workspace.fork(request.conversation, request.recorded, request.replacement)
         except (EngineError, ValueError, OSError) as error:
-            app.notify(f"Could not fork the conversation: {error}", severity="error", markup=False)
+            app.notify(
+                _("Could not fork the conversation: {error}").format(error=error),
+                severity="error",
+                markup=False,
+            )
             return
         while isinstance(app.screen, InspectorScreen):
             app.pop_screen()
         main = next(screen for screen in app.screen_stack if isinstance(screen, MainScreen))
         await main.continue_fork(fork)
-        app.notify(f"Forked into “{fork.title}”; the original is unchanged.", markup=False)
+        app.notify(
+            _("Forked into “{title}”; the original is unchanged.").format(title=fork.title), markup=False
+        )
 
     app.push_screen(RerunScreen(conversation, recorded, registry), done)

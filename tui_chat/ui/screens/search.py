@@ -25,8 +25,9 @@ from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import utcnow
 from tui_chat.engine.workspace import SearchHit, SearchResult, StoreTotals
+from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import one_line, relative_time, visible
+from tui_chat.ui.formatting import count_text, one_line, relative_time, visible
 from tui_chat.ui.screens.modal import TuiModal
 
 DEBOUNCE_SECONDS = 0.15
@@ -35,6 +36,16 @@ RETRY_SECONDS = 2.0
 """While the index is still being built, the same query runs again this often."""
 LIMIT = 100
 ROLES: tuple[str | None, ...] = (None, "user", "assistant", "tool", "title")
+HIT_ROLES = {"title": N_("title"), "user": N_("you"), "assistant": N_("reply"), "tool": N_("tool result")}
+"""Where a hit is, as its result line says it (translated where shown)."""
+ROLE_FILTERS = {
+    None: N_("all"),
+    "user": N_("user"),
+    "assistant": N_("assistant"),
+    "tool": N_("tool"),
+    "title": N_("title"),
+}
+"""The role filter's values as its chip shows them."""
 
 
 class SearchSource(Protocol):
@@ -80,16 +91,14 @@ def snippet_content(hit: SearchHit) -> Content:
 
 def hit_prompt(hit: SearchHit, now: datetime) -> Content:
     """Two lines: where (title · role, tool, error · when), then the snippet."""
-    role = {"title": "title", "user": "you", "assistant": "reply", "tool": "tool result"}.get(
-        hit.role, hit.role
-    )
-    details = [role]
+    role = HIT_ROLES.get(hit.role)
+    details = [_(role) if role else hit.role]
     if hit.tools:
         details.append(one_line(", ".join(hit.tools), 40))
     head: list[str | tuple[str, str]] = [(one_line(hit.title or hit.conversation_id, 60), "bold"), "  "]
     head.append((" · ".join(details), "$text-muted"))
     if hit.error:
-        head.append(("  ✗ error", "$text-error"))
+        head.append(("  ✗ " + _("error"), "$text-error"))
     head.append((f"  · {relative_time(hit.created_at, now)}", "$text-muted"))
     return Content.assemble(*head, "\n", snippet_content(hit))
 
@@ -116,13 +125,13 @@ class SearchScreen(TuiModal["SearchHit | None"]):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="search-body"):
-            yield Static(Content("Search every conversation"), classes="modal-title")
-            yield Input(self._initial, placeholder="Words to find…", id="search-query")
+            yield Static(Content(_("Search every conversation")), classes="modal-title")
+            yield Input(self._initial, placeholder=_("Words to find…"), id="search-query")
             yield Static("", id="search-filters")
             yield Static("", id="search-status")
             yield OptionList(id="search-results")
             yield Static(
-                Content("Enter opens the conversation at that message · ↓ results · Esc closes"),
+                Content(_("Enter opens the conversation at that message · ↓ results · Esc closes")),
                 classes="modal-hint",
             )
 
@@ -153,14 +162,19 @@ class SearchScreen(TuiModal["SearchHit | None"]):
         filters.update(
             Content("   ").join(
                 [
-                    chip("ctrl+r", "role", self.role or "all", self.role is not None),
+                    chip("ctrl+r", _("role"), _(ROLE_FILTERS.get(self.role, "all")), self.role is not None),
                     chip(
                         "ctrl+t",
-                        "tool",
-                        one_line(self.tool, 30) if self.tool else "any",
+                        _("tool"),
+                        one_line(self.tool, 30) if self.tool else _("any"),
                         self.tool is not None,
                     ),
-                    chip("ctrl+o", "errors only", "on" if self.errors_only else "off", self.errors_only),
+                    chip(
+                        "ctrl+o",
+                        _("errors only"),
+                        _("on") if self.errors_only else _("off"),
+                        self.errors_only,
+                    ),
                 ]
             )
         )
@@ -174,7 +188,7 @@ class SearchScreen(TuiModal["SearchHit | None"]):
         position = choices.index(self.tool) if self.tool in choices else 0
         self.tool = choices[(position + 1) % len(choices)]
         if self.tool is None and not self.tools:
-            self.notify("No tool has been called yet.", timeout=3)
+            self.notify(_("No tool has been called yet."), timeout=3)
         self._filters_changed()
 
     def action_toggle_errors(self) -> None:
@@ -230,7 +244,8 @@ class SearchScreen(TuiModal["SearchHit | None"]):
     def _failed(self, reason: str, generation: int) -> None:
         if generation == self._generation:
             status = self.query_one("#search-status", Static)
-            status.update(Content.styled(f"The search failed: {one_line(reason, 200)}", "$text-error"))
+            failed = _("The search failed: {reason}").format(reason=one_line(reason, 200))
+            status.update(Content.styled(failed, "$text-error"))
 
     def _show(self, hits: list[SearchHit], result: SearchResult | None, generation: int) -> None:
         if generation != self._generation:
@@ -244,22 +259,22 @@ class SearchScreen(TuiModal["SearchHit | None"]):
         status = self.query_one("#search-status", Static)
         if result is None:
             status.update(
-                Content.styled("Type to search messages, replies, tool calls and errors.", "$text-muted")
+                Content.styled(_("Type to search messages, replies, tool calls and errors."), "$text-muted")
             )
             return
         if hits:
-            more = "+" if len(hits) >= LIMIT else ""
-            text = Content(f"{len(hits)}{more} match{'es' if len(hits) != 1 else ''}, newest first")
+            count = count_text(len(hits)) + ("+" if len(hits) >= LIMIT else "")
+            found = ngettext("{count} match, newest first", "{count} matches, newest first", len(hits))
+            text = Content(found.format(count=count))
         else:
-            text = Content.styled("No matches.", "bold")
+            text = Content.styled(_("No matches."), "bold")
         if not result.index_complete:
-            text = Content.assemble(
-                text,
-                (
-                    f"  · still indexing: {result.indexed:,} of {result.total:,} conversations so far",
-                    "$warning",
-                ),
-            )
+            indexing = ngettext(
+                "still indexing: {indexed} of {total} conversation so far",
+                "still indexing: {indexed} of {total} conversations so far",
+                result.total,
+            ).format(indexed=count_text(result.indexed), total=count_text(result.total))
+            text = Content.assemble(text, ("  · " + indexing, "$warning"))
             self._retry = self.set_timer(RETRY_SECONDS, self._start)
         status.update(text)
 

@@ -23,6 +23,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui_chat.config import Config, range_of, save_settings
+from tui_chat.i18n import LANGUAGES, N_, _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.screens.modal import TuiModal
 
@@ -36,19 +37,18 @@ COMMON_MODELS = (
 )
 """Offered in the picker after the configured model; any litellm model string may be typed instead."""
 
-LANGUAGES = (("English", "en"), ("Español", "es"))
-
 FIELD_NAMES = {
-    "model": "Model",
-    "api_base": "API base URL",
-    "api_key_env": "API key variable",
-    "temperature": "Temperature",
-    "max_tokens": "Max tokens",
-    "idle_reset_minutes": "Idle reset",
-    "language": "Language",
-    "theme": "Theme",
+    "model": N_("Model"),
+    "api_base": N_("API base URL"),
+    "api_key_env": N_("API key variable"),
+    "temperature": N_("Temperature"),
+    "max_tokens": N_("Max tokens"),
+    "idle_reset_minutes": N_("Idle reset"),
+    "language": N_("Language"),
+    "theme": N_("Theme"),
 }
-"""The fields validated on Save, in form order, with the names the status line uses."""
+"""The fields validated on Save, in form order, with the names the status line uses (translated there).
+The language picker shows each language by its own name (``i18n.LANGUAGES``), whatever the current one."""
 
 
 def model_suggestions(config: Config) -> list[str]:
@@ -72,55 +72,89 @@ class FormValues:
     theme: str
 
 
-def _bounds(low: float, high: float | None) -> str:
-    return f"between {low:g} and {high:g}" if high is not None else f"{low:g} or more"
+@dataclass(frozen=True)
+class RangeMessages:
+    """A number field's messages (``N_``-marked; ``{low}`` / ``{high}`` are the config's limits): whole
+    sentences, since the words around a range differ from language to language."""
+
+    not_a_number: str
+    between: str
+    at_least: str
+
+    def out_of_range(self, low: float, high: float | None) -> str:
+        if high is None:
+            return _(self.at_least).format(low=f"{low:g}")
+        return _(self.between).format(low=f"{low:g}", high=f"{high:g}")
+
+
+TEMPERATURE_MESSAGES = RangeMessages(
+    N_("Temperature must be a number, such as {low}."),
+    N_("Temperature must be between {low} and {high}."),
+    N_("Temperature must be {low} or more."),
+)
+IDLE_RESET_MESSAGES = RangeMessages(
+    N_("Idle reset must be a number, such as {low} (0 turns it off)."),
+    N_("Idle reset must be between {low} and {high} (0 turns it off)."),
+    N_("Idle reset must be {low} or more (0 turns it off)."),
+)
+MAX_TOKENS_MESSAGES = RangeMessages(
+    N_("Max tokens must be a whole number, such as {low}."),
+    N_("Max tokens must be a whole number, between {low} and {high}."),
+    N_("Max tokens must be a whole number, {low} or more."),
+)
 
 
 def _in_range(value: float, low: float, high: float | None) -> bool:
     return low <= value and (high is None or value <= high)
 
 
-def _number(text: str, what: str, key: str) -> tuple[float | None, str]:
+def _number(text: str, key: str, messages: RangeMessages) -> tuple[float | None, str]:
     """The value typed for the setting ``key``, or None and a message; the limits are the config's."""
     low, high = range_of(key)
     try:
         value = float(text.strip())
     except ValueError:
-        return None, f"{what} must be a number, such as {low:g}."
+        return None, _(messages.not_a_number).format(low=f"{low:g}")
     if value != value or not _in_range(value, low, high):
-        return None, f"{what} must be {_bounds(low, high)}."
+        return None, messages.out_of_range(low, high)
     return value, ""
 
 
 def validate(values: FormValues, config: Config, themes: set[str]) -> tuple[Config | None, dict[str, str]]:
-    """The new Config, or None and one message per invalid field (keyed by field name)."""
+    """The new Config, or None and one message per invalid field (keyed by field name), in the current
+    language."""
     errors: dict[str, str] = {}
     model = values.model.strip()
     if not model:
-        errors["model"] = "Enter a model, for example gpt-4o-mini or ollama/llama3.1."
+        errors["model"] = _("Enter a model, for example gpt-4o-mini or ollama/llama3.1.")
     elif any(char.isspace() for char in model):
-        errors["model"] = "A model name has no spaces (litellm form: provider/model)."
+        errors["model"] = _("A model name has no spaces (litellm form: provider/model).")
     api_base = values.api_base.strip()
     if api_base and not api_base.startswith(("http://", "https://")):
-        errors["api_base"] = "The API base is a URL starting with http:// or https:// (or empty)."
+        errors["api_base"] = _("The API base is a URL starting with http:// or https:// (or empty).")
     api_key_env = values.api_key_env.strip()
     if api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
-        errors["api_key_env"] = "The name of an environment variable, such as OPENAI_API_KEY (or empty)."
-    temperature, message = _number(values.temperature, "Temperature", "model.temperature")
+        errors["api_key_env"] = _("The name of an environment variable, such as OPENAI_API_KEY (or empty).")
+    temperature, message = _number(values.temperature, "model.temperature", TEMPERATURE_MESSAGES)
     if message:
         errors["temperature"] = message
-    max_tokens_text = values.max_tokens.strip()
-    max_tokens = int(max_tokens_text) if max_tokens_text.isdigit() else -1
     low, high = range_of("model.max_tokens")
-    if not _in_range(max_tokens, low, high):
-        errors["max_tokens"] = f"Max tokens must be a whole number, {_bounds(low, high)}."
-    idle, message = _number(values.idle_reset_minutes, "Idle reset", "session.idle_reset_minutes")
+    try:
+        max_tokens = int(values.max_tokens.strip())
+    except ValueError:
+        max_tokens = -1
+        errors["max_tokens"] = _(MAX_TOKENS_MESSAGES.not_a_number).format(low=f"{low:g}")
+    else:
+        if not _in_range(max_tokens, low, high):
+            errors["max_tokens"] = MAX_TOKENS_MESSAGES.out_of_range(low, high)
+    idle, message = _number(values.idle_reset_minutes, "session.idle_reset_minutes", IDLE_RESET_MESSAGES)
     if message:
-        errors["idle_reset_minutes"] = message + " (0 turns it off)"
-    if values.language not in {code for _, code in LANGUAGES}:
-        errors["language"] = "Choose English or Español."
+        errors["idle_reset_minutes"] = message
+    if values.language not in {code for __, code in LANGUAGES}:
+        names = " / ".join(name for name, __ in LANGUAGES)
+        errors["language"] = _("Choose a language: {names}.").format(names=names)
     if themes and values.theme not in themes:
-        errors["theme"] = "Choose one of the listed themes."
+        errors["theme"] = _("Choose one of the listed themes.")
     if errors or temperature is None or idle is None:
         return None, errors
     new = dataclasses.replace(
@@ -166,24 +200,25 @@ class SettingsScreen(TuiModal[Config | None]):
     def compose_body(self) -> ComposeResult:
         config = self.config
         suggestions = model_suggestions(config)
+        low, high = range_of("model.temperature")
         themes = sorted(self.app.available_themes)
         if config.ui.theme not in themes:
             themes.append(config.ui.theme)
         with Vertical(classes="modal-body", id="settings-body"):
-            yield Static(Content("Settings"), classes="modal-title")
+            yield Static(Content(_("Settings")), classes="modal-title")
             with VerticalScroll(id="settings-form"):
                 with Vertical(classes="field", id="field-model"):
-                    yield Label(Content("Model (any litellm model string)"), classes="field-label")
+                    yield Label(Content(_("Model (any litellm model string)")), classes="field-label")
                     with Horizontal(classes="model-row"):
                         yield Input(
                             config.model.name,
                             id="model",
                             suggester=SuggestFromList(suggestions, case_sensitive=False),
-                            placeholder="provider/model, e.g. gpt-4o-mini",
+                            placeholder=_("provider/model, e.g. gpt-4o-mini"),
                         )
                         yield Select(
                             [(Content(name), name) for name in suggestions],
-                            prompt="Pick…",
+                            prompt=_("Pick…"),
                             id="model-picker",
                             allow_blank=True,
                         )
@@ -192,43 +227,47 @@ class SettingsScreen(TuiModal[Config | None]):
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "api_base",
-                        "API base URL",
+                        _("API base URL"),
                         Input(
-                            config.model.api_base, id="api_base", placeholder="empty: the provider's default"
+                            config.model.api_base,
+                            id="api_base",
+                            placeholder=_("empty: the provider's default"),
                         ),
-                        "For local servers, e.g. http://localhost:11434",
+                        _("For local servers, e.g. http://localhost:11434"),
                     )
                     yield from self._field(
                         "api_key_env",
-                        "API key environment variable",
+                        _("API key environment variable"),
                         Input(
-                            config.model.api_key_env, id="api_key_env", placeholder="empty: litellm's default"
+                            config.model.api_key_env,
+                            id="api_key_env",
+                            placeholder=_("empty: litellm's default"),
                         ),
-                        "The key itself is never stored here.",
+                        _("The key itself is never stored here."),
                     )
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "temperature",
-                        "Temperature ({:g}–{:g})".format(*range_of("model.temperature")),
+                        _("Temperature ({low}–{high})").format(low=f"{low:g}", high=f"{high:g}"),
                         Input(f"{config.model.temperature:g}", id="temperature"),
                     )
                     yield from self._field(
-                        "max_tokens", "Max tokens", Input(str(config.model.max_tokens), id="max_tokens")
+                        "max_tokens", _("Max tokens"), Input(str(config.model.max_tokens), id="max_tokens")
                     )
                     yield from self._field(
                         "idle_reset_minutes",
-                        "Idle reset (minutes, 0 = off)",
+                        _("Idle reset (minutes, 0 = off)"),
                         Input(f"{config.session.idle_reset_minutes:g}", id="idle_reset_minutes"),
                     )
                 with Horizontal(classes="field-row"):
                     yield from self._field(
                         "language",
-                        "Language",
+                        _("Language"),
                         Select(LANGUAGES, value=config.session.language, allow_blank=False, id="language"),
                     )
                     yield from self._field(
                         "theme",
-                        "Theme",
+                        _("Theme"),
                         Select(
                             [(name, name) for name in themes],
                             value=config.ui.theme,
@@ -238,14 +277,14 @@ class SettingsScreen(TuiModal[Config | None]):
                     )
                 yield from self._field(
                     "system_prompt",
-                    "System prompt",
+                    _("System prompt"),
                     TextArea(config.session.system_prompt, id="system_prompt", soft_wrap=True),
-                    "Empty: the default instructions of the chosen language.",
+                    _("Empty: the default instructions of the chosen language."),
                 )
             yield Static(id="settings-status", classes="field-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Save", variant="primary", id="save", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(_("Save"), variant="primary", id="save", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self._theme_before = self.app.theme
@@ -268,7 +307,8 @@ class SettingsScreen(TuiModal[Config | None]):
             names = list(dict.fromkeys([*found.names, *model_suggestions(self.config)]))
             self.query_one("#model-picker", Select).set_options([(Content(name), name) for name in names])
             count = len(found.names)
-            hint.update(Content(f"{count} model{'' if count == 1 else 's'} from {found.source}"))
+            shown = ngettext("{count} model from {source}", "{count} models from {source}", count)
+            hint.update(Content(shown.format(count=count, source=found.source)))
         elif found.problem:
             hint.update(Content(found.problem))
         hint.set_class(bool(found.names or found.problem), "-shown")
@@ -322,15 +362,18 @@ class SettingsScreen(TuiModal[Config | None]):
             self._set_error(key, errors.get(key, ""))
         status = self.query_one("#settings-status", Static)
         if new is None:
-            names = ", ".join(FIELD_NAMES[key] for key in FIELD_NAMES if key in errors)
-            count = f"{len(errors)} field{'s' if len(errors) != 1 else ''}"
-            status.update(Content(f"Fix {count} to save: {names}."))
+            names = ", ".join(_(FIELD_NAMES[key]) for key in FIELD_NAMES if key in errors)
+            count = len(errors)
+            shown = ngettext(
+                "Fix {count} field to save: {names}.", "Fix {count} fields to save: {names}.", count
+            )
+            status.update(Content(shown.format(count=count, names=names)))
             self.query_one(f"#{next(key for key in FIELD_NAMES if key in errors)}").focus()
             return
         try:
             save_settings(new)
         except OSError as error:
-            status.update(Content(f"Could not write the settings file: {error}"))
+            status.update(Content(_("Could not write the settings file: {error}").format(error=error)))
             return
         self.dismiss(new)
 

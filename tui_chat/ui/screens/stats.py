@@ -13,9 +13,20 @@ from textual.widgets import Static
 
 from tui_chat.engine.stats import errors_by_kind_text, stats_rows, tool_rows
 from tui_chat.engine.workspace import StoreTotals
+from tui_chat.i18n import N_, _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
+
+TOOL_COLUMNS: tuple[tuple[str, int], ...] = (
+    (N_("calls"), 7),
+    (N_("errors"), 6),
+    ("p50", 7),
+    ("p95", 7),
+    (N_("max"), 7),
+    (N_("mean"), 7),
+)
+"""The per-tool columns after the name: heading (p50 and p95 are not in the catalog) and least width."""
 
 
 class TotalsSource(Protocol):
@@ -28,12 +39,16 @@ def totals_content(totals: StoreTotals) -> Content:
     tools = tool_rows(totals)
     lines.append(Content(""))
     if not tools:
-        lines.append(Content.styled("No function calls yet.", "$text-muted"))
+        lines.append(Content.styled(_("No function calls yet."), "$text-muted"))
     else:
-        # Fits an 80-column terminal: longer names are cut with an ellipsis.
-        width = min(22, max(12, *(len(visible(name)) for name, _ in tools)))
-        header = f"{'Tool'.ljust(width)} {'calls':>7} {'errors':>6}" + "".join(
-            f" {column:>7}" for column in ("p50", "p95", "max", "mean")
+        # Fits an 80-column terminal: longer names are cut with an ellipsis. A column is as wide as its
+        # heading in the current language.
+        width = min(22, max(12, *(len(visible(name)) for name, __ in tools)))
+        headings = [_(heading) for heading, __ in TOOL_COLUMNS]
+        widths = [max(least, len(_(heading))) for heading, least in TOOL_COLUMNS]
+        calls_w, errors_w, *duration_ws = widths
+        header = _("Tool").ljust(width) + "".join(
+            f" {heading:>{column_width}}" for heading, column_width in zip(headings, widths, strict=True)
         )
         lines.append(Content.styled(header, "bold $accent"))
         for name, stats in tools:
@@ -41,9 +56,12 @@ def totals_content(totals: StoreTotals) -> Content:
             lines.append(
                 Content.assemble(
                     one_line(name, width).ljust(width),
-                    f" {stats.calls:>7,}",
-                    (f" {stats.errors:>6,}", "$text-error" if stats.errors else ""),
-                    *(f" {format_duration(value):>7}" for value in durations),
+                    f" {stats.calls:>{calls_w},}",
+                    (f" {stats.errors:>{errors_w},}", "$text-error" if stats.errors else ""),
+                    *(
+                        f" {format_duration(value):>{column_width}}"
+                        for value, column_width in zip(durations, duration_ws, strict=True)
+                    ),
                 )
             )
             if stats.errors_by_kind:
@@ -63,10 +81,10 @@ class StatsScreen(TuiModal[None]):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body", id="stats-body"):
-            yield Static(Content("Statistics"), classes="modal-title")
+            yield Static(Content(_("Statistics")), classes="modal-title")
             with VerticalScroll(id="stats-table"):
-                yield Static(Content("Counting…"), id="stats-text")
-            yield Static(Content("Esc closes this screen."), classes="modal-hint")
+                yield Static(Content(_("Counting…")), id="stats-text")
+            yield Static(Content(_("Esc closes this screen.")), classes="modal-hint")
 
     def on_mount(self) -> None:
         self.load_totals()
@@ -76,5 +94,6 @@ class StatsScreen(TuiModal[None]):
         try:
             content = totals_content(self.source.totals())
         except Exception as error:  # an unreadable index must not take the app down
-            content = Content.styled(f"Could not read the statistics: {visible(str(error))}", "$text-error")
+            message = _("Could not read the statistics: {error}").format(error=visible(str(error)))
+            content = Content.styled(message, "$text-error")
         self.app.call_from_thread(self.query_one("#stats-text", Static).update, content)

@@ -26,6 +26,7 @@ from tui_chat.engine.models import Conversation, ToolMessage
 from tui_chat.engine.replay import manual_context, run_tool
 from tui_chat.engine.tool_runs import RunHistory
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
 from tui_chat.ui.screens.modal import TuiModal
@@ -39,7 +40,7 @@ HISTORY_PREFIX = "run:"
 
 
 def tool_row(spec: ToolSpec) -> Content:
-    source = spec.source.rsplit("/", 1)[-1] if spec.source else "built-in"
+    source = spec.source.rsplit("/", 1)[-1] if spec.source else _("built-in")
     return Content.assemble((visible(spec.name), "bold"), ("  " + one_line(source, 24), "$text-muted"))
 
 
@@ -61,7 +62,7 @@ def history_row(run: ToolMessage) -> Content:
 
 def problems_content(problems: list[ArgumentProblem]) -> Content:
     if not problems:
-        return Content.styled("✓ matches the tool's schema", "$tool-call-ok")
+        return Content.styled("✓ " + _("matches the tool's schema"), "$tool-call-ok")
     return Content("\n").join(Content.styled(f"✗ {visible(str(p))}", "$tool-call-error") for p in problems)
 
 
@@ -91,17 +92,22 @@ class ToolsPanelScreen(TuiModal[None]):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="modal-body workbench-body", id="tools-body"):
-            context = "no conversation" if self.conversation is None else f"as {self.conversation.id}"
+            if self.conversation is None:
+                context = _("run by hand (no conversation)")
+            else:
+                context = _("run by hand (as {conversation})").format(
+                    conversation=visible(self.conversation.id)
+                )
             yield Static(
-                Content.assemble(("Tools", "bold"), (f"  run by hand ({visible(context)})", "$text-muted")),
+                Content.assemble((_("Tools"), "bold"), ("  " + context, "$text-muted")),
                 classes="modal-title",
             )
             with Horizontal(id="tools-main"):
                 with Vertical(id="tools-side"):
-                    yield Static(Content("Tools"), classes="section-label")
+                    yield Static(Content(_("Tools")), classes="section-label")
                     yield OptionList(id="tools-list")
                     yield Static(id="tools-load-errors")
-                    yield Static(Content("History"), classes="section-label")
+                    yield Static(Content(_("History")), classes="section-label")
                     yield OptionList(id="tools-history")
                 with Vertical(id="tools-work"):
                     yield Static(id="tool-title")
@@ -110,11 +116,11 @@ class ToolsPanelScreen(TuiModal[None]):
                     yield TextArea.code_editor("{}", language="json", id="tools-raw", soft_wrap=True)
                     yield Static(id="tool-check")
                     with Horizontal(classes="modal-buttons"):
-                        yield Button("Run", variant="primary", id="run", compact=True)
-                        yield Button("Form / JSON", id="toggle-raw", compact=True)
+                        yield Button(_("Run"), variant="primary", id="run", compact=True)
+                        yield Button(_("Form / JSON"), id="toggle-raw", compact=True)
                     with VerticalScroll(id="tools-result-box"):
                         yield Static(
-                            outcome_body(None, empty="Pick a tool, fill it in, ctrl+r runs it."),
+                            outcome_body(None, empty=N_("Pick a tool, fill it in, ctrl+r runs it.")),
                             id="tools-result",
                         )
 
@@ -151,7 +157,13 @@ class ToolsPanelScreen(TuiModal[None]):
         box.set_class(bool(errors), "-shown")
         box.update(
             Content("\n").join(
-                Content(f"✗ not loaded: {_tail(e.source, 40)}: {one_line(e.message, 200)}") for e in errors
+                Content(
+                    "✗ "
+                    + _("not loaded: {source}: {problem}").format(
+                        source=_tail(e.source, 40), problem=one_line(e.message, 200)
+                    )
+                )
+                for e in errors
             )
         )
         names = [spec.name for spec in specs]
@@ -168,7 +180,7 @@ class ToolsPanelScreen(TuiModal[None]):
                 self.tool = fresh
         elif not names:
             self.tool = None
-            self.query_one("#tool-title", Static).update(Content("No tools registered."))
+            self.query_one("#tool-title", Static).update(Content(_("No tools registered.")))
 
     @on(OptionList.OptionSelected, "#tools-list")
     async def _tool_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -235,7 +247,7 @@ class ToolsPanelScreen(TuiModal[None]):
     @on(SchemaForm.Changed)
     @on(TextArea.Changed, "#tools-raw")
     def _check(self) -> None:
-        _, problems = self.arguments()
+        problems = self.arguments()[1]
         self.query_one("#tool-check", Static).update(problems_content(problems))
 
     @on(Button.Pressed, "#toggle-raw")
@@ -251,7 +263,11 @@ class ToolsPanelScreen(TuiModal[None]):
         else:
             value, problem = parse_object(raw.text)
             if problem is not None or value is None:
-                self.notify(f"Fix the JSON first: {problem}", severity="warning", markup=False)
+                self.notify(
+                    _("Fix the JSON first: {problem}").format(problem=problem),
+                    severity="warning",
+                    markup=False,
+                )
                 return
             if form is not None:
                 form.load(value)
@@ -263,11 +279,13 @@ class ToolsPanelScreen(TuiModal[None]):
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
         if self.tool is None:
-            self.notify("Pick a tool first.", severity="warning")
+            self.notify(_("Pick a tool first."), severity="warning")
             return
-        text, _ = self.arguments()  # run even when it does not match: see what the tool does with it
+        text = self.arguments()[0]  # run even when it does not match: see what the tool does with it
         self.query_one("#tools-result", Static).update(
-            Content.styled(f"… running {visible(self.tool.name)}", "$tool-call-running")
+            Content.styled(
+                "… " + _("running {name}").format(name=visible(self.tool.name)), "$tool-call-running"
+            )
         )
         self._run(self.tool.name, text)
 
@@ -277,7 +295,9 @@ class ToolsPanelScreen(TuiModal[None]):
         try:
             run = await run_tool(self.registry, name, arguments, context)
         except Exception as error:  # execute() never raises; a broken registry must not end the app
-            message = f"✗ could not run: {type(error).__name__}: {visible(str(error))}"
+            message = "✗ " + _("could not run: {error}").format(
+                error=f"{type(error).__name__}: {visible(str(error))}"
+            )
             self.query_one("#tools-result", Static).update(Content.styled(message, "$tool-call-error"))
             return
         self.last_run = self.shown_run = run
@@ -285,7 +305,11 @@ class ToolsPanelScreen(TuiModal[None]):
         try:
             self.history.append(run)
         except OSError as error:
-            self.notify(f"The run was not added to the history: {error}", severity="warning", markup=False)
+            self.notify(
+                _("The run was not added to the history: {error}").format(error=error),
+                severity="warning",
+                markup=False,
+            )
         self._load_history()
         await self.refresh_tools()
 
@@ -294,14 +318,23 @@ class ToolsPanelScreen(TuiModal[None]):
             self.runs = self.history.load()
         except OSError as error:
             self.runs = []
-            self.notify(f"Cannot read the run history: {error}", severity="warning", markup=False)
+            self.notify(
+                _("Cannot read the run history: {error}").format(error=error),
+                severity="warning",
+                markup=False,
+            )
         history = self.query_one("#tools-history", OptionList)
         history.set_options(
             Option(history_row(run), id=f"{HISTORY_PREFIX}{n}") for n, run in enumerate(self.runs)
         )
         if self.history.skipped:
+            skipped = self.history.skipped
             self.notify(
-                f"{self.history.skipped} unreadable line(s) in {self.history.path} were skipped.",
+                ngettext(
+                    "{n} unreadable line in {path} was skipped.",
+                    "{n} unreadable lines in {path} were skipped.",
+                    skipped,
+                ).format(n=skipped, path=self.history.path),
                 markup=False,
             )
 
@@ -309,7 +342,7 @@ class ToolsPanelScreen(TuiModal[None]):
     async def _history_chosen(self, event: OptionList.OptionSelected) -> None:
         """Show a past run again, with its tool and arguments ready to run again."""
         run = self.runs[int((event.option.id or "run:0").removeprefix(HISTORY_PREFIX))]
-        value, _ = parse_object(run.arguments)
+        value = parse_object(run.arguments)[0]
         spec = next((s for s in self.specs if s.name == run.name), None)
         if spec is not None:
             names = [s.name for s in self.specs]
@@ -328,16 +361,26 @@ class ToolsPanelScreen(TuiModal[None]):
 
         run = self.shown_run
         if run is None:
-            self.notify("Run the tool first (ctrl+r).", severity="warning")
+            self.notify(_("Run the tool first (ctrl+r)."), severity="warning")
             return
         spec = next((s for s in self.specs if s.name == run.name), None)
         try:
             source = call_as_test(run, spec, manual_context(self.user_id, self.conversation))
         except NotExportable as reason:
-            self.notify(f"Cannot copy as a test: {reason}.", severity="warning", markup=False)
+            self.notify(
+                _("Cannot copy as a test: {reason}.").format(reason=reason), severity="warning", markup=False
+            )
             return
         self.app.copy_to_clipboard(source)
-        self.notify(f"Copied a pytest test for this run ({source.count(chr(10))} lines).", markup=False)
+        lines = source.count("\n")
+        self.notify(
+            ngettext(
+                "Copied a pytest test for this run ({n} line).",
+                "Copied a pytest test for this run ({n} lines).",
+                lines,
+            ).format(n=lines),
+            markup=False,
+        )
 
     def action_focus_history(self) -> None:
         self.query_one("#tools-history", OptionList).focus()

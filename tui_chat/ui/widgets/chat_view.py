@@ -27,6 +27,8 @@ from tui_chat.engine.models import (
     UserMessage,
     utcnow,
 )
+from tui_chat.engine.texts import Texts, texts_for
+from tui_chat.i18n import N_, _, current_language
 from tui_chat.ui.formatting import format_gap
 from tui_chat.ui.widgets.message_widgets import (
     AssistantBlock,
@@ -64,11 +66,24 @@ class Item:
 
 @dataclass(frozen=True)
 class ChatTexts:
+    """The conversation's texts the chat pane shows (:mod:`tui_chat.engine.texts`, in its language)."""
+
     divider: str = "new session — earlier messages are not sent to the model"
     interrupted: str = "Reply interrupted."
     omitted_one: str = "1 earlier message not sent to the model"
     omitted_many: str = "{count} earlier messages not sent to the model"
-    idle: str = "idle {gap}"
+    """The defaults are the English texts; :meth:`of` gives a language's."""
+    idle: str = N_("idle {gap}")
+    """Translated where shown (a msgid here); a caller may pass its own, already translated, text."""
+
+    @classmethod
+    def of(cls, texts: Texts) -> ChatTexts:
+        return cls(
+            divider=texts.new_session_divider,
+            interrupted=texts.interrupted_note,
+            omitted_one=texts.omitted_one,
+            omitted_many=texts.omitted_many,
+        )
 
     def omitted(self, count: int) -> str:
         return self.omitted_one if count == 1 else self.omitted_many.format(count=count)
@@ -77,7 +92,7 @@ class ChatTexts:
         """The divider's text, naming the pause that started the new session when it is known."""
         if gap is None:
             return self.divider
-        return f"{self.idle.format(gap=format_gap(gap))} — {self.divider}"
+        return f"{_(self.idle).format(gap=format_gap(gap))} — {self.divider}"
 
 
 def session_gap(sessions: list[Session], index: int) -> float | None:
@@ -143,7 +158,7 @@ class ChatView(VerticalScroll, can_focus=False):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.texts = texts or ChatTexts()
+        self.texts = texts or ChatTexts.of(texts_for(current_language()))
         self.clock = clock
         self._items: list[Item] = []
         self._first = 0
@@ -383,7 +398,7 @@ class ChatView(VerticalScroll, can_focus=False):
 
     async def _settled(self) -> None:
         """Wait for the pages being mounted (and the scroll they restore) to be done."""
-        for _ in range(200):
+        for _attempt in range(200):
             refreshed = asyncio.Event()
             self.call_after_refresh(refreshed.set)
             await refreshed.wait()

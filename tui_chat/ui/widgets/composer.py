@@ -16,17 +16,20 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui_chat.i18n import _
+
 
 def placeholders_for(newline_keys: list[str]) -> list[str]:
-    """Placeholder texts from the most to the least complete."""
-    both = " / ".join(newline_keys[:2]) or "no key"
-    first = newline_keys[0] if newline_keys else "no key"
+    """Placeholder texts from the most to the least complete (looked up when a composer is made)."""
+    no_key = _("no key")
+    both = " / ".join(newline_keys[:2]) or no_key
+    first = newline_keys[0] if newline_keys else no_key
     return [
-        f"Message… (Enter sends, {both} adds a line, Esc stops a reply)",
-        f"Message… (Enter sends, {both} adds a line)",
-        f"Message… (Enter sends, {first} new line)",
-        "Message… (Enter sends)",
-        "Message…",
+        _("Message… (Enter sends, {keys} adds a line, Esc stops a reply)").format(keys=both),
+        _("Message… (Enter sends, {keys} adds a line)").format(keys=both),
+        _("Message… (Enter sends, {key} new line)").format(key=first),
+        _("Message… (Enter sends)"),
+        _("Message…"),
     ]
 
 

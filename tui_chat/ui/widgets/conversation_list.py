@@ -28,8 +28,9 @@ from textual.worker import Worker, get_current_worker
 
 from tui_chat.engine.models import ConversationSummary, utcnow
 from tui_chat.engine.workspace import ListProgress, TextProgress
+from tui_chat.i18n import _, ngettext
 from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import one_line, relative_time
+from tui_chat.ui.formatting import count_text, one_line, relative_time
 
 FIRST_BATCH = 100
 TITLE_WIDTH = 29
@@ -59,22 +60,26 @@ MARKS = {"running": ("● ", "$text-accent"), "unseen": ("◆ ", "$text-success"
 
 def summary_prompt(summary: ConversationSummary, now: datetime, mark: str = "") -> Content:
     """Two lines: the title, then ``3h ago · model · 2 tools`` (or the damaged marker)."""
-    title = one_line(summary.title or "(untitled)", TITLE_WIDTH - (2 if mark else 0))
+    title = one_line(summary.title or _("(untitled)"), TITLE_WIDTH - (2 if mark else 0))
     if summary.damaged:
         return Content.assemble(
             ("⚠ ", "$text-error"),
             (title or summary.id, "bold"),
             "\n",
-            ("damaged file", "$text-error"),
+            (_("damaged file"), "$text-error"),
         )
     model = summary.model.rsplit("/", 1)[-1]
     details = [relative_time(summary.last_activity, now), one_line(model, 14)]
     if summary.tool_call_count:
         count = summary.tool_call_count
-        details.append(f"{count} call{'s' if count != 1 else ''}")
+        details.append(ngettext("{n} call", "{n} calls", count).format(n=count_text(count)))
     if mark:  # in place of the time: a reply running or just finished is "now" anyway
-        details[0] = "replying…" if mark == "running" else "new reply"
+        details[0] = _("replying…") if mark == "running" else _("new reply")
     return Content.assemble(MARKS.get(mark, ""), (title, "bold"), "\n", (" · ".join(details), "$text-muted"))
+
+
+def _could_not_read(error: Exception) -> str:
+    return _("Could not read the list: {reason}").format(reason=one_line(str(error), 200))
 
 
 class ConversationOptions(OptionList):
@@ -190,7 +195,7 @@ class ConversationList(Vertical):
         self._marks: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter conversations…", id="filter", compact=True)
+        yield Input(placeholder=_("Filter conversations…"), id="filter", compact=True)
         yield Static("", id="list-status", markup=False)
         yield Static("", id="list-empty", markup=False)
         yield ConversationOptions(id="conversations")
@@ -223,7 +228,7 @@ class ConversationList(Vertical):
                 if worker.is_cancelled or not self._call(self._scanned, step):
                     return
         except Exception as error:  # a locked or unreadable index: say so; the poll tries again
-            self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}")
+            self._call(self._set_status, _could_not_read(error))
         self._call(self._start_background)
 
     def _call(self, callback: Callable[..., object], *args: object) -> bool:
@@ -236,7 +241,13 @@ class ConversationList(Vertical):
 
     def _scanned(self, step: ListProgress) -> None:
         self.refresh_summaries(step.summaries)
-        reading = f"Reading {step.read:,} / {step.total:,} conversations…" if not step.done else ""
+        reading = ""
+        if not step.done:
+            reading = ngettext(
+                "Reading {read} / {total} conversation…",
+                "Reading {read} / {total} conversations…",
+                step.total,
+            ).format(read=count_text(step.read), total=count_text(step.total))
         self._set_status(reading)
         self.post_message(self.Progressed("reading", step.read, step.total, len(step.summaries)))
 
@@ -258,7 +269,9 @@ class ConversationList(Vertical):
                 progress = TextProgress(0, 0)
             stalled, before = progress == before, progress
             if not progress.complete and not stalled:
-                text = f"Search index: {progress.indexed:,} / {progress.total:,}…"
+                text = _("Search index: {indexed} / {total}…").format(
+                    indexed=count_text(progress.indexed), total=count_text(progress.total)
+                )
                 if not self._call(self._indexing, text, progress):
                     return
                 continue
@@ -273,7 +286,7 @@ class ConversationList(Vertical):
                 changed = source.refresh()
                 summaries = source.list_conversations() if changed else None
             except Exception as error:  # the next poll tries again
-                if not self._call(self._set_status, f"Could not read the list: {one_line(str(error), 200)}"):
+                if not self._call(self._set_status, _could_not_read(error)):
                     return
                 continue
             if summaries is not None and not self._call(self.refresh_summaries, summaries):
@@ -416,9 +429,9 @@ class ConversationList(Vertical):
             query = one_line(self.filter_text.strip(), 20)
             empty.update(
                 Content.assemble(
-                    (f"No matches for “{query}” in titles.", "bold"),
+                    (_("No matches for “{query}” in titles.").format(query=query), "bold"),
                     "\n",
-                    ("Press ctrl+f to search inside messages.", "$text-muted"),
+                    (_("Press ctrl+f to search inside messages."), "$text-muted"),
                 )
             )
 

@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
+from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import running_status, visible
 from tui_chat.ui.localized import TranslatedKeys
@@ -52,13 +53,25 @@ from tui_chat.ui.widgets.inspector_render import (
 )
 
 _SECTIONS = (
-    ("reply", "Reply"),
-    ("arguments", "Arguments"),
-    ("result", "Result"),
-    ("timing", "Timing"),
-    ("raw_reply", "Raw reply of the round"),
-    ("request", "Request of the round (messages and tools sent)"),
+    ("reply", N_("Reply")),
+    ("arguments", N_("Arguments")),
+    ("result", N_("Result")),
+    ("timing", N_("Timing")),
+    ("raw_reply", N_("Raw reply of the round")),
+    ("request", N_("Request of the round (messages and tools sent)")),
 )
+"""Each detail section's key and title (English, the catalog's key: translated where shown)."""
+_COPIED = {
+    "all-round": N_("Copied the whole round as JSON ({n:,} characters)."),
+    "all": N_("Copied the whole call as JSON ({n:,} characters)."),
+    "reply": N_("Copied the reply as JSON ({n:,} characters)."),
+    "arguments": N_("Copied the arguments as JSON ({n:,} characters)."),
+    "result": N_("Copied the result as JSON ({n:,} characters)."),
+    "timing": N_("Copied the timing as JSON ({n:,} characters)."),
+    "raw_reply": N_("Copied the raw reply of the round as JSON ({n:,} characters)."),
+    "request": N_("Copied the request of the round as JSON ({n:,} characters)."),
+}
+"""What copying each section says, one whole sentence each (a translation agrees with its noun)."""
 _CALL_ONLY = ("arguments", "result")
 _ROUND_ONLY = ("reply",)
 
@@ -74,8 +87,8 @@ class InspectorSection(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="section-header"):
-            yield Static(Content(self.title), classes="section-title")
-            copy = Button("copy", id=f"copy-{self.key}", compact=True, classes="section-copy")
+            yield Static(Content(_(self.title)), classes="section-title")
+            copy = Button(_("copy"), id=f"copy-{self.key}", compact=True, classes="section-copy")
             copy.can_focus = False  # clicked, or its key (c, a, r, m): Tab goes list → details
             yield copy
         yield Static(id=f"body-{self.key}", classes="section-body")
@@ -250,8 +263,10 @@ class InspectorPanel(Widget):
         # A fixed height: `height: auto` would re-measure every row on each layout (slow with hundreds).
         self._calls.styles.height = max(len(self._index.order), 1)
         failed = sum(1 for record in self._index.records.values() if record.status == "error")
-        text = f"Rounds · {len(self._index.rounds)}  Function calls · {count}"
-        text += f" · {failed} failed" if failed else ""
+        text = _("Rounds · {rounds}  Function calls · {calls}").format(
+            rounds=len(self._index.rounds), calls=count
+        )
+        text += " · " + ngettext("{n} failed", "{n} failed", failed).format(n=failed) if failed else ""
         running = self.running_calls
         if running:
             text += " · " + running_status(running)
@@ -291,9 +306,9 @@ class InspectorPanel(Widget):
         if entry is None:
             self._sections = None
             if self._conversation is None:
-                heading.update(Content("No conversation open."))
+                heading.update(Content(_("No conversation open.")))
             else:
-                heading.update(Content("Nothing asked of the model in this conversation yet."))
+                heading.update(Content(_("Nothing asked of the model in this conversation yet.")))
             return
         if isinstance(entry, RoundEntry):
             round_parts = self._sections = round_sections(self._conversation, entry)
@@ -303,7 +318,7 @@ class InspectorPanel(Widget):
             self._section("raw_reply").show(
                 json_content(round_parts.raw_reply)
                 if round_parts.raw_reply is not None
-                else Content("Not recorded.")
+                else Content(_("Not recorded."))
             )
             self._section("request").show(request_body(round_parts))
             return
@@ -315,7 +330,9 @@ class InspectorPanel(Widget):
         self._section("result").show(result_body(record, sections))
         self._section("timing").show(timing_body(sections))
         self._section("raw_reply").show(
-            json_content(sections.raw_reply) if sections.raw_reply is not None else Content("Not recorded.")
+            json_content(sections.raw_reply)
+            if sections.raw_reply is not None
+            else Content(_("Not recorded."))
         )
         self._section("request").show(request_body(sections))
 
@@ -373,24 +390,22 @@ class InspectorPanel(Widget):
     def action_copy_section(self, key: str) -> None:
         text = self.section_json(key)
         if text is None:
-            self.notify("Select a function call first.", severity="warning")
+            self.notify(_("Select a function call first."), severity="warning")
             return
         self.app.copy_to_clipboard(text)
-        whole = (
-            "the whole round"
-            if isinstance(self._index.entry(self._selected), RoundEntry)
-            else "the whole call"
-        )
-        what = whole if key == "all" else dict(_SECTIONS)[key].split(" (")[0].lower()
-        self.notify(f"Copied {what} as JSON ({len(text):,} characters).", markup=False)
+        if key == "all" and isinstance(self._index.entry(self._selected), RoundEntry):
+            key = "all-round"
+        self.notify(_(_COPIED[key]).format(n=len(text)), markup=False)
 
     def action_rerun(self) -> None:
         record = self.selected_call
         if record is None or self._conversation is None:
-            self.notify("Select a function call to re-run (a round has nothing to run).", severity="warning")
+            self.notify(
+                _("Select a function call to re-run (a round has nothing to run)."), severity="warning"
+            )
             return
         if record.result is None:
-            self.notify("This call has no recorded result yet.", severity="warning")
+            self.notify(_("This call has no recorded result yet."), severity="warning")
             return
         self.post_message(self.RerunRequested(self._conversation, record.result))
 
@@ -401,7 +416,7 @@ class InspectorPanel(Widget):
 
         record = self.selected_call
         if record is None or record.result is None or self._conversation is None:
-            raise NotExportable("select a finished function call first")
+            raise NotExportable(_("select a finished function call first"))
         services = getattr(getattr(self.app, "workspace", None), "services", None)
         registry = getattr(services, "registry", None)
         specs = registry.specs() if registry is not None else []
@@ -414,10 +429,20 @@ class InspectorPanel(Widget):
         try:
             source = self.test_source()
         except NotExportable as reason:
-            self.notify(f"Cannot copy as a test: {reason}.", severity="warning", markup=False)
+            self.notify(
+                _("Cannot copy as a test: {reason}.").format(reason=reason), severity="warning", markup=False
+            )
             return
         self.app.copy_to_clipboard(source)
-        self.notify(f"Copied a pytest test for this call ({source.count(chr(10))} lines).", markup=False)
+        lines = source.count("\n")
+        self.notify(
+            ngettext(
+                "Copied a pytest test for this call ({n} line).",
+                "Copied a pytest test for this call ({n} lines).",
+                lines,
+            ).format(n=lines),
+            markup=False,
+        )
 
 
 class InspectorScreen(TranslatedKeys, ModalScreen[None]):

@@ -14,11 +14,18 @@ from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
 from tui_chat.engine.tool_outcome import error_kind_of, error_word
+from tui_chat.i18n import N_, _
 
 Status = Literal["running", "ok", "error", "missing"]
 
 STATUS_ICON: dict[str, str] = {"running": "…", "ok": "✓", "error": "✗", "missing": "?"}
-STATUS_WORD: dict[str, str] = {"running": "running", "ok": "ok", "error": "error", "missing": "no result"}
+STATUS_WORD: dict[str, str] = {
+    "running": N_("running"),
+    "ok": N_("ok"),
+    "error": N_("error"),
+    "missing": N_("no result"),
+}
+"""How each status is said (English, the catalog's key): :attr:`CallRecord.status_word` translates."""
 
 
 def to_json(value: Any) -> str:
@@ -55,9 +62,10 @@ class CallRecord:
 
     @property
     def status_word(self) -> str:
+        """The status in the current language (a failure says its kind)."""
         if self.status == "error":
-            return error_word(self.error_kind)
-        return STATUS_WORD[self.status]
+            return _(error_word(self.error_kind))
+        return _(STATUS_WORD[self.status])
 
 
 ROUND_PREFIX = "round:"
@@ -142,6 +150,37 @@ def is_model_round(message: AssistantMessage) -> bool:
     return not message.welcome and (message.request is not None or message.round is not None)
 
 
+JSON_PROBLEMS = {
+    message: message
+    for message in (
+        N_("Expecting value"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Unterminated string starting at"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Invalid \\uXXXX escape"),
+        N_("Extra data"),
+        N_("Illegal trailing comma before end of object"),
+        N_("Illegal trailing comma before end of array"),
+    )
+}
+"""Python's own messages for broken JSON (``JSONDecodeError.msg``), the catalog's keys."""
+
+
+def json_problem(error: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text, in the current language (without where)."""
+    return _(JSON_PROBLEMS[error.msg]) if error.msg in JSON_PROBLEMS else error.msg
+
+
+def json_error_text(error: json.JSONDecodeError) -> str:
+    """``str(error)`` in the current language: the problem and where it is."""
+    return _("{problem}: line {line} column {column} (char {char})").format(
+        problem=json_problem(error), line=error.lineno, column=error.colno, char=error.pos
+    )
+
+
 def parse_arguments(raw: str) -> tuple[Any, str | None]:
     """The decoded arguments, or (None, the JSON error) when the model sent something else."""
     if not raw.strip():
@@ -149,7 +188,7 @@ def parse_arguments(raw: str) -> tuple[Any, str | None]:
     try:
         return json.loads(raw), None
     except json.JSONDecodeError as error:
-        return None, f"not valid JSON: {error}"
+        return None, _("not valid JSON: {error}").format(error=json_error_text(error))
 
 
 def round_messages(conversation: Conversation, assistant: AssistantMessage) -> list[dict[str, Any]] | None:

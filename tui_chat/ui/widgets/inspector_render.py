@@ -5,10 +5,13 @@ Everything from a model or a tool goes through ``Content`` (never markup) and ``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.content import Content
 
+from tui_chat.engine.tool_outcome import error_word
+from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_model import (
     STATUS_ICON,
@@ -33,6 +36,27 @@ STATUS_STYLE = {
 }
 
 
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, style: str = "", **parts: Content | str) -> Content:
+    """A translated sentence with styled pieces in it: ``fill(_("Re-run {name}"), name=Content.styled(n,
+    "bold"))``. The text around the fields gets ``style``; a field given as ``str`` is plain text (not
+    markup). Keeps the sentence whole for translators instead of gluing fragments."""
+    pieces: list[Content] = []
+    last = 0
+    for match in _FIELD.finditer(template):
+        pieces.append(Content.styled(template[last : match.start()], style))
+        part = parts.get(match.group(1))
+        if part is None:
+            pieces.append(Content.styled(match.group(), style))
+        else:
+            pieces.append(part if isinstance(part, Content) else Content.styled(part, style))
+        last = match.end()
+    pieces.append(Content.styled(template[last:], style))
+    return Content("").join(pieces)
+
+
 def json_content(value: Any) -> Content:
     text = to_json(value)
     if len(text) > HIGHLIGHT_LIMIT:
@@ -43,22 +67,24 @@ def json_content(value: Any) -> Content:
 
 
 ROW_WORDS = {
-    "invalid_arguments": "invalid args",
-    "unknown_tool": "unknown tool",
-    "timeout": "timed out",
-    "exception": "exception",
-    "crashed": "host crashed",
-    "cancelled": "cancelled",
-    "failed": "failed",
+    "invalid_arguments": N_("invalid args"),
+    "unknown_tool": N_("unknown tool"),
+    "timeout": N_("timed out"),
+    "exception": N_("exception"),
+    "crashed": N_("host crashed"),
+    "cancelled": N_("cancelled"),
+    "failed": N_("failed"),
 }
-"""How a failure is said in the list, where there are 12 columns for it (the details say it in full)."""
+"""How a failure is said in the list, where there are 12 columns for it (the details say it in full);
+English, the catalog's key: translated where shown."""
 
 
 def call_row(number: int, record: CallRecord) -> Content:
     """``  ✓   1 add          21 ms``: indented under its round; a failure says its kind, not a time."""
     if record.status == "error":
         kind = record.error_kind or "failed"
-        right = (f" {ROW_WORDS.get(kind, kind)[:12]:>12}", STATUS_STYLE["error"])
+        word = _(ROW_WORDS[kind]) if kind in ROW_WORDS else kind
+        right = (f" {visible(word)[:12]:>12}", STATUS_STYLE["error"])
     else:
         duration = format_duration(record.result.duration_ms) if record.result else record.status_word
         right = (f" {duration:>12}", "$text-muted")
@@ -73,8 +99,8 @@ def call_row(number: int, record: CallRecord) -> Content:
 
 def tokens_text(prompt: int | None, completion: int | None) -> str:
     if prompt is None and completion is None:
-        return "tokens –"
-    return f"{prompt or 0:,} → {completion or 0:,} tokens"
+        return _("tokens –")
+    return _("{prompt:,} → {completion:,} tokens").format(prompt=prompt or 0, completion=completion or 0)
 
 
 def round_row(entry: RoundEntry) -> Content:
@@ -83,20 +109,27 @@ def round_row(entry: RoundEntry) -> Content:
     request = assistant.request
     usage = assistant.usage
     if assistant.partial:
-        finish = "streaming"
+        finish = _("streaming")
     elif assistant.error is not None:
         finish = assistant.error.kind
     elif assistant.interrupted:
-        finish = "interrupted"
+        finish = _("interrupted")
     else:
         finish = assistant.finish_reason or "–"
     duration = format_duration(request.duration_ms if request else None)
-    tokens = f" {usage.prompt_tokens}→{usage.completion_tokens} tok" if usage else ""
+    tokens = (
+        " "
+        + _("{prompt}→{completion} tok").format(
+            prompt=usage.prompt_tokens, completion=usage.completion_tokens
+        )
+        if usage
+        else ""
+    )
     number = assistant.round if assistant.round is not None else "?"
     finish_style = "$text-muted" if entry.status == "ok" else STATUS_STYLE[entry.status]
     return Content.assemble(
         ("◆ ", STATUS_STYLE[entry.status]),
-        (f"round {number} ", "bold"),
+        (_("round {number}").format(number=number) + " ", "bold"),
         (visible(finish)[:12].ljust(12), finish_style),
         (f"{duration:>8}", "$text-muted"),
         (tokens, "$text-muted"),
@@ -106,38 +139,46 @@ def round_row(entry: RoundEntry) -> Content:
 def round_summary(entry: RoundEntry, sections: RoundSections) -> Content:
     assistant = entry.assistant
     timing = sections.timing
+    number = assistant.round if assistant.round is not None else "?"
     parts: list[tuple[str, str] | str] = [
-        (f"Round {assistant.round if assistant.round is not None else '?'}", "bold"),
+        (_("Round {number}").format(number=number), "bold"),
         "  ",
-        (visible(assistant.model or "model unknown"), "$text-muted"),
-        ("\nfinish ", "$text-muted"),
+        (visible(assistant.model) if assistant.model else _("model unknown"), "$text-muted"),
+        ("\n" + _("finish") + " ", "$text-muted"),
         visible(str(timing.get("finish_reason") or "–")),
         ("  ", ""),
         tokens_text(timing.get("prompt_tokens"), timing.get("completion_tokens")),
     ]
     if "request_started_at" in timing:
         attempts = timing["attempts"]
+        retries = attempts - 1
         parts += [
-            ("\nfirst token ", "$text-muted"),
+            ("\n" + _("first token") + " ", "$text-muted"),
             format_duration(timing["first_token_ms"]),
-            ("  reply ", "$text-muted"),
+            ("  " + _("reply") + " ", "$text-muted"),
             format_duration(timing["request_duration_ms"]),
             ("  ", ""),
-            f"{attempts} attempt{'s' if attempts != 1 else ''}",
-            (f" ({attempts - 1} retr{'ies' if attempts > 2 else 'y'})" if attempts > 1 else "", "$warning"),
+            ngettext("{n} attempt", "{n} attempts", attempts).format(n=attempts),
+            (
+                " " + ngettext("({n} retry)", "({n} retries)", retries).format(n=retries)
+                if retries > 0
+                else "",
+                "$warning",
+            ),
         ]
     request = sections.request
     if request is not None:
         tools = request.get("tools")
+        offered = ("\n" + _("offered") + " ", "$text-muted")
         if tools:
             names = ", ".join(str(tool.get("function", {}).get("name", "?")) for tool in tools)
-            parts += [("\noffered ", "$text-muted"), visible(names)]
+            parts += [offered, visible(names)]
         elif "tools_hash" in request:
-            parts += [("\noffered ", "$text-muted"), ("tools not in the file", "$warning")]
+            parts += [offered, (_("tools not in the file"), "$warning")]
         else:
-            parts += [("\noffered ", "$text-muted"), ("no tools", "$warning")]
+            parts += [offered, (_("no tools"), "$warning")]
     if assistant.turn_id:
-        parts += [("\nturn ", "$text-muted"), visible(assistant.turn_id)]
+        parts += [("\n" + _("turn") + " ", "$text-muted"), visible(assistant.turn_id)]
     return Content.assemble(*parts)
 
 
@@ -147,17 +188,18 @@ def reply_body(sections: RoundSections) -> Content:
     if "error" in reply:
         parts.append(Content.styled(f"✗ {visible(reply['error']['message'])}", "$tool-call-error"))
     if reply.get("interrupted"):
-        parts.append(Content.styled("⏸ interrupted", "$warning"))
+        parts.append(Content.styled("⏸ " + _("interrupted"), "$warning"))
     if reply["content"]:
         parts.append(Content(visible(reply["content"])))
     else:
-        parts.append(Content.styled("(no text)", "$text-muted"))
+        parts.append(Content.styled(_("(no text)"), "$text-muted"))
     calls = reply["tool_calls"]
     if calls:
-        parts.append(Content.styled(f"asked for {len(calls)} function call(s):", "$text-muted"))
+        asked = ngettext("asked for {n} function call:", "asked for {n} function calls:", len(calls))
+        parts.append(Content.styled(asked.format(n=len(calls)), "$text-muted"))
         parts.extend(Content(visible(f"  {call['name']}({call['arguments']})")) for call in calls)
     else:
-        parts.append(Content.styled("no function calls: the model answered in text", "$text-muted"))
+        parts.append(Content.styled(_("no function calls: the model answered in text"), "$text-muted"))
     return Content("\n").join(parts)
 
 
@@ -170,10 +212,10 @@ def summary(record: CallRecord) -> Content:
         visible(record.id),
     ]
     if record.round is not None:
-        parts += [("  round ", "$text-muted"), str(record.round)]
+        parts += [("  " + _("round") + " ", "$text-muted"), str(record.round)]
     turn = record.result.turn_id if record.result else record.assistant.turn_id if record.assistant else None
     if turn:
-        parts += [("  turn ", "$text-muted"), visible(turn)]
+        parts += [("  " + _("turn") + " ", "$text-muted"), visible(turn)]
     return Content.assemble(*parts)
 
 
@@ -181,17 +223,19 @@ def arguments_body(record: CallRecord, sections: Sections) -> Content:
     if sections.arguments_error is not None:
         # Not JSON at all: the schema was never checked, and the tool was not run.
         error = Content.styled(f"✗ {visible(sections.arguments_error)}", "$tool-call-error")
-        return Content("\n").join([error, Content(visible(record.call.arguments) or "(empty)")])
+        return Content("\n").join([error, Content(visible(record.call.arguments) or _("(empty)"))])
     if record.error_kind == "unknown_tool":
-        check = Content.styled("– not checked: no tool of this name was registered", "$warning")
+        check = Content.styled("– " + _("not checked: no tool of this name was registered"), "$warning")
     elif sections.arguments_valid is None:
-        check = Content.styled("… not checked yet", "$text-muted")
+        check = Content.styled("… " + _("not checked yet"), "$text-muted")
     elif sections.arguments_valid:
-        check = Content.styled("✓ matched the tool's schema", "$tool-call-ok")
+        check = Content.styled("✓ " + _("matched the tool's schema"), "$tool-call-ok")
     elif not isinstance(sections.arguments, dict):
-        check = Content.styled("✗ not a JSON object: the tool takes named arguments", "$tool-call-error")
+        check = Content.styled(
+            "✗ " + _("not a JSON object: the tool takes named arguments"), "$tool-call-error"
+        )
     else:
-        check = Content.styled("✗ did not match the tool's schema", "$tool-call-error")
+        check = Content.styled("✗ " + _("did not match the tool's schema"), "$tool-call-error")
     return Content("\n").join([json_content(sections.arguments), check])
 
 
@@ -202,7 +246,10 @@ def result_body(record: CallRecord, sections: Sections) -> Content:
     parts: list[Content] = []
     if result.error is not None or record.error_kind is not None:
         heading = f"✗ {record.status_word}"
-        if result.error and result.error.lower().startswith(record.status_word):
+        # An error that starts by saying its kind (in the language shown, or in English as an older
+        # file has it) is not prefixed with the kind again.
+        kind_words = (record.status_word.lower(), error_word(record.error_kind).lower())
+        if result.error and result.error.lower().startswith(kind_words):
             heading = f"✗ {visible(result.error)}"
         elif result.error:
             heading += f": {visible(result.error)}"
@@ -211,12 +258,14 @@ def result_body(record: CallRecord, sections: Sections) -> Content:
             parts.append(Content.styled(visible(result.traceback.rstrip()), "$text-muted"))
     parts.append(json_content(result.result))
     if result.output:
-        parts.append(Content.styled("output (stdout/stderr):", "$text-muted"))
+        parts.append(Content.styled(_("output (stdout/stderr):"), "$text-muted"))
         parts.append(Content(visible(result.output.rstrip())))
     if result.truncated:
-        parts.append(
-            Content.styled(f"Truncated for the model to {len(result.content)} characters.", "italic")
+        size = len(result.content)
+        note = ngettext(
+            "Truncated for the model to {n} characters.", "Truncated for the model to {n} characters.", size
         )
+        parts.append(Content.styled(note.format(n=size), "italic"))
     return Content("\n").join(parts)
 
 
@@ -225,29 +274,49 @@ def timing_body(sections: Sections | RoundSections) -> Content:
     lines = []
     if "tool_duration_ms" in timing:
         started = timing.get("tool_started_at") or "–"
-        lines.append(f"tool ran {format_duration(timing['tool_duration_ms'])} (started {started})")
+        lines.append(
+            _("tool ran {duration} (started {started})").format(
+                duration=format_duration(timing["tool_duration_ms"]), started=started
+            )
+        )
     if "request_started_at" in timing:
         attempts = timing["attempts"]
+        line = ngettext(
+            "round {round}: first token {first}, reply {reply}, {n} attempt (started {started})",
+            "round {round}: first token {first}, reply {reply}, {n} attempts (started {started})",
+            attempts,
+        )
         lines.append(
-            f"round {timing['round']}: first token {format_duration(timing['first_token_ms'])}, "
-            f"reply {format_duration(timing['request_duration_ms'])}, "
-            f"{attempts} attempt{'s' if attempts != 1 else ''} (started {timing['request_started_at']})"
+            line.format(
+                round=timing["round"],
+                first=format_duration(timing["first_token_ms"]),
+                reply=format_duration(timing["request_duration_ms"]),
+                n=attempts,
+                started=timing["request_started_at"],
+            )
         )
     if "finish_reason" in timing:
+        tokens = tokens_text(timing.get("prompt_tokens"), timing.get("completion_tokens"))
         lines.append(
-            f"finish {timing['finish_reason'] or '–'}, "
-            + tokens_text(timing.get("prompt_tokens"), timing.get("completion_tokens"))
+            _("finish {reason}, {tokens}").format(reason=timing["finish_reason"] or "–", tokens=tokens)
         )
-    return Content("\n".join(lines) or "Not known yet.")
+    return Content("\n".join(lines) or _("Not known yet."))
 
 
 def request_body(sections: Sections | RoundSections) -> Content:
     request = sections.request
     if request is None:
-        return Content("Not recorded (a call from an older file, or the round has not been saved).")
+        return Content(_("Not recorded (a call from an older file, or the round has not been saved)."))
     messages = request.get("messages") or []
     tools = request.get("tools")
-    note = f"{len(messages)} messages" + (f", {len(tools)} tool definitions" if tools else ", no tools")
+    sent = ngettext("{n} message", "{n} messages", len(messages)).format(n=len(messages))
+    if tools:
+        offered = ngettext("{n} tool definition", "{n} tool definitions", len(tools)).format(n=len(tools))
+    else:
+        offered = _("no tools")
+    note = _("{messages}, {tools}").format(messages=sent, tools=offered)
     if "tools_hash" in request:
-        note += f" (definitions {request['tools_hash']} missing from the file)"
+        note = _("{note} (definitions {hash} missing from the file)").format(
+            note=note, hash=visible(str(request["tools_hash"]))
+        )
     return Content("\n").join([Content.styled(note, "$text-muted"), json_content(request)])

@@ -31,10 +31,12 @@ from textual.widgets.markdown import MarkdownStream
 from tui_chat.engine.errors import join_sentences
 from tui_chat.engine.models import AssistantMessage, ToolCall, ToolMessage, UserMessage, utcnow
 from tui_chat.engine.texts import Texts, texts_for
+from tui_chat.i18n import _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import (
     absolute_time,
     arguments_preview,
+    count_text,
     format_duration,
     message_time,
     one_line,
@@ -49,9 +51,9 @@ CODE_THEME = "monokai"
 def role_label(message: UserMessage | AssistantMessage) -> str:
     """Who wrote a message: ``You``, or the model's name without its provider prefix."""
     if isinstance(message, UserMessage):
-        return "You"
+        return _("You")
     model = message.model or ""
-    return visible(model.rsplit("/", 1)[-1]) if model else "Assistant"
+    return visible(model.rsplit("/", 1)[-1]) if model else _("Assistant")
 
 
 def message_header(message: UserMessage | AssistantMessage, now: datetime, *, exact: bool = False) -> Text:
@@ -111,17 +113,18 @@ class MessageBlock(Widget, can_focus=True):
 
     def action_copy_message(self) -> None:
         self.app.copy_to_clipboard(self.copy_source())
-        self.notify("Message copied to the clipboard.", timeout=2)
+        self.notify(_("Message copied to the clipboard."), timeout=2)
 
     def action_copy_code(self) -> None:
         blocks = code_blocks(self.copy_source())
         if not blocks:
-            self.notify("This message has no code block.", severity="warning", timeout=2)
+            self.notify(_("This message has no code block."), severity="warning", timeout=2)
             return
         index = self._code_index % len(blocks)
         self._code_index = index + 1
         self.app.copy_to_clipboard(blocks[index])
-        self.notify(f"Code block {index + 1} of {len(blocks)} copied.", timeout=2)
+        copied = _("Code block {number} of {count} copied.").format(number=index + 1, count=len(blocks))
+        self.notify(copied, timeout=2)
 
 
 class _HeadedBlock(MessageBlock, Static):
@@ -198,11 +201,14 @@ class AssistantBlock(_HeadedBlock):
         self,
         message: AssistantMessage,
         *,
-        interrupted_note: str = "Reply interrupted.",
+        interrupted_note: str = "",
         now: datetime | None = None,
     ) -> None:
+        """``interrupted_note``: the conversation's text for a cut-short reply (the current language's
+        when not given)."""
         classes = "message assistant welcome" if message.welcome else "message assistant"
-        body = assistant_renderable(message.content, message.interrupted, interrupted_note)
+        note = interrupted_note or _("Reply interrupted.")
+        body = assistant_renderable(message.content, message.interrupted, note)
         super().__init__(message, body, now or utcnow(), classes=classes)
 
 
@@ -405,15 +411,15 @@ class ToolCallBlock(Static, can_focus=True):
         self.app.copy_to_clipboard(
             pretty_json({"name": self.call.name, "arguments": self.call.arguments, "result": result})
         )
-        self.app.notify("Tool call copied as JSON.", timeout=2)
+        self.app.notify(_("Tool call copied as JSON."), timeout=2)
 
     def _status(self) -> tuple[str, str]:
         result = self.result
         if result is None:
-            return "… running", "$text-muted"
+            return "… " + _("running"), "$text-muted"
         if result.ok:
             return f"✓ {format_duration(result.duration_ms)}", "$text-success"
-        return f"✗ {one_line(result.error or 'error', 60)}", "$text-error"
+        return f"✗ {one_line(result.error or _('error'), 60)}", "$text-error"
 
     def _refresh_content(self) -> None:
         status, status_style = self._status()
@@ -428,14 +434,14 @@ class ToolCallBlock(Static, can_focus=True):
         if not self.expanded:
             self.update(header)
             return
-        parts: list[Content | str | tuple[str, str]] = [header, "\n", ("arguments", "bold"), "\n"]
+        parts: list[Content | str | tuple[str, str]] = [header, "\n", (_("arguments"), "bold"), "\n"]
         parts.append(pretty_json(self.call.arguments))
         if self.result is not None:
             if self.result.ok:
                 text = pretty_json(self.result.result.get("data", self.result.result))
-                parts += ["\n", ("result", "bold"), "\n", _cut(text)]
+                parts += ["\n", (_("result"), "bold"), "\n", _cut(text)]
             else:
-                parts += ["\n", ("error", "bold $text-error"), "\n", visible(self.result.error or "")]
+                parts += ["\n", (_("error"), "bold $text-error"), "\n", visible(self.result.error or "")]
                 if self.result.traceback:
                     parts += ["\n", (_cut(visible(self.result.traceback), 1500), "$text-muted")]
         self.update(Content.assemble(*parts))
@@ -444,7 +450,11 @@ class ToolCallBlock(Static, can_focus=True):
 def _cut(text: str, limit: int = RESULT_PREVIEW_CHARS) -> str:
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n… {len(text) - limit:,} more characters (see the inspector)"
+    more = len(text) - limit
+    rest = ngettext(
+        "{count} more character (see the inspector)", "{count} more characters (see the inspector)", more
+    )
+    return text[:limit] + "\n… " + rest.format(count=count_text(more))
 
 
 class ErrorBlock(Vertical):
@@ -479,7 +489,7 @@ class ErrorBlock(Vertical):
             text.append("\n" + visible(detail), style="not bold")
         yield Static(text, classes="error-text")
         with Horizontal(classes="error-actions"):
-            yield Button("Retry (ctrl+r)", id="retry", variant="error", compact=True)
+            yield Button(_("Retry (ctrl+r)"), id="retry", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.set_retryable(self._retryable)

@@ -11,20 +11,23 @@ from textual.content import Content
 from tui_chat.engine.models import ToolMessage
 from tui_chat.engine.replay import CallComparison
 from tui_chat.engine.tool_outcome import error_kind_of, error_word
+from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_render import json_content
 
 
-def outcome_body(message: ToolMessage | None, *, empty: str = "Not run yet.") -> Content:
-    """Status and time, the error and the tool's own traceback, the result, the captured output."""
+def outcome_body(message: ToolMessage | None, *, empty: str = N_("Not run yet.")) -> Content:
+    """Status and time, the error and the tool's own traceback, the result, the captured output.
+
+    ``empty`` (English, marked with ``N_``) is what to say when there is no run; translated here."""
     if message is None:
-        return Content.styled(empty, "$text-muted")
+        return Content.styled(_(empty), "$text-muted")
     time = format_duration(message.duration_ms)
     parts: list[Content] = []
     if message.ok:
-        parts.append(Content.assemble(("✓ ok", "$tool-call-ok"), (f"  {time}", "$text-muted")))
+        parts.append(Content.assemble(("✓ " + _("ok"), "$tool-call-ok"), (f"  {time}", "$text-muted")))
     else:
-        word = error_word(error_kind_of(message))
+        word = _(error_word(error_kind_of(message)))
         heading = Content.assemble((f"✗ {word}", "$tool-call-error"), (f"  {time}", "$text-muted"))
         parts.append(heading)
         if message.error:
@@ -33,7 +36,7 @@ def outcome_body(message: ToolMessage | None, *, empty: str = "Not run yet.") ->
             parts.append(Content.styled(visible(message.traceback.rstrip()), "$text-muted"))
     parts.append(json_content(message.result))
     if message.output:
-        parts.append(Content.styled("output (stdout/stderr):", "$text-muted"))
+        parts.append(Content.styled(_("output (stdout/stderr):"), "$text-muted"))
         parts.append(Content(visible(message.output.rstrip())))
     return Content("\n").join(parts)
 
@@ -41,16 +44,19 @@ def outcome_body(message: ToolMessage | None, *, empty: str = "Not run yet.") ->
 def diff_body(comparison: CallComparison | None) -> Content:
     """The result diff, ``-`` recorded and ``+`` now, or a line saying they are the same."""
     if comparison is None:
-        return Content.styled("Run it to compare with the recorded result.", "$text-muted")
+        return Content.styled(_("Run it to compare with the recorded result."), "$text-muted")
     if comparison.same:
-        note = "Same result as recorded."
         if comparison.arguments_changed:
-            note += " (with the edited arguments)"
+            note = _("Same result as recorded. (with the edited arguments)")
+        else:
+            note = _("Same result as recorded.")
         return Content.styled(note, "$tool-call-ok")
-    lines: list[Content] = [Content.styled("The result differs from the recorded one:", "$warning")]
-    for line in comparison.diff().splitlines():
-        if line.startswith(("---", "+++")):
-            lines.append(Content.styled(visible(line), "bold"))
+    lines: list[Content] = [Content.styled(_("The result differs from the recorded one:"), "$warning")]
+    for number, line in enumerate(comparison.diff().splitlines()):
+        if number < 2 and line.startswith(("---", "+++")):
+            # The engine's diff names its sides in English ("recorded", "now"): say them here.
+            side = _("recorded") if line.startswith("---") else _("now")
+            lines.append(Content.styled(f"{line[:3]} {side}", "bold"))
         elif line.startswith("-"):
             lines.append(Content.styled(visible(line), "$text-error"))
         elif line.startswith("+"):
@@ -65,11 +71,11 @@ def diff_body(comparison: CallComparison | None) -> Content:
 def schema_summary(parameters: dict | None) -> str:
     """``a: integer (required), b: integer = 2``: the fields of a parameter schema on one line."""
     if not parameters:
-        return "no schema"
+        return _("no schema")
     properties = parameters.get("properties") or {}
     required = set(parameters.get("required") or [])
     if not properties:
-        return "no parameters"
+        return _("no parameters")
     fields = []
     for name, schema in properties.items():
         kind = schema.get("type", "any") if isinstance(schema, dict) else "any"
@@ -77,7 +83,7 @@ def schema_summary(parameters: dict | None) -> str:
             kind = " | ".join(map(str, schema["enum"]))
         text = f"{name}: {kind if isinstance(kind, str) else '/'.join(map(str, kind))}"
         if name in required:
-            text += " (required)"
+            text += " " + _("(required)")
         elif isinstance(schema, dict) and "default" in schema:
             text += f" = {schema['default']!r}"
         fields.append(text)

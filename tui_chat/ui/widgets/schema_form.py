@@ -21,7 +21,14 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Select, Static
 
 from tui_chat.engine.arguments import ArgumentProblem
+from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import one_line, visible
+from tui_chat.ui.widgets.inspector_model import json_problem
+
+NOT_A = {"integer": N_("not an integer"), "number": N_("not a number")}
+"""What a field of a numeric kind says when the text is not one (English, translated where shown)."""
+PLACEHOLDERS = {"integer": N_("an integer"), "number": N_("a number"), "json": N_("JSON")}
+"""The placeholder of an empty text field by kind; a string field's is "text"."""
 
 
 @dataclass(frozen=True)
@@ -81,17 +88,18 @@ def convert(spec: FormField, raw: str) -> tuple[Any, ArgumentProblem | None]:
     """The value of a text field, or the reason it is not one."""
     if spec.kind == "string":
         return raw, None
-    expected = {"integer": "an integer", "number": "a number"}.get(spec.kind)
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
+        if spec.kind in NOT_A:
+            return None, ArgumentProblem(spec.name, _(NOT_A[spec.kind]))
         return None, ArgumentProblem(
-            spec.name, f"not {expected}" if expected else f"not valid JSON: {error.msg}"
+            spec.name, _("not valid JSON: {error}").format(error=json_problem(error))
         )
     if spec.kind == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
-        return None, ArgumentProblem(spec.name, "not an integer")
+        return None, ArgumentProblem(spec.name, _(NOT_A["integer"]))
     if spec.kind == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
-        return None, ArgumentProblem(spec.name, "not a number")
+        return None, ArgumentProblem(spec.name, _(NOT_A["number"]))
     return value, None
 
 
@@ -115,7 +123,7 @@ class SchemaForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         if not self.fields:
-            yield Static(Content("This tool takes no arguments."), classes="field-hint")
+            yield Static(Content(_("This tool takes no arguments.")), classes="field-hint")
         for number, spec in enumerate(self.fields):
             label = visible(spec.name) + (" *" if spec.required else "")
             with Horizontal(classes="form-field"):
@@ -139,10 +147,10 @@ class SchemaForm(VerticalScroll):
             )
         if spec.kind == "boolean":
             return Checkbox(Content(hint or spec.name), value=bool(spec.default), id=widget_id, compact=True)
-        placeholder = {"integer": "an integer", "number": "a number", "json": "JSON"}.get(spec.kind, "text")
+        placeholder = _(PLACEHOLDERS[spec.kind]) if spec.kind in PLACEHOLDERS else _("text")
         return Input(
             _text_of(spec.default, spec.kind) if spec.has_default else "",
-            placeholder=f"{placeholder}{' — ' + hint if hint else ''}",
+            placeholder=f"{placeholder} — {hint}" if hint else placeholder,
             id=widget_id,
             compact=True,
         )

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_chat.engine.errors import EngineError
+from tui_chat.i18n import _, ngettext
 from tui_chat.ui.formatting import one_line, visible
 
 SETUP_ERRORS = frozenset({"missing_credentials", "authentication", "connection"})
@@ -42,10 +43,16 @@ class SetupBanner(Static):
         if problem is None:
             return
         configured = problem.kind != "missing_credentials"
-        text = Text("No model is reachable. " if configured else "No model is configured. ", style="bold")
+        headline = _("No model is reachable.") if configured else _("No model is configured.")
+        text = Text(headline + " ", style="bold")
         text.append(visible(str(problem)))
-        text.append("\nPress F3 (settings) to choose the model, API base and API key variable; ")
-        text.append("old conversations stay readable and exportable offline.")
+        text.append("\n")
+        text.append(
+            _(
+                "Press F3 (settings) to choose the model, API base and API key variable; "
+                "old conversations stay readable and exportable offline."
+            )
+        )
         self.update(text)
 
 
@@ -62,5 +69,6 @@ class StatusLine(Static):
         if state:
             text.append("  ·  " + state)
         elif message_count > 1:
-            text.append(f"  ·  {message_count} messages")
+            count = ngettext("{n} message", "{n} messages", message_count)
+            text.append("  ·  " + count.format(n=message_count))
         self.update(text)
