@@ -4,8 +4,9 @@
 loaded, so the language is read first, cheaply: ``[session] language`` from the settings file (the
 app's, in the data dir) over the config file, the same two files and the same precedence
 :func:`~tui_chat.config.load_config` uses, found from ``--config`` / ``--data-dir`` in the arguments or
-``TUI_CHAT_CONFIG`` / ``TUI_CHAT_DATA_DIR`` / the default paths. Only :mod:`tomllib` reads them; a file
-that is missing or broken counts as not saying anything (loading the config reports it properly).
+``TUI_CHAT_CONFIG`` / ``TUI_CHAT_DATA_DIR`` / the default paths, read leniently by
+:func:`~tui_chat.config.declared_language` (a file that is missing or broken says nothing; loading the
+config reports it properly).
 
 argparse looks up its messages ("usage: ", "error: ", "the following arguments are required: %s" …)
 through the ``_`` and ``ngettext`` names of its module; :func:`localize_argparse` points them at the
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,22 +81,10 @@ def option_values(argv: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _language_in(path: Path) -> str | None:
-    try:
-        with path.open("rb") as file:
-            data: Any = tomllib.load(file)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError):
-        return None
-    session = data.get("session") if isinstance(data, dict) else None
-    language = session.get("language") if isinstance(session, dict) else None
-    codes = {code for _, code in i18n.LANGUAGES}
-    return language if isinstance(language, str) and language in codes else None
-
-
 def configured_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
     """``[session] language`` as loading the config would find it: the settings file's over the config
     file's; English when neither says (or either is broken)."""
-    from tui_chat.config import SETTINGS_NAME, default_config_path, default_data_dir
+    from tui_chat.config import SETTINGS_NAME, declared_language, default_config_path, default_data_dir
 
     options = option_values(argv)
     config_path = Path(options["config"]).expanduser() if "config" in options else None
@@ -105,11 +93,7 @@ def configured_language(argv: Sequence[str], environ: Mapping[str, str] = os.env
         config_path = _default(environ, "TUI_CHAT_CONFIG", default_config_path)
     if data_dir is None:
         data_dir = _default(environ, "TUI_CHAT_DATA_DIR", default_data_dir)
-    for path in (data_dir / SETTINGS_NAME, config_path):
-        language = _language_in(path)
-        if language is not None:
-            return language
-    return i18n.SOURCE_LANGUAGE
+    return declared_language(data_dir / SETTINGS_NAME, config_path) or i18n.SOURCE_LANGUAGE
 
 
 def _default(environ: Mapping[str, str], variable: str, default: Any) -> Path:
