@@ -22,9 +22,11 @@ from typing import NoReturn
 from tui_chat import __version__
 from tui_chat.cli import ask, browse, config_cmd, replay, search, serve, tools
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Invocation, UsageError
+from tui_chat.cli.language import configured_language, localize_argparse
 from tui_chat.config import default_config_path, default_data_dir
 from tui_chat.engine.errors import AmbiguousConversation, ConfigError, ConversationNotFound, StoreError
 from tui_chat.engine.terminal_text import VisibleStream, visible
+from tui_chat.i18n import _, set_language
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "entry", "main", "run"]
 
@@ -32,14 +34,28 @@ COMMAND_MODULES = (ask, browse, search, tools, replay, config_cmd, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser, its help and argparse's own messages in the current language."""
+    localize_argparse()
     parser = argparse.ArgumentParser(
         prog="tui-chat",
-        description="Chat with LLMs and debug the tools they call. With no command, opens the TUI.",
+        description=_("Chat with LLMs and debug the tools they call. With no command, opens the TUI."),
     )
-    parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="where conversations are kept (env TUI_CHAT_DATA_DIR)")
-    parser.add_argument("--config", type=Path, help="the config file (env TUI_CHAT_CONFIG)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tui-chat {__version__}",
+        help=_("show program's version number and exit"),
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar=_("DATA_DIR"),
+        help=_("where conversations are kept (env TUI_CHAT_DATA_DIR)"),
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar=_("CONFIG"), help=_("the config file (env TUI_CHAT_CONFIG)")
+    )
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     for module in COMMAND_MODULES:
         module.register(commands)
     return parser
@@ -51,6 +67,8 @@ def entry() -> NoReturn:
 
 
 def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
+    # The language first: --help and usage errors are printed while parsing, before the config is loaded.
+    set_language(configured_language(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -58,7 +76,7 @@ def main(argv: list[str] | None = None, *, fast_exit: bool = False) -> NoReturn:
     except (UsageError, ConfigError, ConversationNotFound, AmbiguousConversation, StoreError) as error:
         print(visible(f"tui-chat: {error}"), file=sys.stderr)
         if isinstance(error, StoreError) and error.unsaved_text is not None:  # nothing the user typed is lost
-            print("tui-chat: your message was not saved; here it is:", file=sys.stderr)
+            print(_("tui-chat: your message was not saved; here it is:"), file=sys.stderr)
             print(visible(error.unsaved_text), file=sys.stderr)
         code = (
             EXIT_ERROR

@@ -15,9 +15,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, UsageError, plural
+from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation, UsageError
 from tui_chat.engine.errors import EngineError, StoreError
 from tui_chat.engine.terminal_text import json_text, visible
+from tui_chat.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from tui_chat.engine.models import Conversation
@@ -25,26 +26,35 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    ask = commands.add_parser("ask", help="send one message headless and stream the reply")
-    ask.add_argument("message", nargs="?", help="the message, or - to read it from standard input")
+    ask = commands.add_parser("ask", help=_("send one message headless and stream the reply"))
+    ask.add_argument(
+        "message", nargs="?", metavar=_("message"), help=_("the message, or - to read it from standard input")
+    )
     which = ask.add_mutually_exclusive_group()
     which.add_argument(
         "--continue",
         "-c",
         dest="continue_latest",
         action="store_true",
-        help="continue the latest conversation",
+        help=_("continue the latest conversation"),
     )
-    which.add_argument("--conversation", "--cid", metavar="ID", help=f"continue this conversation: {ID_HELP}")
-    which.add_argument("--new", action="store_true", help="start a new conversation (the default)")
-    ask.add_argument("--model", "-m", help="the model for this turn (any litellm model string)")
+    which.add_argument(
+        "--conversation",
+        "--cid",
+        metavar="ID",
+        help=_("continue this conversation: {id_help}").format(id_help=_(ID_HELP)),
+    )
+    which.add_argument("--new", action="store_true", help=_("start a new conversation (the default)"))
     ask.add_argument(
-        "--json", action="store_true", help="print the whole turn as JSON (control characters escaped)"
+        "--model", "-m", metavar=_("MODEL"), help=_("the model for this turn (any litellm model string)")
+    )
+    ask.add_argument(
+        "--json", action="store_true", help=_("print the whole turn as JSON (control characters escaped)")
     )
     ask.add_argument(
         "--context",
         metavar="JSON",
-        help="user context (a JSON object) merged into the conversation's; sent in the system prompt",
+        help=_("user context (a JSON object) merged into the conversation's; sent in the system prompt"),
     )
     ask.set_defaults(handler=ask_entry)
 
@@ -58,10 +68,10 @@ def ask_entry(run: Invocation) -> int:
 
 def _read_message(argument: str | None) -> str:
     if argument is None:
-        raise UsageError("ask needs a MESSAGE (or - to read it from standard input)")
+        raise UsageError(_("ask needs a MESSAGE (or - to read it from standard input)"))
     text = sys.stdin.read() if argument == "-" else argument
     if not text.strip():
-        raise UsageError("the message is empty")
+        raise UsageError(_("the message is empty"))
     return text
 
 
@@ -98,15 +108,22 @@ async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str)
             if isinstance(event, TurnStarted) and event.session_started and _idle_reset(conversation):
                 minutes = config.session.idle_reset_minutes
                 say(
-                    f"conversation {conversation.id} was idle for over {minutes:g} minutes: this starts a "
-                    "new model session, so the earlier messages are kept but not sent to the model."
+                    _(
+                        "conversation {id} was idle for over {minutes} minutes: this starts a new model "
+                        "session, so the earlier messages are kept but not sent to the model."
+                    ).format(id=conversation.id, minutes=f"{minutes:g}")
                 )
             elif isinstance(event, RoundStarted) and not omitted_said:
                 omitted = event.assistant.request.omitted if event.assistant.request else 0
                 if omitted:
                     say(
-                        f"{plural(omitted, 'earlier message')} of this session not sent to the model "
-                        "(the context window or [session] history_messages limits the history)."
+                        ngettext(
+                            "{n} earlier message of this session not sent to the model (the context "
+                            "window or [session] history_messages limits the history).",
+                            "{n} earlier messages of this session not sent to the model (the context "
+                            "window or [session] history_messages limits the history).",
+                            omitted,
+                        ).format(n=omitted)
                     )
                     omitted_said = True
             elif isinstance(event, TextDelta) and not args.json:
@@ -121,11 +138,16 @@ async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str)
                     failed_calls.append(f"{result.name}: {result.error}")
                 if not args.json:
                     status = "✓" if result.ok else f"✗ {result.error}"
-                    print(visible(f"  {status} {result.name} {result.duration_ms:.0f} ms"), file=sys.stderr)
+                    duration = _("{ms} ms").format(ms=f"{result.duration_ms:.0f}")
+                    print(visible(f"  {status} {result.name} {duration}"), file=sys.stderr)
                 for line in result.output.splitlines():  # what the tool printed (captured by the host)
                     print(visible(f"  │ {line}"), file=sys.stderr)
             elif isinstance(event, Retrying):
-                say(f"{event.error.message} Retrying in {event.delay:g} s…")
+                say(
+                    _("{error} Retrying in {seconds} s…").format(
+                        error=event.error.message, seconds=f"{event.delay:g}"
+                    )
+                )
             elif isinstance(event, TurnFailed):
                 error = event.error
             elif isinstance(event, TurnFinished):
@@ -142,10 +164,15 @@ async def ask_command(workspace: Workspace, args: argparse.Namespace, text: str)
     if error is not None:
         say(str(error))
         if turn.accepted:
-            say(f"your message is saved in conversation {conversation.id}.")
+            say(_("your message is saved in conversation {id}.").format(id=conversation.id))
         return EXIT_ERROR
     if failed_calls:
-        say(f"{plural(len(failed_calls), 'tool call')} failed: {'; '.join(failed_calls)}")
+        count = len(failed_calls)
+        say(
+            ngettext("{n} tool call failed: {calls}", "{n} tool calls failed: {calls}", count).format(
+                n=count, calls="; ".join(failed_calls)
+            )
+        )
         return EXIT_ERROR
     return EXIT_OK
 
@@ -165,9 +192,11 @@ def _parse_context(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"--context is not valid JSON: {error}") from None
+        raise UsageError(_("--context is not valid JSON: {error}").format(error=error)) from None
     if not isinstance(value, dict):
-        raise UsageError('--context must be a JSON object, such as \'{"name": "Ana"}\'')
+        raise UsageError(
+            _("--context must be a JSON object, such as {example}").format(example="""'{"name": "Ana"}'""")
+        )
     return value
 
 

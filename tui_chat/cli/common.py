@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_chat.config import Config, default_settings_path, load_config
+from tui_chat.i18n import N_, set_language
 
 if TYPE_CHECKING:
     from tui_chat.engine.workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-ID_HELP = "a conversation ID, a unique prefix of one (chat-local- may be left out), or 'last'"
-"""The help text of every conversation-ID argument (they all go through ``Workspace.resolve``)."""
+ID_HELP = N_("a conversation ID, a unique prefix of one (chat-local- may be left out), or 'last'")
+"""The help text of every conversation-ID argument (they all go through ``Workspace.resolve``);
+translated where a parser is built."""
 
 
 class UsageError(Exception):
@@ -46,6 +48,7 @@ class Invocation:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path, settings_path=self.settings_path)
+            set_language(self._config.session.language)  # as read before parsing, now validated
         return self._config
 
     @property
@@ -69,8 +72,3 @@ class Invocation:
         import asyncio
 
         return asyncio.run(command(self.workspace, *args, **kwargs))
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 tool call``, ``2 tool calls``, ``0 messages``."""
-    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, ID_HELP, Invocation
 from tui_chat.engine.terminal_text import json_text, visible
+from tui_chat.i18n import _
 
 
 def safe(text: str) -> str:
@@ -48,30 +49,33 @@ def _run_quietly(run: Invocation, registry: Any, work: Coroutine[Any, Any, T]) -
 
 def register(commands: argparse._SubParsersAction) -> None:
     replay = commands.add_parser(
-        "replay", help="re-run every recorded tool call of a conversation and compare the results"
+        "replay", help=_("re-run every recorded tool call of a conversation and compare the results")
     )
-    replay.add_argument("id", help=ID_HELP)
-    replay.add_argument("--tool", metavar="NAME", help="only the calls of this tool")
+    replay.add_argument("id", metavar=_("id"), help=_(ID_HELP))
+    replay.add_argument("--tool", metavar=_("NAME"), help=_("only the calls of this tool"))
     replay.add_argument(
-        "--json", action="store_true", help="one JSON document: every call and whether it matched"
+        "--json", action="store_true", help=_("one JSON document: every call and whether it matched")
     )
     replay.set_defaults(handler=replay_command)
 
 
 def register_tools_run(subcommands: argparse._SubParsersAction) -> None:
     """``tools run``: added to the ``tools`` command's parser (cli/tools.py)."""
-    run = subcommands.add_parser("run", help="run one tool by hand")
-    run.add_argument("name", help="the tool's name (see `tui-chat tools`)")
+    run = subcommands.add_parser("run", help=_("run one tool by hand"))
+    run.add_argument("name", metavar=_("name"), help=_("the tool's name (see `tui-chat tools`)"))
     run.add_argument(
-        "--args", default="{}", metavar="JSON", help="the arguments as a JSON object ('-': stdin)"
+        "--args", default="{}", metavar="JSON", help=_("the arguments as a JSON object ('-': stdin)")
     )
-    run.add_argument("--json", action="store_true", help="print the whole outcome as JSON")
+    run.add_argument("--json", action="store_true", help=_("print the whole outcome as JSON"))
     run.set_defaults(handler=tools_run_command)
 
 
 def _report_load_errors(workspace: Any) -> None:
     for problem in workspace.load_errors:
-        print(f"tui-chat: NOT LOADED {safe(problem.source)}: {safe(problem.message)}", file=sys.stderr)
+        text = _("NOT LOADED {source}: {message}").format(
+            source=safe(problem.source), message=safe(problem.message)
+        )
+        print(f"tui-chat: {text}", file=sys.stderr)
 
 
 def tools_run_command(run: Invocation) -> int:
@@ -121,17 +125,28 @@ def replay_command(run: Invocation) -> int:
         return EXIT_ERROR if differing else EXIT_OK
     for comparison in comparisons:
         recorded = comparison.recorded
-        mark = "✓ same   " if comparison.same else "✗ differs"
+        marks = ["✓ " + _("same"), "✗ " + _("differs")]
+        width = max(len(mark) for mark in marks)
+        mark = (marks[0] if comparison.same else marks[1]).ljust(width)
         print(safe(f"{mark} {recorded.name}({recorded.arguments})  [{recorded.tool_call_id}]"))
         if not comparison.same:
             for line in comparison.diff().splitlines():
                 print("    " + safe(line))
-    what = f" of {run.args.tool}" if run.args.tool else ""
+    tool, conversation_id = run.args.tool, conversation.id
     if not comparisons:
-        print(f"No recorded calls{what} in {conversation.id}.")
+        if tool:
+            print(_("No recorded calls of {tool} in {id}.").format(tool=safe(tool), id=conversation_id))
+        else:
+            print(_("No recorded calls in {id}.").format(id=conversation_id))
     else:
-        same = len(comparisons) - len(differing)
-        print(f"{len(comparisons)} call(s){what}: {same} same, {len(differing)} differ.")
+        counts = {"n": len(comparisons), "same": len(comparisons) - len(differing), "differ": len(differing)}
+        if tool:
+            summary = _("{n} call(s) of {tool}: {same} same, {differ} differ.").format(
+                tool=safe(tool), **counts
+            )
+        else:
+            summary = _("{n} call(s): {same} same, {differ} differ.").format(**counts)
+        print(summary)
     if differing:
         _report_load_errors(workspace)
     return EXIT_ERROR if differing else EXIT_OK

@@ -9,38 +9,45 @@ from typing import TYPE_CHECKING, Any
 from tui_chat.cli.browse import JSON_HELP
 from tui_chat.cli.common import EXIT_OK, Invocation, UsageError
 from tui_chat.engine.terminal_text import json_text, visible
+from tui_chat.i18n import N_, _
 
 if TYPE_CHECKING:
     from tui_chat.engine.workspace import Workspace
 
 ROLES = ("user", "assistant", "tool", "title")
+ROLE_NAMES = {"user": N_("user"), "assistant": N_("assistant"), "tool": N_("tool"), "title": N_("title")}
+"""A hit's role as a person reads it (``--role`` and ``--json`` keep the English word)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     search = commands.add_parser(
         "search",
-        help="search every conversation: messages, replies, tool names, arguments, results, errors",
+        help=_("search every conversation: messages, replies, tool names, arguments, results, errors"),
     )
-    search.add_argument("query", nargs="?", default="", metavar="QUERY", help="words to find (all of them)")
-    search.add_argument("--tool", metavar="NAME", help="only calls of this tool (and replies calling it)")
-    search.add_argument("--errors", action="store_true", help="only failed tool calls and failed replies")
-    search.add_argument("--role", choices=ROLES, help="only messages of this role")
-    search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    search.add_argument(
+        "query", nargs="?", default="", metavar=_("QUERY"), help=_("words to find (all of them)")
+    )
+    search.add_argument(
+        "--tool", metavar=_("NAME"), help=_("only calls of this tool (and replies calling it)")
+    )
+    search.add_argument("--errors", action="store_true", help=_("only failed tool calls and failed replies"))
+    search.add_argument("--role", choices=ROLES, help=_("only messages of this role"))
+    search.add_argument("--limit", type=int, default=20, metavar="N", help=_("at most N hits (default 20)"))
     search.add_argument(
         "--no-wait",
         action="store_true",
-        help="search what is indexed now instead of indexing every conversation first (and say how much)",
+        help=_("search what is indexed now instead of indexing every conversation first (and say how much)"),
     )
-    search.add_argument("--json", action="store_true", help=JSON_HELP)
+    search.add_argument("--json", action="store_true", help=_(JSON_HELP))
     search.set_defaults(handler=search_command)
 
 
 def search_command(run: Invocation) -> int:
     args = run.args
     if not args.query.strip() and not (args.tool or args.errors or args.role):
-        raise UsageError("give words to search for, or a filter (--tool, --errors, --role)")
+        raise UsageError(_("give words to search for, or a filter (--tool, --errors, --role)"))
     if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError(_("--limit must be at least 1"))
     return run.with_workspace(_search, args)
 
 
@@ -50,7 +57,7 @@ async def _search(workspace: Workspace, args: argparse.Namespace) -> int:
             progress = await workspace.index_progress()  # new or changed files first: the count is right
             if not progress.complete and sys.stderr.isatty():
                 left = progress.total - progress.indexed
-                print(f"Indexing {left:,} conversations for search…", file=sys.stderr)
+                print(_("Indexing {n} conversations for search…").format(n=f"{left:,}"), file=sys.stderr)
         result = await workspace.search(
             args.query,
             role=args.role,
@@ -65,18 +72,25 @@ async def _search(workspace: Workspace, args: argparse.Namespace) -> int:
         print(json_text(hits_json(result, result.index_complete)))
         return EXIT_OK
     if not result:
-        print("No matches.")
+        print(_("No matches."))
     bold = sys.stdout.isatty()
+    roles = {role: _(name) for role, name in ROLE_NAMES.items()}
+    width = max(len(name) for name in roles.values())
     for hit in result:
         when = hit.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        where = hit.message_id or "(title)"
+        where = hit.message_id or _("(title)")
         tools = f"  [{', '.join(hit.tools)}]" if hit.tools else ""
-        error = "  error" if hit.error else ""
+        error = "  " + _("error") if hit.error else ""
         title = shown(hit.title)[:60]
-        print(f"{when}  {hit.conversation_id}  {hit.role:<9} {shown(where)}{tools}{error}  {title}")
+        role = roles.get(hit.role, hit.role).ljust(width)
+        print(f"{when}  {hit.conversation_id}  {role} {shown(where)}{tools}{error}  {title}")
         print("    " + highlighted(hit.snippet, hit.highlights, bold=bold).replace("\n", " "))
     if not result.index_complete:
-        print(f"(the index is still being built: {result.indexed:,} of {result.total:,} conversations)")
+        print(
+            _("(the index is still being built: {indexed} of {total} conversations)").format(
+                indexed=f"{result.indexed:,}", total=f"{result.total:,}"
+            )
+        )
     return EXIT_OK
 
 

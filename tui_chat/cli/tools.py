@@ -16,29 +16,58 @@ from typing import Any
 from tui_chat.cli.common import EXIT_ERROR, EXIT_OK, Invocation, UsageError
 from tui_chat.config import Config
 from tui_chat.engine.terminal_text import json_text, visible
+from tui_chat.i18n import N_, _
 
 LOG_TAIL_LINES = 40
+
+STATES = {
+    "stopped": N_("stopped"),
+    "starting": N_("starting"),
+    "ready": N_("ready"),
+    "restarting": N_("restarting"),
+    "failed": N_("failed"),
+}
+"""A tool source's state as a person reads it (``--json`` keeps the English word)."""
+
+
+def _state(state: str) -> str:
+    return _(STATES[state]) if state in STATES else state
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser(
-        "tools", help="tools with their source, status and schema; serve them over MCP"
+        "tools", help=_("tools with their source, status and schema; serve them over MCP")
     )
-    tools.add_argument("--json", action="store_true", help="print JSON instead of text")
+    tools.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     tools.set_defaults(handler=lambda run: tools_command(run.config, run.data_dir, as_json=run.args.json))
-    actions = tools.add_subparsers(dest="tools_command", metavar="ACTION")
+    actions = tools.add_subparsers(dest="tools_command", metavar=_("ACTION"))
     serve = actions.add_parser(
         "serve",
-        help="run the [tools] modules as an MCP stdio server (for other apps, editors, the MCP Inspector)",
+        help=_("run the [tools] modules as an MCP stdio server (for other apps, editors, the MCP Inspector)"),
     )
     serve.add_argument(
-        "--module", action="append", default=[], metavar="MODULE", help="serve this module too (repeatable)"
+        "--module",
+        action="append",
+        default=[],
+        metavar=_("MODULE"),
+        help=_("serve this module too (repeatable)"),
     )
     serve.set_defaults(handler=serve_command)
-    log = actions.add_parser("log", help="the end of the tool host's log, or of an MCP server's")
-    log.add_argument("name", nargs="?", default="tools", help="'tools' (the tool host) or a server name")
+    log = actions.add_parser("log", help=_("the end of the tool host's log, or of an MCP server's"))
     log.add_argument(
-        "--lines", "-n", type=int, default=LOG_TAIL_LINES, help=f"how many lines (default {LOG_TAIL_LINES})"
+        "name",
+        nargs="?",
+        default="tools",
+        metavar=_("name"),
+        help=_("'tools' (the tool host) or a server name"),
+    )
+    log.add_argument(
+        "--lines",
+        "-n",
+        type=int,
+        default=LOG_TAIL_LINES,
+        metavar=_("LINES"),
+        help=_("how many lines (default {n})").format(n=LOG_TAIL_LINES),
     )
     log.set_defaults(handler=log_command)
     from tui_chat.cli.replay import register_tools_run  # the workbench's `tools run NAME --args JSON`
@@ -106,12 +135,16 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
         print(json_text(data))
         return code
     if not data["tools"]:
-        print('No tools registered. Add modules in the config: [tools] modules = ["~/my_tools.py"]')
+        print(
+            _("No tools registered. Add modules in the config: {example}").format(
+                example='[tools] modules = ["~/my_tools.py"]'
+            )
+        )
     for tool in data["tools"]:
-        where = tool["source"] or "built-in"
+        where = tool["source"] or _("built-in")
         if tool["server"]:
-            where = f"MCP server {tool['server']!r}"
-        status = "" if tool["status"] == "ready" else f", {tool['status']}"
+            where = _("MCP server {name}").format(name=repr(tool["server"]))
+        status = "" if tool["status"] == "ready" else f", {_state(tool['status'])}"
         print(visible(f"{tool['name']}  ({where}{status})"))
         if tool["description"]:
             print(f"    {visible(tool['description'].splitlines()[0])}")
@@ -126,18 +159,30 @@ def tools_command(config: Config, data_dir: Path, *, as_json: bool) -> int:
             marker = "" if name in required else "?"
             print(visible(f"    {name}{marker}: {kind}"))
     if data["sources"]:
-        print("\nSources:")
+        print("\n" + _("Sources:"))
     for source in data["sources"]:
-        label = "tool host" if source["kind"] == "host" else f"MCP server {source['name']!r}"
-        pid = f", pid {source['pid']}" if source["pid"] and source["state"] == "ready" else ""
-        print(f"  {label}: {source['state']}{pid}; log {source['log']}")
+        label = (
+            _("tool host")
+            if source["kind"] == "host"
+            else _("MCP server {name}").format(name=repr(source["name"]))
+        )
+        pid = (
+            _(", pid {pid}").format(pid=source["pid"]) if source["pid"] and source["state"] == "ready" else ""
+        )
+        line = _("{source}: {state}{pid}; log {log}").format(
+            source=label, state=_state(source["state"]), pid=pid, log=source["log"]
+        )
+        print(f"  {line}")
         if source["message"]:
             print(f"    {visible(source['message'])}", file=sys.stderr)
         if source["state"] != "ready" and source["stderr_tail"].strip():
-            for line in source["stderr_tail"].strip().splitlines()[-8:]:
-                print(f"    stderr: {visible(line)}", file=sys.stderr)
+            for tail in source["stderr_tail"].strip().splitlines()[-8:]:
+                print(f"    stderr: {visible(tail)}", file=sys.stderr)
     for problem in data["load_errors"]:
-        print(visible(f"NOT LOADED {problem['source']}: {problem['message']}"), file=sys.stderr)
+        print(
+            visible(_("NOT LOADED {source}: {message}").format(**problem)),
+            file=sys.stderr,
+        )
     return code
 
 
@@ -149,7 +194,7 @@ def serve_command(run: Invocation) -> int:
     modules = [resolve_module_entry(entry) for entry in [*config.tools.modules, *run.args.module]]
     if not modules:
         raise UsageError(
-            "no tool modules to serve: set [tools] modules in the config or pass --module ./my_tools.py"
+            _("no tool modules to serve: set [tools] modules in the config or pass --module ./my_tools.py")
         )
     command = host_command(
         modules, managed=False, timeout=config.tools.timeout, output_limit=config.tools.output_limit
@@ -165,7 +210,9 @@ def log_command(run: Invocation) -> int:
 
     path = log_path(run.data_dir, run.args.name)
     if not path.is_file():
-        raise UsageError(f"no log yet at {path} (it is written once the tool host or server has run)")
+        raise UsageError(
+            _("no log yet at {path} (it is written once the tool host or server has run)").format(path=path)
+        )
     print(f"{path}:")
     for line in log_tail(path, run.args.lines):
         print(line)

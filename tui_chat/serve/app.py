@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from tui_chat.i18n import N_, _
 from tui_chat.serve.auth import auth_middleware
 from tui_chat.serve.backend import ChatBackend
 from tui_chat.serve.payloads import MAX_BODY, RequestProblem
@@ -19,7 +20,14 @@ from tui_chat.serve.routes import BACKEND, routes
 log = logging.getLogger("tui_chat.serve")
 
 MAX_BODY_BYTES = 1024 * 1024
-INTERNAL_ERROR = "Internal server error."
+INTERNAL_ERROR = N_("Internal server error.")
+HTTP_ERRORS = {
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    413: N_("Request Entity Too Large"),
+}
+"""The ``error`` text of aiohttp's own answers (no such route, wrong method): the HTTP reason phrase, in
+the server's language; other statuses keep the phrase as it is."""
 
 
 @web.middleware
@@ -31,14 +39,13 @@ async def json_errors(request: web.Request, handler):  # type: ignore[no-untyped
     except web.HTTPException as http:
         if http.status < 400:
             raise
-        return web.json_response(
-            {"success": False, "error": http.reason}, status=http.status, headers=_allow(http)
-        )
+        text = _(HTTP_ERRORS[http.status]) if http.status in HTTP_ERRORS else http.reason
+        return web.json_response({"success": False, "error": text}, status=http.status, headers=_allow(http))
     except ConnectionResetError:
         raise  # the client left; nothing to answer
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
-        return web.json_response({"success": False, "error": INTERNAL_ERROR}, status=500)
+        return web.json_response({"success": False, "error": _(INTERNAL_ERROR)}, status=500)
 
 
 def _allow(http: web.HTTPException) -> dict[str, str]:

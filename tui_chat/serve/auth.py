@@ -18,6 +18,7 @@ from typing import Literal
 from aiohttp import web
 
 from tui_chat.engine.errors import ConfigError
+from tui_chat.i18n import _
 
 TOKEN_ENV = "TUI_CHAT_SERVE_TOKEN"
 TOKEN_FILE = "serve-token"
@@ -38,8 +39,15 @@ def resolve_token(data_dir: Path, environ: Mapping[str, str] = os.environ) -> Se
     if TOKEN_ENV in environ:
         value = environ[TOKEN_ENV].strip()
         if not value:
-            raise ConfigError(f"{TOKEN_ENV} is set but empty.", hint="Set a long random value, or unset it.")
-        warning = f"{TOKEN_ENV} is shorter than {SHORT_TOKEN} characters." if len(value) < SHORT_TOKEN else ""
+            raise ConfigError(
+                _("{variable} is set but empty.").format(variable=TOKEN_ENV),
+                hint=_("Set a long random value, or unset it."),
+            )
+        warning = (
+            _("{variable} is shorter than {n} characters.").format(variable=TOKEN_ENV, n=SHORT_TOKEN)
+            if len(value) < SHORT_TOKEN
+            else ""
+        )
         return ServeToken(value, "env", warning=warning)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / TOKEN_FILE
@@ -67,14 +75,15 @@ def _read_token(path: Path) -> ServeToken:
     warning = ""
     if path.stat().st_mode & 0o077:
         path.chmod(0o600)
-        warning = (
-            f"{path} was readable by other users; its mode is now 0600. "
+        warning = _(
+            "{path} was readable by other users; its mode is now 0600. "
             "Delete it and restart to get a new token if it may have leaked."
-        )
+        ).format(path=path)
     value = path.read_text(encoding="utf-8", errors="replace").strip()
     if not value:
         raise ConfigError(
-            f"The token file {path} is empty.", hint="Delete it; the next start makes a new one."
+            _("The token file {path} is empty.").format(path=path),
+            hint=_("Delete it; the next start makes a new one."),
         )
     return ServeToken(value, "file", path, warning)
 
@@ -98,7 +107,7 @@ def auth_middleware(token: str) -> web.middleware:  # type: ignore[valid-type]
     async def require_token(request: web.Request, handler):  # type: ignore[no-untyped-def]
         if not bearer_matches(request.headers.get("Authorization"), expected):
             return web.json_response(
-                {"success": False, "error": "Missing or wrong bearer token."},
+                {"success": False, "error": _("Missing or wrong bearer token.")},
                 status=401,
                 headers={"WWW-Authenticate": 'Bearer realm="tui-chat"'},
             )

@@ -29,6 +29,7 @@ from tui_chat.engine.events import TurnEvent
 from tui_chat.engine.models import Conversation, to_iso
 from tui_chat.engine.stats import stats_dict
 from tui_chat.engine.workspace import LiveSession, Workspace, build_workspace
+from tui_chat.i18n import _
 
 log = logging.getLogger("tui_chat.serve")
 
@@ -111,7 +112,9 @@ class ChatBackend:
     def startup_problems(self) -> list[str]:
         """What to tell the operator at start: tool modules that did not load, a model that cannot work."""
         problems = [
-            f"tools from {problem.source} not loaded: {problem.message}"
+            _("tools from {source} not loaded: {message}").format(
+                source=problem.source, message=problem.message
+            )
             for problem in self.workspace.load_errors
         ]
         setup = self.workspace.setup_problem()

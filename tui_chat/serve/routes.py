@@ -8,6 +8,7 @@ from contextlib import aclosing
 
 from aiohttp import web
 
+from tui_chat.i18n import N_, _
 from tui_chat.serve.backend import ChatBackend, ConversationUnavailable, ServedTurn
 from tui_chat.serve.payloads import RequestProblem, parse_message, parse_start, read_object
 from tui_chat.serve.reply import TurnReply
@@ -16,7 +17,7 @@ from tui_chat.serve.sse import EventStream, event_of, wants_events
 log = logging.getLogger("tui_chat.serve")
 
 BACKEND = web.AppKey("backend", ChatBackend)
-NOT_FOUND = "No such conversation for this user."
+NOT_FOUND = N_("No such conversation for this user.")
 
 routes = web.RouteTableDef()
 
@@ -49,7 +50,7 @@ async def message(request: web.Request) -> web.StreamResponse:
                     reply.add(event)
             return web.json_response(reply.body(), status=reply.status)
     except ConversationUnavailable:
-        raise RequestProblem(404, NOT_FOUND) from None
+        raise RequestProblem(404, _(NOT_FOUND)) from None
     except asyncio.CancelledError:  # the client went away (aiohttp cancels the handler)
         log.info("client left during a turn; the partial reply is kept, marked interrupted")
         raise

@@ -20,6 +20,7 @@ from typing import TextIO
 from aiohttp import web
 
 from tui_chat.config import Config
+from tui_chat.i18n import _
 from tui_chat.serve.app import MAX_BODY_BYTES, make_app
 from tui_chat.serve.auth import TOKEN_ENV, ServeToken, resolve_token
 from tui_chat.serve.backend import ChatBackend
@@ -94,10 +95,10 @@ def is_loopback(host: str) -> bool:
 def bind_warning(host: str) -> str:
     if is_loopback(host):
         return ""
-    return (
-        f"warning: listening on {host}, which is not a loopback address: anyone who can reach this port "
+    return _(
+        "warning: listening on {host}, which is not a loopback address: anyone who can reach this port "
         "and has the token can chat and run your tools. The traffic is plain HTTP; put a TLS proxy in front."
-    )
+    ).format(host=host)
 
 
 def warm_litellm() -> None:
@@ -116,12 +117,15 @@ def warm_litellm() -> None:
 
 def describe_token(token: ServeToken) -> str:
     if token.source == "env":
-        return f"token: from {TOKEN_ENV}"
+        return _("token: from {variable}").format(variable=TOKEN_ENV)
     if token.source == "file":
-        return f"token: in {token.path}"
-    return (
-        f"token (printed this once; kept in {token.path}, mode 0600):\n  {token.value}\n"
-        f"send it as: Authorization: Bearer <token>"
+        return _("token: in {path}").format(path=token.path)
+    return "\n".join(
+        [
+            _("token (printed this once; kept in {path}, mode 0600):").format(path=token.path),
+            f"  {token.value}",
+            _("send it as: {header}").format(header="Authorization: Bearer <token>"),
+        ]
     )
 
 
@@ -150,10 +154,10 @@ async def serve(
     """Serve until SIGINT/SIGTERM (or ``stop``); the ``tui-chat serve`` command."""
     token = resolve_token(data_dir)
     if token.warning:
-        print(f"warning: {token.warning}", file=err)
+        print(_("warning: {problem}").format(problem=token.warning), file=err)
     backend = ChatBackend.build(config, data_dir)
     for problem in backend.startup_problems():
-        print(f"warning: {problem}", file=err)
+        print(_("warning: {problem}").format(problem=problem), file=err)
     warning = bind_warning(host)
     if warning:
         print(warning, file=err)
@@ -167,7 +171,8 @@ async def serve(
         access_log=access_log,
     )
     warm_litellm()
-    print(f"tui-chat serve: listening on {running.url} (data in {data_dir})", file=out)
+    listening = _("listening on {url} (data in {path})").format(url=running.url, path=data_dir)
+    print(f"tui-chat serve: {listening}", file=out)
     print(describe_token(token), file=out, flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -177,6 +182,6 @@ async def serve(
     try:
         await stop.wait()
     finally:
-        print("tui-chat serve: stopping", file=err, flush=True)
+        print("tui-chat serve: " + _("stopping"), file=err, flush=True)
         await running.close()
         backend.close()
