@@ -35,7 +35,6 @@ from scripted_server import (
 from tui_chat import tool
 from tui_chat.config import Config, ModelSettings, SessionSettings, ToolSettings
 from tui_chat.engine import errors as engine_errors
-from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.chat import ChatService
 from tui_chat.engine.errors import AmbiguousConversation, ConversationNotFound, EngineError, ProviderError
 from tui_chat.engine.models import AssistantMessage, Conversation, ErrorInfo
@@ -44,6 +43,7 @@ from tui_chat.engine.stats import format_stats
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import texts_for
 from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.workbench.arguments import check_arguments
 from tui_chat.engine.workspace import ExportFailed, Workspace, workspace_for
 from tui_chat.i18n import set_language
 

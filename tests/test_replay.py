@@ -16,11 +16,11 @@ from scripted_server import ScriptedServer, text, tool_calls
 from tests.conftest import write_cli_config
 from tests.ui.workbench_fixtures import TOOLS_MODULE
 from tui_chat import cli
-from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.models import ToolMessage
-from tui_chat.engine.replay import context_for, recorded_calls, result_diff
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.engine.tool_outcome import error_kind_of
+from tui_chat.engine.workbench.arguments import check_arguments
+from tui_chat.engine.workbench.replay import context_for, recorded_calls, result_diff
+from tui_chat.engine.workbench.tool_outcome import error_kind_of
 
 
 @pytest.fixture
@@ -208,10 +208,10 @@ def test_an_exported_test_calls_async_context_and_seed_style_tools_the_way_they_
 ) -> None:
     import asyncio
 
-    from tui_chat.engine.call_export import call_as_test
-    from tui_chat.engine.replay import run_tool
     from tui_chat.engine.tools.loader import load_tool_modules
     from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
+    from tui_chat.engine.workbench.call_export import call_as_test
+    from tui_chat.engine.workbench.replay import run_tool
 
     module = tmp_path / "seed_tools.py"
     module.write_text(SEED_STYLE_MODULE)

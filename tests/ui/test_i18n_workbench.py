@@ -26,7 +26,6 @@ from workbench_fixtures import write_tools
 from tests.ui.conftest import screen_text, wait_for
 from tui_chat import i18n
 from tui_chat.config import Config, SessionSettings, ToolSettings
-from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.models import (
     AssistantMessage,
     Conversation,
@@ -38,9 +37,10 @@ from tui_chat.engine.models import (
     Usage,
     UserMessage,
 )
-from tui_chat.engine.tool_runs import RunHistory
 from tui_chat.engine.tools.loader import load_tool_modules
 from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.workbench.arguments import check_arguments
+from tui_chat.engine.workbench.tool_runs import RunHistory
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.rerun import RerunScreen
 from tui_chat.ui.screens.tools_panel import ToolsPanelScreen

@@ -151,7 +151,7 @@ async def test_tools_panel_runs_a_tool_from_its_form_or_raw_json_and_keeps_a_his
 ) -> None:
     from textual.widgets import Checkbox, Input, OptionList, Select
 
-    from tui_chat.engine.tool_runs import RunHistory
+    from tui_chat.engine.workbench.tool_runs import RunHistory
     from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
 
     app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
@@ -220,7 +220,7 @@ async def test_tools_panel_runs_a_tool_from_its_form_or_raw_json_and_keeps_a_his
 
 
 def test_the_run_history_skips_unreadable_lines_and_keeps_the_latest(tmp_path: Path) -> None:
-    from tui_chat.engine.tool_runs import RunHistory
+    from tui_chat.engine.workbench.tool_runs import RunHistory
 
     history = RunHistory(tmp_path / "runs.jsonl")
     for number in range(5):
@@ -258,7 +258,7 @@ def test_snapshot_of_the_tools_panel_with_a_past_run(snap_compare, tmp_path: Pat
 
     from panel_fixtures import ScreenApp
 
-    from tui_chat.engine.tool_runs import RunHistory
+    from tui_chat.engine.workbench.tool_runs import RunHistory
     from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
 
     history = RunHistory(tmp_path / "runs.jsonl")
@@ -309,7 +309,7 @@ def test_snapshot_of_the_tools_panel_with_a_past_run(snap_compare, tmp_path: Pat
 def test_snapshot_of_a_re_run_showing_the_diff(snap_compare, tmp_path: Path) -> None:
     from panel_fixtures import ScreenApp, sample_conversation
 
-    from tui_chat.engine.replay import CallComparison
+    from tui_chat.engine.workbench.replay import CallComparison
 
     conversation = sample_conversation()
     recorded = ToolMessage(

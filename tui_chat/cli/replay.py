@@ -79,8 +79,8 @@ def _report_load_errors(workspace: Any) -> None:
 
 
 def tools_run_command(run: Invocation) -> int:
-    from tui_chat.engine.replay import manual_context, run_tool
-    from tui_chat.engine.tool_outcome import error_word, outcome
+    from tui_chat.engine.workbench.replay import manual_context, run_tool
+    from tui_chat.engine.workbench.tool_outcome import error_word, outcome
 
     arguments = sys.stdin.read() if run.args.args == "-" else run.args.args
     workspace = run.workspace
@@ -106,7 +106,7 @@ def tools_run_command(run: Invocation) -> int:
 
 
 def replay_command(run: Invocation) -> int:
-    from tui_chat.engine.replay import replay
+    from tui_chat.engine.workbench.replay import replay
 
     workspace = run.workspace
     conversation = asyncio.run(_open(workspace, run.args.id))  # a wrong ID fails before the tools start

@@ -323,9 +323,9 @@ class Workspace(WorkspaceTurns, WorkspaceReads):
         return target.resolve()
 
     async def fork(self, conversation: Conversation, recorded: Any, replacement: Any) -> Conversation:
-        """A new conversation forked at tool result ``recorded`` answered by ``replacement`` (engine.fork),
-        saved; the original is not touched."""
-        from tui_chat.engine.fork import fork_at
+        """A new conversation forked at tool result ``recorded`` answered by ``replacement``
+        (engine.workbench.fork), saved; the original is not touched."""
+        from tui_chat.engine.workbench.fork import fork_at
 
         fork = fork_at(conversation, recorded, replacement, self._store.new_id(conversation.user_id))
         await self._save(fork)

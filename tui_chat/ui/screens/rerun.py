@@ -1,8 +1,8 @@
 """Re-run one recorded call (``e`` in the inspector): edit its arguments, run it against the current tool
 code, compare with what was recorded, and optionally continue the conversation from there in a fork.
 
-The screen wires; the work is the engine's (``engine.replay.rerun``, ``engine.arguments``,
-``engine.fork``). Nothing in the conversation changes: continuing writes a new conversation.
+The screen wires; the work is the engine's (``engine.workbench.replay.rerun``, ``engine.workbench.arguments``,
+``engine.workbench.fork``). Nothing in the conversation changes: continuing writes a new conversation.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
-from tui_chat.engine.arguments import check_arguments
 from tui_chat.engine.models import Conversation, ToolMessage
-from tui_chat.engine.replay import CallComparison, rerun
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.engine.workbench.arguments import check_arguments
+from tui_chat.engine.workbench.replay import CallComparison, rerun
 from tui_chat.i18n import N_, _
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import visible
@@ -204,7 +204,7 @@ class RerunScreen(TuiModal[ContinueFrom | None]):
         self.query_one("#rerun-edit-check", Static).update(verdict)
 
     def _hand_result(self) -> ToolMessage | None:
-        from tui_chat.engine.fork import edited_result
+        from tui_chat.engine.workbench.fork import edited_result
 
         text = self.query_one("#rerun-edit", TextArea).text
         try:

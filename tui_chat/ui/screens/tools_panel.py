@@ -2,7 +2,7 @@
 
 Pick a tool, fill the form generated from its schema (or switch to raw JSON), run it, and read the
 result, error, the tool's traceback, its captured output and the time. Every run is kept in the run
-history (``engine.tool_runs``); choosing one shows it again and puts its arguments back in the form.
+history (``engine.workbench.tool_runs``); choosing one shows it again and puts its arguments back in the form.
 
 The tool list is read from ``registry.specs()`` / ``load_errors`` when the panel opens, after each run
 and whenever the registry says its tools changed (``subscribe``, when the registry has it).
@@ -21,11 +21,11 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui_chat.engine.arguments import ArgumentProblem, check_arguments, parse_object
 from tui_chat.engine.models import Conversation, ToolMessage
-from tui_chat.engine.replay import manual_context, run_tool
-from tui_chat.engine.tool_runs import RunHistory
 from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.engine.workbench.arguments import ArgumentProblem, check_arguments, parse_object
+from tui_chat.engine.workbench.replay import manual_context, run_tool
+from tui_chat.engine.workbench.tool_runs import RunHistory
 from tui_chat.i18n import N_, _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import format_duration, one_line, visible
@@ -357,7 +357,7 @@ class ToolsPanelScreen(TuiModal[None]):
 
     def action_copy_test(self) -> None:
         """The run shown (the last one, or one picked from the history) as a pytest function."""
-        from tui_chat.engine.call_export import NotExportable, call_as_test
+        from tui_chat.engine.workbench.call_export import NotExportable, call_as_test
 
         run = self.shown_run
         if run is None:

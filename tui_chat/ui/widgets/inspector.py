@@ -411,8 +411,8 @@ class InspectorPanel(Widget):
 
     def test_source(self) -> str:
         """The selected call as a pytest function (raises NotExportable / says why when it cannot be)."""
-        from tui_chat.engine.call_export import NotExportable, call_as_test
-        from tui_chat.engine.replay import context_for
+        from tui_chat.engine.workbench.call_export import NotExportable, call_as_test
+        from tui_chat.engine.workbench.replay import context_for
 
         record = self.selected_call
         if record is None or record.result is None or self._conversation is None:
@@ -424,7 +424,7 @@ class InspectorPanel(Widget):
         return call_as_test(record.result, spec, context_for(self._conversation, record.result))
 
     def action_copy_test(self) -> None:
-        from tui_chat.engine.call_export import NotExportable
+        from tui_chat.engine.workbench.call_export import NotExportable
 
         try:
             source = self.test_source()

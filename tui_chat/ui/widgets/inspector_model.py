@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.engine.models import AssistantMessage, Conversation, Message, ToolCall, ToolMessage, to_iso
-from tui_chat.engine.tool_outcome import error_kind_of, error_word
+from tui_chat.engine.workbench.tool_outcome import error_kind_of, error_word
 from tui_chat.i18n import N_, _
 
 Status = Literal["running", "ok", "error", "missing"]

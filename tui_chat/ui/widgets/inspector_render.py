@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.content import Content
 
-from tui_chat.engine.tool_outcome import error_word
+from tui_chat.engine.workbench.tool_outcome import error_word
 from tui_chat.i18n import NC_, _, ngettext, pgettext
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_model import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 from textual.content import Content
 
 from tui_chat.engine.models import ToolMessage
-from tui_chat.engine.replay import CallComparison
-from tui_chat.engine.tool_outcome import error_kind_of, error_word
+from tui_chat.engine.workbench.replay import CallComparison
+from tui_chat.engine.workbench.tool_outcome import error_kind_of, error_word
 from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import format_duration, visible
 from tui_chat.ui.widgets.inspector_render import json_content

@@ -4,7 +4,7 @@
 become inputs, an ``enum`` a select, a boolean a checkbox, anything else (objects, arrays, unions) a
 JSON input. Defaults are filled in and required fields marked ``*``. ``SchemaForm.values`` turns what
 was typed back into arguments, with a problem per field that cannot be converted; the schema check
-proper is ``engine.arguments``' (the same as the registry's).
+proper is ``engine.workbench.arguments``' (the same as the registry's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Select, Static
 
-from tui_chat.engine.arguments import ArgumentProblem
+from tui_chat.engine.workbench.arguments import ArgumentProblem
 from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import one_line, visible
 from tui_chat.ui.widgets.inspector_model import json_problem
