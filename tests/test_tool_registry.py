@@ -10,8 +10,9 @@ from typing import Any, Literal
 import pytest
 
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.tools.registry import DuplicateToolError, ToolContext, ToolRegistry
+from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 from tui_chat.engine.tools.schema import tool
+from tui_chat.engine.tools.spec import DuplicateToolError
 
 CONTEXT = ToolContext(user_id="ana", conversation_id="c-1", session_id="s-1", turn_id="t-1")
 
@@ -163,7 +164,7 @@ async def test_a_handler_exception_is_reported_with_its_type_and_traceback():
     assert message.arguments_valid
     assert message.error == "ZeroDivisionError: division by zero"
     assert "return a / b" in message.traceback
-    assert "engine/tools/registry.py" not in message.traceback  # only the tool author's frames
+    assert "engine/tools/execution.py" not in message.traceback  # only the tool author's frames
     assert "Traceback" not in message.content
 
 

@@ -14,7 +14,8 @@ from tui_chat.config import Config
 from tui_chat.engine.chat import ChatService
 from tui_chat.engine.redact import watch_env
 from tui_chat.engine.store.conversation_store import ConversationStore
-from tui_chat.engine.tools.registry import ToolLoadError, ToolRegistry
+from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.tools.spec import ToolLoadError
 
 
 @dataclass

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tui_chat.engine.models import new_id, to_iso, utcnow
-from tui_chat.engine.tools.registry import ToolContext, ToolRegistry, ToolSpec
+from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.tools.spec import ToolContext, ToolSpec
 from tui_chat.i18n import N_, gettext_in
 
 SOURCE = "tui_chat.engine.tools.examples"

@@ -33,8 +33,9 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-from tui_chat.engine.tools.registry import DuplicateToolError, ToolLoadError, ToolRegistry
+from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.engine.tools.schema import tool_definition
+from tui_chat.engine.tools.spec import DuplicateToolError, ToolLoadError
 from tui_chat.i18n import _
 
 REGISTER_HOOK = "register"

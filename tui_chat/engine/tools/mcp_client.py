@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from tui_chat.engine.tools.capture import cap_text
 from tui_chat.engine.tools.host import CALL_ID, LANGUAGE, META, STATUS_TOOL
-from tui_chat.engine.tools.registry import ToolContext, ToolLoadError, ToolSpec
 from tui_chat.engine.tools.sources import CallOutcome, SourceStatus, ToolRuntime, ToolSource
+from tui_chat.engine.tools.spec import ToolContext, ToolLoadError, ToolSpec
 from tui_chat.i18n import N_, _, current_language
 
 MAX_BACKOFF = 30.0

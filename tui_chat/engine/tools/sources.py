@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from tui_chat.engine.tools.registry import ToolContext, ToolLoadError, ToolSpec
+    from tui_chat.engine.tools.spec import ToolContext, ToolLoadError, ToolSpec
 
 T = TypeVar("T")
 

@@ -19,8 +19,8 @@ from pathlib import PurePath
 from typing import Any
 
 from tui_chat.engine.models import ToolMessage, to_iso
-from tui_chat.engine.tools.registry import ToolContext, ToolSpec
 from tui_chat.engine.tools.schema import tool_definition
+from tui_chat.engine.tools.spec import ToolContext, ToolSpec
 from tui_chat.engine.workbench.tool_outcome import error_kind_of, error_word
 from tui_chat.i18n import _
 

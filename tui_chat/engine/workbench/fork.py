@@ -109,7 +109,7 @@ def edited_result(recorded: ToolMessage, arguments: str, value: object) -> ToolM
     the way the registry does, so ``{"success": false, "error": …}`` is a failure)."""
     import json
 
-    from tui_chat.engine.tools.registry import normalise_result
+    from tui_chat.engine.tools.execution import normalise_result
 
     result = normalise_result(value)
     failed = result.get("success") is False

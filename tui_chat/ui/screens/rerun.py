@@ -18,7 +18,8 @@ from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
 from tui_chat.engine.models import Conversation, ToolMessage
-from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.tools.spec import ToolSpec
 from tui_chat.engine.workbench.arguments import check_arguments
 from tui_chat.engine.workbench.replay import CallComparison, rerun
 from tui_chat.i18n import N_, _

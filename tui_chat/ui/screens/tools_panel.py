@@ -22,7 +22,8 @@ from textual.widgets import Button, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import Conversation, ToolMessage
-from tui_chat.engine.tools.registry import ToolRegistry, ToolSpec
+from tui_chat.engine.tools.registry import ToolRegistry
+from tui_chat.engine.tools.spec import ToolSpec
 from tui_chat.engine.workbench.arguments import ArgumentProblem, check_arguments, parse_object
 from tui_chat.engine.workbench.replay import manual_context, run_tool
 from tui_chat.engine.workbench.tool_runs import RunHistory
