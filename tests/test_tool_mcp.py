@@ -25,7 +25,7 @@ from tui_chat.engine.errors import ConfigError
 from tui_chat.engine.models import ToolCall
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.tools.configured import server_source
-from tui_chat.engine.tools.mcp_client import exposed_name
+from tui_chat.engine.tools.mcp_listing import exposed_name
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 
 CONTEXT = ToolContext(user_id="u", conversation_id="c", session_id="s")
