@@ -7,10 +7,13 @@ sees is derived here from the type hints (``str``, ``int``, ``float``, ``bool``,
 description; Google ``Args:`` sections and reST ``:param x:`` lines describe the parameters).
 
 A parameter named ``context`` is not part of the schema: the registry passes the
-:class:`~tui_chat.engine.tools.registry.ToolContext` through it. An unannotated parameter accepts any
+:class:`~tui_chat.engine.tools.spec.ToolContext` through it. An unannotated parameter accepts any
 JSON value. ``**kwargs`` allows extra properties; without it ``additionalProperties`` is false, so a
 misspelt argument is reported to the model instead of being silently dropped. Annotations this module
 cannot express raise ``TypeError`` at decoration time, naming the function and the parameter.
+
+Its parts: :mod:`~tui_chat.engine.tools.type_schema` (one annotation → schema) and
+:mod:`~tui_chat.engine.tools.docstrings` (the description and the parameters' texts).
 """
 
 from __future__ import annotations
@@ -21,22 +24,18 @@ import inspect
 import json
 import math
 import re
-import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from typing import Any, overload
 
+from tui_chat.engine.tools.docstrings import first_paragraph, parameter_docs
+from tui_chat.engine.tools.type_schema import Unsupported, annotation_schema, is_optional, type_label
 from tui_chat.i18n import _
 
 CONTEXT_PARAMETER = "context"
 TOOL_ATTRIBUTE = "__tui_chat_tool__"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SECTION_HEADER = re.compile(r"^([A-Z][A-Za-z ]*):\s*$")
-_ARG_SECTIONS = {"Args", "Arguments", "Parameters", "Params", "Keyword Args", "Keyword Arguments"}
-_GOOGLE_ARG = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-_REST_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
-_SIMPLE_TYPES: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,6 @@ class ToolDefinition:
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
-
-
-class _Unsupported(Exception):
-    """An annotation (or part of one) that JSON schema cannot describe here."""
 
 
 def check_tool_name(name: str) -> str:
@@ -78,141 +73,6 @@ def check_timeout(timeout: float | None) -> float | None:
             _("timeout must be a positive number of seconds, not {value}").format(value=repr(timeout))
         )
     return float(timeout)
-
-
-# --- docstrings -------------------------------------------------------------------------------
-
-
-def _first_paragraph(doc: str) -> str:
-    lines: list[str] = []
-    for line in doc.splitlines():
-        stripped = line.strip()
-        if not stripped or _SECTION_HEADER.match(stripped) or stripped.startswith(":"):
-            break
-        lines.append(stripped)
-    return " ".join(lines)
-
-
-def _parameter_docs(doc: str) -> dict[str, str]:
-    """Parameter descriptions from a Google ``Args:`` section or reST ``:param x:`` fields."""
-    found: dict[str, list[str]] = {}
-    section: str | None = None
-    current: list[str] | None = None
-    item_indent: int | None = None
-    for line in doc.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        indent = len(line) - len(line.lstrip())
-        if indent == 0:
-            rest, header = _REST_PARAM.match(stripped), _SECTION_HEADER.match(stripped)
-            section, current, item_indent = (header.group(1) if header else None), None, None
-            if rest:
-                current, item_indent = found.setdefault(rest.group(1), [rest.group(2)]), 0
-            continue
-        if section in _ARG_SECTIONS:
-            item_indent = indent if item_indent is None else item_indent
-            if indent <= item_indent:
-                google = _GOOGLE_ARG.match(stripped)
-                current = found.setdefault(google.group(1), [google.group(2)]) if google else None
-                continue
-        if current is not None and item_indent is not None and indent > item_indent:
-            current.append(stripped)
-    return {name: " ".join(part for part in parts if part) for name, parts in found.items()}
-
-
-# --- annotations -> schema ----------------------------------------------------------------------
-
-
-def _enum_schema(values: list[Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = {}
-    kinds = {type(value) for value in values}
-    if len(kinds) == 1:
-        kind = kinds.pop()
-        if kind is type(None):
-            schema["type"] = "null"
-        elif kind in _SIMPLE_TYPES:
-            schema["type"] = _SIMPLE_TYPES[kind]
-        else:
-            raise _Unsupported(
-                _("enum values must be str, int, float or bool, not {kind}").format(kind=kind.__name__)
-            )
-    schema["enum"] = values
-    return schema
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """Let ``null`` through too: ``None`` is a legal value of ``X | None``."""
-    schema = dict(schema)
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        schema["type"] = [*kinds, "null"] if "null" not in kinds else kinds
-    if "enum" in schema and None not in schema["enum"]:
-        schema["enum"] = [*schema["enum"], None]
-    if "anyOf" in schema:
-        schema["anyOf"] = [*schema["anyOf"], {"type": "null"}]
-    return schema
-
-
-def _is_optional(annotation: Any) -> bool:
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _is_optional(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return type(None) in typing.get_args(annotation)
-    return annotation is None or annotation is type(None)
-
-
-def annotation_schema(annotation: Any) -> dict[str, Any]:
-    """The JSON schema of one annotation; raises ``_Unsupported`` for what it cannot express."""
-    if annotation is Any or annotation is inspect.Parameter.empty:
-        return {}
-    if annotation is None or annotation is type(None):
-        return {"type": "null"}
-    if annotation in _SIMPLE_TYPES:
-        return {"type": _SIMPLE_TYPES[annotation]}
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return _enum_schema([member.value for member in annotation])
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is typing.Annotated:
-        schema = annotation_schema(args[0])
-        text = next((meta for meta in args[1:] if isinstance(meta, str)), None)
-        return {**schema, "description": text} if text else schema
-    if origin is Literal:
-        return _enum_schema([value.value if isinstance(value, enum.Enum) else value for value in args])
-    if origin in (typing.Union, types.UnionType):
-        options = [option for option in args if option is not type(None)]
-        schema = (
-            annotation_schema(options[0])
-            if len(options) == 1
-            else {"anyOf": [annotation_schema(o) for o in options]}
-        )
-        return _nullable(schema) if len(options) < len(args) else schema
-    if annotation is list or origin is list:
-        return {"type": "array", "items": annotation_schema(args[0])} if args else {"type": "array"}
-    if annotation is tuple or origin is tuple:
-        if not args or args == ((),):
-            return {"type": "array"} if not args else {"type": "array", "maxItems": 0}
-        if len(args) == 2 and args[1] is Ellipsis:
-            return {"type": "array", "items": annotation_schema(args[0])}
-        return {
-            "type": "array",
-            "prefixItems": [annotation_schema(arg) for arg in args],
-            "minItems": len(args),
-            "maxItems": len(args),
-        }
-    if annotation is dict or origin is dict:
-        if not args:
-            return {"type": "object"}
-        if args[0] not in (str, Any):
-            raise _Unsupported(_("dict keys must be str (JSON object keys are strings)"))
-        return {"type": "object", "additionalProperties": annotation_schema(args[1])}
-    raise _Unsupported(_("no JSON schema for {annotation}").format(annotation=_type_label(annotation)))
-
-
-def _type_label(annotation: Any) -> str:
-    if isinstance(annotation, type) and not typing.get_args(annotation):
-        return annotation.__qualname__
-    return repr(annotation).replace("typing.", "")
 
 
 def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -275,7 +135,7 @@ def _signature(fn: Callable[..., Any]) -> inspect.Signature:
 def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
     """The JSON schema of ``fn``'s keyword arguments, as the ``parameters`` of a tool definition."""
     signature = _signature(fn)
-    docs = _parameter_docs(inspect.getdoc(fn) or "")
+    docs = parameter_docs(inspect.getdoc(fn) or "")
     properties: dict[str, Any] = {}
     required: list[str] = []
     extra_allowed = False
@@ -295,13 +155,13 @@ def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
         annotation = _resolve(fn, name, parameter.annotation)
         try:
             schema = annotation_schema(annotation)
-        except _Unsupported as error:
+        except Unsupported as error:
             raise TypeError(
                 _(
                     "tool {tool}: parameter {name} has an unsupported annotation {annotation} ({problem}); "
                     "use str, int, float, bool, list[...], dict[str, ...], tuple[...], Literal[...], "
                     "an Enum, Any or X | None"
-                ).format(tool=_label(fn), name=repr(name), annotation=_type_label(annotation), problem=error)
+                ).format(tool=_label(fn), name=repr(name), annotation=type_label(annotation), problem=error)
             ) from None
         if "description" not in schema and docs.get(name):
             schema = {**schema, "description": docs[name]}
@@ -309,7 +169,7 @@ def schema_from_function(fn: Callable[..., Any]) -> dict[str, Any]:
             serialisable, default = _json_default(parameter.default)
             if serialisable:
                 schema = {**schema, "default": default}
-        elif not _is_optional(annotation):
+        elif not is_optional(annotation):
             required.append(name)
         properties[name] = schema
     result: dict[str, Any] = {"type": "object", "properties": properties}
@@ -336,7 +196,7 @@ def describe_function(
     except ValueError as error:
         raise ValueError(_("tool {tool}: {problem}").format(tool=_label(fn), problem=error)) from None
     if description is None:
-        description = _first_paragraph(inspect.getdoc(fn) or "")
+        description = first_paragraph(inspect.getdoc(fn) or "")
     wants_context = CONTEXT_PARAMETER in _signature(fn).parameters
     return ToolDefinition(tool_name, description, parameters, timeout, wants_context)
 
@@ -396,11 +256,11 @@ def _call_plan(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[tuple[str
         if name == CONTEXT_PARAMETER or parameter.kind is inspect.Parameter.VAR_KEYWORD:
             continue
         annotation = _resolve(fn, name, parameter.annotation)
-        if parameter.default is inspect.Parameter.empty and _is_optional(annotation):
+        if parameter.default is inspect.Parameter.empty and is_optional(annotation):
             fill_none.append(name)
         if typing.get_origin(annotation) is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
-        candidates = typing.get_args(annotation) if _is_optional(annotation) else (annotation,)
+        candidates = typing.get_args(annotation) if is_optional(annotation) else (annotation,)
         for candidate in candidates:
             if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
                 enums.append((name, candidate))
