@@ -32,9 +32,9 @@ DATA_WORDS = (
     "call_001", "tui-chat", "local", "chat-local", "conftest", "UTC", "IANA", "tui-chat-dark", "litellm",
     "English", "o-mini", "call", "true", "string", "get",
 )  # fmt: skip
-"""ASCII words that are data here: the model, the tool (its name, also cut by a dialog, its module, description and JSON), ids, the
-app's name and its theme, litellm's name, JSON Schema's type names; a language's own name ("English",
-"Español") is not translated."""
+"""ASCII words that are data here: the model, the tool (its name, also cut by a dialog; its module,
+description and JSON), ids, the app's name and its theme, litellm's name, JSON Schema's type names; a
+language's own name ("English", "Español") is not translated."""
 DATA_TEXTS = (
     "The current time in a time zone.",  # the test tool's docstring and parameter help
     'An IANA time zone name such as "UTC".',
