@@ -38,13 +38,16 @@ from tui_chat.engine.store.files import (
     signature_of,
     write_atomically,
 )
-from tui_chat.engine.store.index import ConversationIndex, SearchHit, StoreTotals, TextProgress, ToolTotals
+from tui_chat.engine.store.index import ConversationIndex
+from tui_chat.engine.store.index_texts import TextProgress
 from tui_chat.engine.store.locking import ConversationLocks
 from tui_chat.engine.store.merge import Bases, ensure_unique_ids, merge_file_into
 from tui_chat.engine.store.rows import IndexRow, TextRow, damaged_row, summarize, text_rows, title_row
 from tui_chat.engine.store.scan import Entry, newest_first, quick_row, scan_folder
 from tui_chat.engine.store.search import ListProgress, SearchResult
 from tui_chat.engine.store.session_file import ConversationEncoder, decode
+from tui_chat.engine.store.text_search import SearchHit
+from tui_chat.engine.store.totals import StoreTotals, ToolTotals
 from tui_chat.i18n import _
 
 __all__ = [
