@@ -70,8 +70,8 @@ def _use_wal(db: sqlite3.Connection) -> None:
 
     SQLite does not call the busy handler for a journal mode change: on a fresh index opened by two
     processes at once (a listing and a search, say) one of them got "database is locked" at once, and
-    ``_open_index`` then gave that process a private index in a temp folder, so whatever it indexed
-    never reached the shared one. So the wait is done here, up to the same busy timeout.
+    ``open_index`` (store/upkeep.py) then gave that process a private index in a temp folder, so
+    whatever it indexed never reached the shared one. So the wait is done here, up to the same busy timeout.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     pause = 0.001
