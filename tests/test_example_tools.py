@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.store.index import SearchHit
+from tui_chat.engine.store.text_search import SearchHit
 from tui_chat.engine.tools.examples import register_example_tools, store_search
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 

@@ -27,6 +27,7 @@ from tui_chat.engine.models import (
 )
 from tui_chat.engine.stats import format_stats, stats_dict
 from tui_chat.engine.store import index as store_index
+from tui_chat.engine.store import index_db
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.store.rows import summarize
 from tui_chat.engine.store.scan import quick_row
@@ -69,7 +70,7 @@ def conversation(conversation_id: str, minutes: float, *, title: str = "Recetas"
 def store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ConversationStore:
     """The store with FTS5, and as on a Python whose SQLite lacks it (search falls back to LIKE)."""
     if request.param == "no-fts5":
-        monkeypatch.setattr(store_index, "_FTS", "CREATE VIRTUAL TABLE texts_fts USING no_such_module(text)")
+        monkeypatch.setattr(index_db, "_FTS", "CREATE VIRTUAL TABLE texts_fts USING no_such_module(text)")
     store = ConversationStore(tmp_path / "data")
     assert store._index.fts == (request.param == "fts5")
     yield store

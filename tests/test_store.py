@@ -24,7 +24,7 @@ from tui_chat.engine.models import (
     Usage,
     UserMessage,
 )
-from tui_chat.engine.store import index as store_index
+from tui_chat.engine.store import index_db
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.store.schema import SCHEMA_PATH
 
@@ -376,7 +376,7 @@ def test_delete_moves_to_trash_and_restore_brings_it_back(store: ConversationSto
 def any_store(request, tmp_path: Path, monkeypatch) -> ConversationStore:
     """The store with FTS5, and as on a Python whose SQLite lacks it (search falls back to LIKE)."""
     if request.param == "no-fts5":
-        monkeypatch.setattr(store_index, "_FTS", "CREATE VIRTUAL TABLE texts_fts USING no_such_module(text)")
+        monkeypatch.setattr(index_db, "_FTS", "CREATE VIRTUAL TABLE texts_fts USING no_such_module(text)")
     store = ConversationStore(tmp_path / "data")
     assert store._index.fts == (request.param == "fts5")
     yield store

@@ -36,7 +36,7 @@ from tui_chat.config import (
 )
 from tui_chat.engine.errors import ConfigError
 from tui_chat.engine.stats import stats_rows
-from tui_chat.engine.store.index import StoreTotals, ToolTotals
+from tui_chat.engine.store.totals import StoreTotals, ToolTotals
 from tui_chat.i18n import _
 from tui_chat.i18n.po import read_po
 from tui_chat.ui.actions import (

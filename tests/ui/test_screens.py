@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from tests.ui.conftest import wait_for
 from tui_chat.config import Config, load_config
-from tui_chat.engine.store.index import StoreTotals, ToolTotals
+from tui_chat.engine.store.totals import StoreTotals, ToolTotals
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.settings import SettingsScreen

@@ -29,14 +29,8 @@ from tui_chat.engine.events import (
     TurnFinished,
     TurnStarted,
 )
-from tui_chat.engine.models import (
-    AssistantMessage,
-    Conversation,
-    Session,
-    UserMessage,
-    new_id,
-    utcnow,
-)
+from tui_chat.engine.format_fields import new_id
+from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage, utcnow
 from tui_chat.engine.provider.client import ProviderClient, missing_credentials
 from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
 from tui_chat.engine.store.conversation_store import ConversationStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_chat.engine.store.index import StoreTotals, ToolTotals
+from tui_chat.engine.store.totals import StoreTotals, ToolTotals
 from tui_chat.i18n import NC_, _, pgettext
 
 

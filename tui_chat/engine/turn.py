@@ -27,6 +27,7 @@ from tui_chat.engine.events import (
     TurnFinished,
     UsageReported,
 )
+from tui_chat.engine.format_fields import clean_text
 from tui_chat.engine.history import choose_history, estimate_tokens, token_budget
 from tui_chat.engine.models import (
     AssistantMessage,
@@ -37,7 +38,6 @@ from tui_chat.engine.models import (
     ToolMessage,
     Usage,
     UserMessage,
-    clean_text,
     utcnow,
 )
 from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText

@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui_chat.config import Config
 from tui_chat.engine.errors import ConversationNotFound, EngineError, StoreError
 from tui_chat.engine.models import Conversation, ConversationSummary
-from tui_chat.engine.store.index import SearchHit, StoreTotals
 from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
+from tui_chat.engine.store.text_search import SearchHit
+from tui_chat.engine.store.totals import StoreTotals
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.engine.turns import RunningTurn
 from tui_chat.engine.workspace_reads import ConversationList, LiveSession, WorkspaceReads

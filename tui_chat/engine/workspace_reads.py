@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tui_chat.engine.errors import StoreError
 from tui_chat.engine.lookup import resolve_id
 from tui_chat.engine.models import Conversation, ConversationSummary, utcnow
-from tui_chat.engine.store.index import StoreTotals
 from tui_chat.engine.store.search import ListProgress, SearchResult, TextProgress
+from tui_chat.engine.store.totals import StoreTotals
 
 if TYPE_CHECKING:
     from tui_chat.config import Config

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui_chat.engine.models import FORMAT_VERSION, Conversation, adapter
+from tui_chat.engine.format_fields import adapter
+from tui_chat.engine.models import FORMAT_VERSION, Conversation
 
 SCHEMA_PATH = Path(__file__).with_name("session_schema.json")
 

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tui_chat.engine.models import ConversationSummary
-from tui_chat.engine.store.index import SearchHit, TextProgress
+from tui_chat.engine.store.index_texts import TextProgress
+from tui_chat.engine.store.text_search import SearchHit
 
 __all__ = ["ListProgress", "SearchHit", "SearchResult", "TextProgress"]
 

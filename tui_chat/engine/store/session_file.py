@@ -16,16 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tui_chat.engine.models import (
-    FORMAT_VERSION,
-    AssistantMessage,
-    Conversation,
-    Message,
-    adapter,
-    clean_json,
-    clean_text,
-    settle,
-)
+from tui_chat.engine.format_fields import adapter, clean_json, clean_text
+from tui_chat.engine.models import FORMAT_VERSION, AssistantMessage, Conversation, Message, settle
 from tui_chat.engine.redact import marker, secret_values
 from tui_chat.engine.store.files import damaged_file
 from tui_chat.engine.store.reasons import Reason

@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui_chat.engine.models import new_id, to_iso, utcnow
+from tui_chat.engine.format_fields import new_id
+from tui_chat.engine.models import to_iso, utcnow
 from tui_chat.engine.tools.registry import ToolRegistry
 from tui_chat.engine.tools.spec import ToolContext, ToolSpec
 from tui_chat.i18n import N_, gettext_in

@@ -11,15 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from tui_chat.engine.models import (
-    AssistantMessage,
-    Conversation,
-    Message,
-    Session,
-    ToolMessage,
-    new_id,
-    utcnow,
-)
+from tui_chat.engine.format_fields import new_id
+from tui_chat.engine.models import AssistantMessage, Conversation, Message, Session, ToolMessage, utcnow
 from tui_chat.i18n import _
 
 FORK_MARK = "⑂ "

@@ -17,7 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tui_chat.engine.models import Conversation, ToolCall, ToolMessage, new_id
+from tui_chat.engine.format_fields import new_id
+from tui_chat.engine.models import Conversation, ToolCall, ToolMessage
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 from tui_chat.engine.workbench.tool_outcome import outcome
 from tui_chat.i18n import _
