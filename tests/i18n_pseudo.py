@@ -93,15 +93,21 @@ KEY_WORDS = frozenset(
 
 _URL = re.compile(r"\bhttps?://\S+")
 """URLs are data (a server's address), whatever words they hold."""
+_TOKEN = re.compile(r"[A-Za-z0-9_'’-]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")
 
 
 def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
-    """The lines of ``text`` holding an ASCII word of 3+ letters that is neither allowed nor a key name."""
+    """The lines of ``text`` holding an ASCII word of 3+ letters that is neither allowed nor a key name.
+
+    A token with a digit in it is an identifier or a number (``chat-local-…-88dec0b7``, ``call_001``,
+    ``gpt-4o``), not a word: its letters are never taken for text.
+    """
     allow = {word.lower() for word in allowed} | KEY_WORDS
     lines = []
     for line in text.splitlines():
-        words = [w for w in _WORD.findall(_URL.sub("", line)) if len(w) >= 3 and w.lower() not in allow]
+        tokens = [t for t in _TOKEN.findall(_URL.sub("", line)) if not any(c.isdigit() for c in t)]
+        words = [w for t in tokens for w in _WORD.findall(t) if len(w) >= 3 and w.lower() not in allow]
         if words:
             lines.append(f"{' '.join(words)}   <- {line.strip()}")
     return lines

@@ -29,8 +29,8 @@ from tui_chat.ui.widgets.inspector import InspectorScreen
 
 DATA_WORDS = (
     "openai", "gpt", "mini", "scripted", "get_time", "tz", "Europe", "Madrid", "success", "data", "time",
-    "call_001", "tui-chat", "local", "chat-local", "conftest", "UTC", "IANA", "tui-chat-dark", "litellm",
-    "English", "o-mini", "call", "true", "string", "get",
+    "tui-chat", "local", "chat-local", "conftest", "UTC", "IANA", "tui-chat-dark", "litellm",
+    "English", "true", "string", "get",
 )  # fmt: skip
 """ASCII words that are data here: the model, the tool (its name, also cut by a dialog; its module,
 description and JSON), ids, the app's name and its theme, litellm's name, JSON Schema's type names; a
