@@ -48,7 +48,8 @@ from tui_chat.engine.provider.client import (
     StreamText,
     resolve_route,
 )
-from tui_chat.engine.provider.errors import map_provider_error, parse_retry_after
+from tui_chat.engine.provider.errors import map_provider_error
+from tui_chat.engine.provider.exception_facts import parse_retry_after
 from tui_chat.engine.provider.litellm_import import import_litellm
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
