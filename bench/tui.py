@@ -129,7 +129,7 @@ class PacedProvider:
         return {"model": "bench/paced"}
 
     async def stream_completion(self, messages: list[dict], tools: list[dict] | None) -> AsyncIterator[Any]:
-        from tui_chat.engine.provider.client import StreamResult, StreamText
+        from tui_chat.engine.provider.stream_events import StreamResult, StreamText
 
         start = self.first = time.perf_counter()
         for index, token in enumerate(self.tokens):

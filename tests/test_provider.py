@@ -40,16 +40,12 @@ from tui_chat.engine.errors import (
     RateLimited,
 )
 from tui_chat.engine.models import ToolCall
-from tui_chat.engine.provider.client import (
-    PLACEHOLDER_KEY,
-    ProviderClient,
-    StreamResult,
-    StreamRetry,
-    StreamText,
-    resolve_route,
-)
-from tui_chat.engine.provider.errors import map_provider_error, parse_retry_after
+from tui_chat.engine.provider.client import ProviderClient
+from tui_chat.engine.provider.errors import map_provider_error
+from tui_chat.engine.provider.exception_facts import parse_retry_after
 from tui_chat.engine.provider.litellm_import import import_litellm
+from tui_chat.engine.provider.request import PLACEHOLDER_KEY, resolve_route
+from tui_chat.engine.provider.stream_events import StreamResult, StreamRetry, StreamText
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
 TOOLS = [

@@ -31,8 +31,9 @@ from tui_chat.engine.events import (
 )
 from tui_chat.engine.format_fields import new_id
 from tui_chat.engine.models import AssistantMessage, Conversation, Session, UserMessage, utcnow
-from tui_chat.engine.provider.client import ProviderClient, missing_credentials
+from tui_chat.engine.provider.client import ProviderClient
 from tui_chat.engine.provider.litellm_import import import_litellm, is_imported
+from tui_chat.engine.provider.request import missing_credentials
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.engine.texts import Texts, build_system_prompt, texts_for
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry

@@ -40,8 +40,9 @@ from tui_chat.engine.models import (
     UserMessage,
     utcnow,
 )
-from tui_chat.engine.provider.client import ProviderClient, StreamResult, StreamRetry, StreamText
+from tui_chat.engine.provider.client import ProviderClient
 from tui_chat.engine.provider.errors import explain_context_overflow
+from tui_chat.engine.provider.stream_events import StreamResult, StreamRetry, StreamText
 from tui_chat.engine.tools.registry import ToolContext, ToolRegistry
 from tui_chat.i18n import _
 
