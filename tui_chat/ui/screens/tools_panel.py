@@ -10,6 +10,7 @@ and whenever the registry says its tools changed (``subscribe``, when the regist
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,9 @@ class ToolsPanelScreen(TuiModal[None]):
         self.history = history
         self.user_id = user_id
         self.conversation = conversation
+        self._form: SchemaForm | None = None
+        self._choosing = asyncio.Lock()
+        """One form is built at a time: a highlight and a reload can both ask for one."""
         self.tool: ToolSpec | None = None
         self.last_run: ToolMessage | None = None
         self.shown_run: ToolMessage | None = None
@@ -204,6 +208,10 @@ class ToolsPanelScreen(TuiModal[None]):
 
     async def choose(self, spec: ToolSpec, arguments: dict[str, Any] | None = None) -> None:
         """Show ``spec``'s form (filled from ``arguments`` when given)."""
+        async with self._choosing:
+            await self._choose(spec, arguments)
+
+    async def _choose(self, spec: ToolSpec, arguments: dict[str, Any] | None) -> None:
         self.tool = spec
         description = spec.description.strip().splitlines()[0] if spec.description.strip() else ""
         self.query_one("#tool-title", Static).update(
@@ -211,9 +219,11 @@ class ToolsPanelScreen(TuiModal[None]):
         )
         self.query_one("#tool-schema", Static).update(Content(schema_summary(spec.parameters)))
         slot = self.query_one("#tools-form-slot", Vertical)
+        self._form = None  # the old form's fields are going: nothing reads them from now on
         await slot.remove_children()
         form = SchemaForm(spec.parameters, id="tools-form")
         await slot.mount(form)
+        self._form = form
         raw = self.query_one("#tools-raw", TextArea)
         if arguments is not None:
             form.load(arguments)
@@ -230,8 +240,8 @@ class ToolsPanelScreen(TuiModal[None]):
 
     @property
     def form(self) -> SchemaForm | None:
-        forms = self.query("#tools-form").results(SchemaForm)
-        return next(iter(forms), None)
+        """The form shown, once its fields are mounted."""
+        return self._form
 
     def arguments(self) -> tuple[str, list[ArgumentProblem]]:
         """The arguments as JSON text, and what is wrong with them (per field, then the schema's)."""
