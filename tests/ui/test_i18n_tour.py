@@ -8,24 +8,14 @@ opens each screen with its key, as a user would; a new screen gets a line in ``S
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.screen import Screen
 
 from tests.i18n_pseudo import pseudo_language, untranslated
-from tests.ui.conftest import FIXED_NOW, screen_text, wait_for
-from tui_chat.engine.models import (
-    AssistantMessage,
-    Conversation,
-    ErrorInfo,
-    Session,
-    ToolCall,
-    ToolMessage,
-    UserMessage,
-)
-from tui_chat.engine.store.conversation_store import ConversationStore
+from tests.ui.conftest import screen_text, wait_for
+from tests.ui.seed_data import GREEK, OPEN_ID, seed
 from tui_chat.ui.screens.context_editor import ContextEditorScreen
 from tui_chat.ui.screens.export_dialog import ExportDialog
 from tui_chat.ui.screens.help import HelpScreen
@@ -37,58 +27,20 @@ from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
 from tui_chat.ui.widgets.chat_view import ChatView
 from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 
-OPEN_ID = "chat-local-20250314-110000-0001"
 DATA_WORDS = (
     "openai", "gpt", "mini", "scripted", "get_time", "tz", "Europe", "Madrid", "success", "data", "time",
     "call_001", "tui-chat", "local", "chat-local", "conftest", "UTC", "IANA", "tui-chat-dark", "litellm",
-    "English", "o-mini", "call", "true", "string",
+    "English", "o-mini", "call", "true", "string", "get",
 )  # fmt: skip
-"""ASCII words that are data here: the model, the tool (its module, description and JSON), ids, the
-app's name and its theme, litellm's name, JSON Schema's type names; a language's own name ("English",
-"Español") is not translated."""
+"""ASCII words that are data here: the model, the tool (its name, also cut by a dialog; its module,
+description and JSON), ids, the app's name and its theme, litellm's name, JSON Schema's type names; a
+language's own name ("English", "Español") is not translated."""
 DATA_TEXTS = (
     "The current time in a time zone.",  # the test tool's docstring and parameter help
     'An IANA time zone name such as "UTC".',
     '{"name": "Ada"}',  # a JSON example inside a sentence
     str(Path.cwd()),  # the export dialog's default folder
 )
-
-
-def _seed(data_dir: Path) -> None:
-    store = ConversationStore(data_dir)
-    start = FIXED_NOW - timedelta(hours=1)
-    call = ToolCall("call_001", "get_time", '{"tz": "Europe/Madrid"}')
-    session = Session(id="s-1", started_at=start)
-    session.messages += [
-        AssistantMessage(content="Γειά σου!", welcome=True, id="m-1", created_at=start),
-        UserMessage(content="Τι ώρα είναι στη Μαδρίτη;", id="m-2", created_at=start),
-        AssistantMessage(content="", tool_calls=[call], id="m-3", created_at=start, round=1),
-        ToolMessage(
-            "call_001",
-            "get_time",
-            call.arguments,
-            {"success": True, "data": {"tz": "Europe/Madrid", "time": "13:00"}},
-            '{"tz": "Europe/Madrid", "time": "13:00"}',
-            120.0,
-            id="m-4",
-            created_at=start,
-            round=1,
-        ),
-        AssistantMessage(content="Είναι **13:00**.", id="m-5", created_at=start, round=2),
-        UserMessage(content="Και στο Τόκιο;", id="m-6", created_at=start),
-        AssistantMessage(id="m-7", created_at=start, error=ErrorInfo("timeout", "Καμία απάντηση.", "Ξανά.")),
-    ]
-    store.save(
-        Conversation(
-            id=OPEN_ID,
-            title="Ζώνες ώρας",
-            user_id="local",
-            model="openai/gpt-4o-mini",
-            created_at=start,
-            last_activity=start,
-            sessions=[session],
-        )
-    )
 
 
 def _leftovers(app, where: str, found: dict[str, str]) -> None:
@@ -120,7 +72,7 @@ def pseudo():
 
 
 async def test_no_screen_shows_a_text_that_is_not_in_the_catalog(pseudo, make_app, data_dir) -> None:
-    _seed(data_dir)
+    seed(data_dir, GREEK)
     app = make_app()
     found: dict[str, str] = {}
     async with app.run_test(size=(140, 45)) as pilot:

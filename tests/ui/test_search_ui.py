@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 
 from tests.ui.conftest import FIXED_NOW, screen_text, wait_for
-from tests.ui.test_snapshots import OPEN_ID, _seed
+from tests.ui.seed_data import OPEN_ID, seed
 from tui_chat.engine.models import (
     AssistantMessage,
     Conversation,
@@ -107,7 +107,7 @@ async def test_search_finds_replies_and_tool_errors_and_opens_the_message(make_a
 
 
 async def test_slash_in_the_list_opens_search_and_no_matches_is_said(make_app, data_dir: Path) -> None:
-    _seed(data_dir)
+    seed(data_dir)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         main = app.screen
@@ -131,7 +131,7 @@ async def test_slash_in_the_list_opens_search_and_no_matches_is_said(make_app, d
 async def test_a_conversation_another_process_writes_appears_in_the_open_list(
     make_app, data_dir: Path
 ) -> None:
-    _seed(data_dir)
+    seed(data_dir)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         main = app.screen
@@ -187,7 +187,7 @@ async def test_cold_start_shows_rows_in_batches_with_progress_then_indexes(
 
 
 def test_search_screen_snapshot(snap_compare, make_app, data_dir: Path) -> None:
-    _seed(data_dir)
+    seed(data_dir)
 
     async def run_before(pilot) -> None:
         await pilot.pause()

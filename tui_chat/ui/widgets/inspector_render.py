@@ -79,6 +79,11 @@ ROW_WORDS = {
 English, the catalog's key: translated where shown."""
 
 
+def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` columns: a longer name is cut with "…" (the details show it whole)."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
 def call_row(number: int, record: CallRecord) -> Content:
     """``  ✓   1 add          21 ms``: indented under its round; a failure says its kind, not a time."""
     if record.status == "error":
@@ -92,7 +97,7 @@ def call_row(number: int, record: CallRecord) -> Content:
         ("  ", ""),
         (f"{STATUS_ICON[record.status]} ", STATUS_STYLE[record.status]),
         (f"{number:>3} ", "$text-muted"),
-        (visible(record.call.name).ljust(NAME_WIDTH), "bold"),
+        (_fit(visible(record.call.name), NAME_WIDTH), "bold"),
         right,
     )
 
