@@ -235,7 +235,7 @@ async def bench_stream(data_dir: Path, rate: int, seconds: float) -> dict[str, f
     from textual import events
 
     from tui_chat.ui.widgets.composer import Composer
-    from tui_chat.ui.widgets.message_widgets import LiveReply
+    from tui_chat.ui.widgets.live_reply import LiveReply
 
     text = "".join(MARKDOWN_SAMPLE.format(n=n) for n in range(60))
     tokens = [text[i : i + 4] for i in range(0, len(text), 4)][: int(rate * seconds)]

@@ -19,7 +19,7 @@ from tui_chat.ui.actions import ACTIONS, HELP_SECTIONS, Where, bindings, help_se
 from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.main import MainScreen
-from tui_chat.ui.widgets.conversation_list import ConversationOptions
+from tui_chat.ui.widgets.conversation_options import ConversationOptions
 from tui_chat.ui.widgets.inspector import InspectorPanel
 
 

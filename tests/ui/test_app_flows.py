@@ -16,18 +16,13 @@ from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.controllers import turn_view as turn_view_module
 from tui_chat.ui.screens.dialogs import ConfirmDialog, RenameDialog
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.widgets.chat_notices import ErrorBlock, Notice, SessionDivider
 from tui_chat.ui.widgets.chat_view import ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
-from tui_chat.ui.widgets.message_widgets import (
-    AssistantBlock,
-    ErrorBlock,
-    LiveReply,
-    Notice,
-    SessionDivider,
-    ToolCallBlock,
-    UserBlock,
-)
+from tui_chat.ui.widgets.live_reply import LiveReply
+from tui_chat.ui.widgets.message_widgets import AssistantBlock, UserBlock
+from tui_chat.ui.widgets.tool_call_block import ToolCallBlock
 
 SIZE = (140, 40)
 

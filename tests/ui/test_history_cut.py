@@ -6,8 +6,9 @@ from scripted_server import text
 
 from tests.ui.conftest import screen_text, wait_for
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.widgets.chat_notices import Notice
 from tui_chat.ui.widgets.composer import Composer
-from tui_chat.ui.widgets.message_widgets import Notice, UserBlock
+from tui_chat.ui.widgets.message_widgets import UserBlock
 
 SIZE = (140, 50)
 

@@ -48,10 +48,14 @@ from tui_chat.ui.screens.dialogs import ConfirmDialog
 from tui_chat.ui.screens.export_dialog import ExportDialog
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.search import SearchScreen
+from tui_chat.ui.widgets.chat_notices import ErrorBlock
 from tui_chat.ui.widgets.composer import Composer
-from tui_chat.ui.widgets.conversation_list import ConversationList, summary_prompt
-from tui_chat.ui.widgets.message_widgets import AssistantBlock, ErrorBlock, LiveReply, ToolCallBlock
+from tui_chat.ui.widgets.conversation_list import ConversationList
+from tui_chat.ui.widgets.conversation_rows import summary_prompt
+from tui_chat.ui.widgets.live_reply import LiveReply
+from tui_chat.ui.widgets.message_widgets import AssistantBlock
 from tui_chat.ui.widgets.status_line import StatusLine
+from tui_chat.ui.widgets.tool_call_block import ToolCallBlock
 
 SIZE = (130, 44)
 OPEN_ID = "chat-local-20250314-110000-0001"

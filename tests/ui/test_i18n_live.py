@@ -18,7 +18,7 @@ from tui_chat.i18n import current_language
 from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.settings import SettingsScreen
-from tui_chat.ui.widgets.message_widgets import LiveReply
+from tui_chat.ui.widgets.live_reply import LiveReply
 
 
 async def test_choosing_spanish_in_the_settings_redraws_everything_and_keeps_the_conversation(

@@ -25,7 +25,7 @@ from tui_chat.ui.screens.settings import SettingsScreen
 from tui_chat.ui.screens.stats import StatsScreen
 from tui_chat.ui.screens.tools_panel import ToolsPanelScreen
 from tui_chat.ui.widgets.chat_view import ChatView
-from tui_chat.ui.widgets.inspector import InspectorScreen
+from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 
 DATA_WORDS = (
     "openai", "gpt", "mini", "scripted", "get_time", "tz", "Europe", "Madrid", "success", "data", "time",

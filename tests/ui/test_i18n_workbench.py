@@ -424,7 +424,7 @@ async def test_the_inspector_in_spanish() -> None:
 
 
 async def test_the_inspector_overlay_of_a_narrow_terminal_is_translated_with_its_footer() -> None:
-    from tui_chat.ui.widgets.inspector import InspectorScreen
+    from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 
     with pseudo_language():
         app = ScreenApp(InspectorScreen(conversacion(), "llamada-ok"))

@@ -12,9 +12,10 @@ from textual.widgets import Footer, OptionList, Static
 from tests.ui.conftest import wait_for
 from tui_chat.engine.models import ToolCall, ToolMessage
 from tui_chat.ui.formatting import visible
-from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
+from tui_chat.ui.widgets.inspector import InspectorPanel
 from tui_chat.ui.widgets.inspector_model import CallRecord, call_sections, index_calls
 from tui_chat.ui.widgets.inspector_render import arguments_body, summary
+from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 
 SIZE = (120, 50)
 

@@ -15,14 +15,9 @@ from textual.widgets.markdown import MarkdownBlock
 import tui_chat.ui
 from tests.ui.conftest import wait_for
 from tui_chat.engine.models import AssistantMessage, UserMessage
-from tui_chat.ui.widgets.message_widgets import (
-    AssistantBlock,
-    ErrorBlock,
-    LiveReply,
-    UserBlock,
-    finished_length,
-    split_blocks,
-)
+from tui_chat.ui.widgets.chat_notices import ErrorBlock
+from tui_chat.ui.widgets.live_reply import LiveReply, finished_length, split_blocks
+from tui_chat.ui.widgets.message_widgets import AssistantBlock, UserBlock
 
 REPLY = """# Plan
 

@@ -16,8 +16,9 @@ from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.formatting import absolute_time
 from tui_chat.ui.screens.export_dialog import ExportDialog
 from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.widgets.chat_notices import SessionDivider
 from tui_chat.ui.widgets.chat_view import ChatView
-from tui_chat.ui.widgets.message_widgets import SessionDivider, UserBlock
+from tui_chat.ui.widgets.message_widgets import UserBlock
 
 SIZE = (140, 45)
 MODEL = "openai/gpt-4o-mini"
@@ -293,7 +294,7 @@ def test_main_screen_with_labels_and_times_at_140x45(snap_compare, make_app, dat
 
 async def test_a_long_code_line_wraps_while_streamed_and_once_finished() -> None:
     from tests.ui.test_message_widgets import ChatHost, lines_of, stream
-    from tui_chat.ui.widgets.message_widgets import LiveReply
+    from tui_chat.ui.widgets.live_reply import LiveReply
 
     line = "values = [" + ", ".join(f"item_{n}" for n in range(30)) + "]"
     reply = LiveReply(AssistantMessage(content="", model=MODEL))

@@ -16,7 +16,7 @@ from tui_chat.engine.turns import RunningTurn
 from tui_chat.i18n import N_, _
 from tui_chat.ui.formatting import one_line, running_status
 from tui_chat.ui.widgets.chat_view import session_gap
-from tui_chat.ui.widgets.message_widgets import LiveReply
+from tui_chat.ui.widgets.live_reply import LiveReply
 from tui_chat.ui.widgets.status_line import SETUP_ERRORS
 
 if TYPE_CHECKING:

@@ -31,12 +31,14 @@ from tui_chat.ui.controllers.panes import Panes
 from tui_chat.ui.controllers.turn_view import TurnView
 from tui_chat.ui.localized import TranslatedKeys
 from tui_chat.ui.screens.search import OpenAt
+from tui_chat.ui.widgets.chat_notices import ErrorBlock
 from tui_chat.ui.widgets.chat_view import ChatTexts, ChatView
 from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.conversation_list import ConversationList
-from tui_chat.ui.widgets.inspector import InspectorPanel, InspectorScreen
-from tui_chat.ui.widgets.message_widgets import ErrorBlock, ToolCallBlock
+from tui_chat.ui.widgets.inspector import InspectorPanel
+from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 from tui_chat.ui.widgets.status_line import SetupBanner, StatusLine
+from tui_chat.ui.widgets.tool_call_block import ToolCallBlock
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp

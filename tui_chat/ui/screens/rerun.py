@@ -263,7 +263,7 @@ def open_rerun(app: TuiChatApp, conversation: Conversation, recorded: ToolMessag
             return
         from tui_chat.engine.errors import EngineError
         from tui_chat.ui.screens.main import MainScreen
-        from tui_chat.ui.widgets.inspector import InspectorScreen
+        from tui_chat.ui.widgets.inspector_screen import InspectorScreen
 
         try:
             fork = await app.workspace.fork(request.conversation, request.recorded, request.replacement)

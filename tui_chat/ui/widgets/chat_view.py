@@ -30,16 +30,10 @@ from tui_chat.engine.models import (
 from tui_chat.engine.texts import Texts, texts_for
 from tui_chat.i18n import N_, _, current_language
 from tui_chat.ui.formatting import format_gap
-from tui_chat.ui.widgets.message_widgets import (
-    AssistantBlock,
-    ErrorBlock,
-    LiveReply,
-    MessageBlock,
-    Notice,
-    SessionDivider,
-    ToolCallBlock,
-    UserBlock,
-)
+from tui_chat.ui.widgets.chat_notices import ErrorBlock, Notice, SessionDivider
+from tui_chat.ui.widgets.live_reply import LiveReply
+from tui_chat.ui.widgets.message_widgets import AssistantBlock, MessageBlock, UserBlock
+from tui_chat.ui.widgets.tool_call_block import ToolCallBlock
 
 WINDOW = 24
 """Items mounted before a conversation is first shown: at two or more rows each, a screenful."""

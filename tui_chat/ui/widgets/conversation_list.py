@@ -3,19 +3,19 @@
 It loads itself from a :class:`ListSource` (the store) off the event loop: on a cold start the rows
 come in batches as the files are read, under a "Reading 2,345 / 10,000 conversations…" line; then the
 full-text index is built in the background, and the folder is polled every ``POLL_SECONDS`` so a
-conversation another process adds, changes or deletes shows up without a restart.
+conversation another process adds, changes or deletes shows up without a restart (the worker threads'
+side is :mod:`conversation_loading`).
 
 ``OptionList`` renders only visible lines; ``ListView`` (one widget per row) takes a minute for
-10,000 conversations. Prompts are pre-built ``Content`` objects: no markup parsing, so a title such as
-``[bold]`` is shown as it is, and building them is twice as fast.
+10,000 conversations. Prompts are pre-built ``Content`` objects (:mod:`conversation_rows`): no markup
+parsing, so a title such as ``[bold]`` is shown as it is, and building them is twice as fast. The
+option list's keys are :mod:`conversation_options`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -29,121 +29,15 @@ from textual.worker import Worker, get_current_worker
 from tui_chat.engine.models import ConversationSummary, utcnow
 from tui_chat.engine.workspace import ListProgress, TextProgress
 from tui_chat.i18n import _, ngettext
-from tui_chat.ui.actions import Where, bindings
-from tui_chat.ui.formatting import count_text, one_line, relative_time
+from tui_chat.ui.formatting import count_text, one_line
+from tui_chat.ui.widgets.conversation_loading import ListFeed, ListSource
+from tui_chat.ui.widgets.conversation_options import ConversationOptions
+from tui_chat.ui.widgets.conversation_rows import summary_prompt
 
 FIRST_BATCH = 100
-TITLE_WIDTH = 29
-"""Titles are cut to one line of the sidebar."""
 BATCH = 300
 """More rows are added when the user nears the end: measuring an option costs ~0.4 ms, so 10,000 rows
 up front would be seconds of CPU taken from the event loop."""
-POLL_SECONDS = 2.0
-"""How often the folder is checked for conversations other processes added, changed or deleted."""
-
-
-class ListSource(Protocol):
-    """What the list reads (the store); every call is made from a worker thread."""
-
-    def scan_conversations(self) -> Iterator[ListProgress]: ...
-
-    def refresh(self) -> bool: ...
-
-    def list_conversations(self, query: str = "") -> list[ConversationSummary]: ...
-
-    def index_texts(self) -> TextProgress: ...
-
-
-MARKS = {"running": ("● ", "$text-accent"), "unseen": ("◆ ", "$text-success")}
-"""Before the title: a reply is running in it (●), or one finished there unseen (◆)."""
-
-
-def summary_prompt(summary: ConversationSummary, now: datetime, mark: str = "") -> Content:
-    """Two lines: the title, then ``3h ago · model · 2 tools`` (or the damaged marker)."""
-    title = one_line(summary.title or _("(untitled)"), TITLE_WIDTH - (2 if mark else 0))
-    if summary.damaged:
-        return Content.assemble(
-            ("⚠ ", "$text-error"),
-            (title or summary.id, "bold"),
-            "\n",
-            (_("damaged file"), "$text-error"),
-        )
-    model = summary.model.rsplit("/", 1)[-1]
-    details = [relative_time(summary.last_activity, now), one_line(model, 14)]
-    if summary.tool_call_count:
-        count = summary.tool_call_count
-        details.append(ngettext("{n} call", "{n} calls", count).format(n=count_text(count)))
-    if mark:  # in place of the time: a reply running or just finished is "now" anyway
-        details[0] = _("replying…") if mark == "running" else _("new reply")
-    return Content.assemble(MARKS.get(mark, ""), (title, "bold"), "\n", (" · ".join(details), "$text-muted"))
-
-
-def _could_not_read(error: Exception) -> str:
-    return _("Could not read the list: {reason}").format(reason=one_line(str(error), 200))
-
-
-class ConversationOptions(OptionList):
-    """The option list. Typing here edits the filter while the focus stays on the list.
-
-    Printable keys all belong to the filter (so "notes" or "debug" can be typed at any speed): the list
-    actions use keys that cannot be typed. The highlight never wraps from one end to the other.
-    """
-
-    BINDINGS = bindings(Where.LIST)
-
-    @property
-    def conversation_list(self) -> ConversationList | None:
-        parent = self.parent
-        return parent if isinstance(parent, ConversationList) else None
-
-    def on_key(self, event: events.Key) -> None:
-        listing = self.conversation_list
-        if listing is None:
-            return
-        if event.character == "/" and not listing.filter_text:
-            self.post_message(ConversationList.SearchRequested())
-        elif event.is_printable and event.character:
-            listing.edit_filter(append=event.character)
-        elif event.key == "backspace":
-            listing.edit_filter(backspace=True)
-        elif event.key == "ctrl+u" or (event.key == "escape" and listing.filter_text):
-            listing.edit_filter(clear=True)
-        else:
-            return
-        event.stop()
-        event.prevent_default()
-
-    def action_cursor_up(self) -> None:
-        if self.highlighted is None:
-            self.action_first()
-        elif self.highlighted > 0:
-            super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        if self.highlighted is None:
-            self.action_first()
-        elif self.highlighted < self.option_count - 1:
-            super().action_cursor_down()
-
-    def action_rename(self) -> None:
-        self._post("rename")
-
-    def action_delete(self) -> None:
-        self._post("delete")
-
-    def action_undo(self) -> None:
-        self.post_message(ConversationList.UndoRequested())
-
-    def _post(self, what: str) -> None:
-        option = self.highlighted_option
-        listing = self.conversation_list
-        if option is None or option.id is None or listing is None:
-            return
-        summary = listing.summary(option.id)
-        if summary is None:
-            return
-        message = ConversationList.RenameRequested if what == "rename" else ConversationList.DeleteRequested
-        self.post_message(message(summary))
 
 
 class ConversationList(Vertical):
@@ -221,15 +115,14 @@ class ConversationList(Vertical):
 
     @work(thread=True, exclusive=True, group="list")
     def _scan(self) -> None:
-        source, worker = self._source, get_current_worker()
-        assert source is not None
-        try:
-            for step in source.scan_conversations():
-                if worker.is_cancelled or not self._call(self._scanned, step):
-                    return
-        except Exception as error:  # a locked or unreadable index: say so; the poll tries again
-            self._call(self._set_status, _could_not_read(error))
-        self._call(self._start_background)
+        if self._feed().scan(get_current_worker()):
+            self._call(self._start_background)
+
+    def _feed(self) -> ListFeed:
+        assert self._source is not None
+        return ListFeed(
+            self._source, self._call, self._scanned, self._set_status, self._indexing, self.refresh_summaries
+        )
 
     def _call(self, callback: Callable[..., object], *args: object) -> bool:
         """Run ``callback`` on the event loop and wait for it; False once the app (or this widget) is gone."""
@@ -258,39 +151,7 @@ class ConversationList(Vertical):
     @work(thread=True, group="list-background")
     def _index_and_poll(self) -> None:
         """Index the text of every conversation for search, then check the folder every few seconds."""
-        source, worker = self._source, get_current_worker()
-        assert source is not None
-        next_poll = time.monotonic() + POLL_SECONDS
-        before: TextProgress | None = None
-        while not worker.is_cancelled:
-            try:
-                progress = source.index_texts()
-            except Exception:  # a busy or failing index: try again at the next poll
-                progress = TextProgress(0, 0)
-            stalled, before = progress == before, progress
-            if not progress.complete and not stalled:
-                text = _("Search index: {indexed} / {total}…").format(
-                    indexed=count_text(progress.indexed), total=count_text(progress.total)
-                )
-                if not self._call(self._indexing, text, progress):
-                    return
-                continue
-            if not self._call(self._indexing, "", progress):
-                return
-            while time.monotonic() < next_poll:
-                if worker.is_cancelled:
-                    return
-                time.sleep(0.1)
-            next_poll = time.monotonic() + POLL_SECONDS
-            try:
-                changed = source.refresh()
-                summaries = source.list_conversations() if changed else None
-            except Exception as error:  # the next poll tries again
-                if not self._call(self._set_status, _could_not_read(error)):
-                    return
-                continue
-            if summaries is not None and not self._call(self.refresh_summaries, summaries):
-                return
+        self._feed().index_and_poll(get_current_worker())
 
     def _indexing(self, text: str, progress: TextProgress) -> None:
         self._set_status(text, indexing=True)

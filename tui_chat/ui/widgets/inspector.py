@@ -4,8 +4,8 @@ The list is an OptionList of pre-built ``Content`` rows (a Line-API view, so hun
 nothing); only the selected call's details are rendered. Text from models and tools goes through
 ``Content`` (never markup) and ``visible`` (control characters made visible).
 
-Narrow terminals: push ``InspectorScreen(conversation, selected)`` instead of showing the side panel;
-route live updates to ``screen.panel`` while it is open.
+The detail sections are :mod:`inspector_sections`, what the copy keys copy :mod:`inspector_copy`, and
+the overlay for narrow terminals :mod:`inspector_screen`.
 """
 
 from __future__ import annotations
@@ -14,19 +14,23 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_chat.engine.models import AssistantMessage, Conversation, ToolCall, ToolMessage
-from tui_chat.i18n import N_, _, ngettext
+from tui_chat.i18n import _, ngettext
 from tui_chat.ui.actions import Where, bindings
 from tui_chat.ui.formatting import running_status, visible
-from tui_chat.ui.localized import TranslatedKeys
+from tui_chat.ui.widgets.inspector_copy import (
+    call_test_source,
+    copied_notice,
+    copied_test_notice,
+    section_json,
+)
 from tui_chat.ui.widgets.inspector_model import (
     CallIndex,
     CallRecord,
@@ -37,7 +41,6 @@ from tui_chat.ui.widgets.inspector_model import (
     index_calls,
     is_model_round,
     round_sections,
-    to_json,
 )
 from tui_chat.ui.widgets.inspector_render import (
     arguments_body,
@@ -51,50 +54,7 @@ from tui_chat.ui.widgets.inspector_render import (
     summary,
     timing_body,
 )
-
-_SECTIONS = (
-    ("reply", N_("Reply")),
-    ("arguments", N_("Arguments")),
-    ("result", N_("Result")),
-    ("timing", N_("Timing")),
-    ("raw_reply", N_("Raw reply of the round")),
-    ("request", N_("Request of the round (messages and tools sent)")),
-)
-"""Each detail section's key and title (English, the catalog's key: translated where shown)."""
-_COPIED = {
-    "all-round": N_("Copied the whole round as JSON ({n:,} characters)."),
-    "all": N_("Copied the whole call as JSON ({n:,} characters)."),
-    "reply": N_("Copied the reply as JSON ({n:,} characters)."),
-    "arguments": N_("Copied the arguments as JSON ({n:,} characters)."),
-    "result": N_("Copied the result as JSON ({n:,} characters)."),
-    "timing": N_("Copied the timing as JSON ({n:,} characters)."),
-    "raw_reply": N_("Copied the raw reply of the round as JSON ({n:,} characters)."),
-    "request": N_("Copied the request of the round as JSON ({n:,} characters)."),
-}
-"""What copying each section says, one whole sentence each (a translation agrees with its noun)."""
-_CALL_ONLY = ("arguments", "result")
-_ROUND_ONLY = ("reply",)
-
-
-class InspectorSection(Vertical):
-    """A titled block of the details with a button that copies it as JSON."""
-
-    def __init__(self, key: str, title: str) -> None:
-        extra = " call-only" if key in _CALL_ONLY else " round-only" if key in _ROUND_ONLY else ""
-        super().__init__(id=f"section-{key}", classes="inspector-section" + extra)
-        self.key = key
-        self.title = title
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="section-header"):
-            yield Static(Content(_(self.title)), classes="section-title")
-            copy = Button(_("copy"), id=f"copy-{self.key}", compact=True, classes="section-copy")
-            copy.can_focus = False  # clicked, or its key (c, a, r, m): Tab goes list → details
-            yield copy
-        yield Static(id=f"body-{self.key}", classes="section-body")
-
-    def show(self, body: Content) -> None:
-        self.query_one(".section-body", Static).update(body)
+from tui_chat.ui.widgets.inspector_sections import SECTIONS, InspectorSection
 
 
 class InspectorPanel(Widget):
@@ -143,7 +103,7 @@ class InspectorPanel(Widget):
         yield OptionList(id="inspector-calls")
         with VerticalScroll(id="inspector-detail"):
             yield Static(id="inspector-summary")
-            for key, title in _SECTIONS:
+            for key, title in SECTIONS:
                 yield InspectorSection(key, title)
 
     def on_mount(self) -> None:
@@ -367,25 +327,7 @@ class InspectorPanel(Widget):
 
     def section_json(self, key: str) -> str | None:
         """The JSON that copying section ``key`` (or ``all``) puts on the clipboard."""
-        entry = self._index.entry(self._selected)
-        sections = self._sections
-        if entry is None or sections is None:
-            return None
-        if isinstance(entry, RoundEntry) and isinstance(sections, RoundSections):
-            if key == "all":
-                return to_json(sections.everything(entry))
-            if key in _CALL_ONLY:
-                return None
-            return to_json(getattr(sections, key))
-        record = entry
-        assert isinstance(record, CallRecord) and isinstance(sections, Sections)
-        if key == "all":
-            return to_json(sections.everything(record))
-        if key == "arguments":
-            if sections.arguments_error is not None:
-                return to_json({"raw": record.call.arguments, "error": sections.arguments_error})
-            return to_json(sections.arguments)
-        return to_json(getattr(sections, key))
+        return section_json(self._index.entry(self._selected), self._sections, key)
 
     def action_copy_section(self, key: str) -> None:
         text = self.section_json(key)
@@ -393,9 +335,7 @@ class InspectorPanel(Widget):
             self.notify(_("Select a function call first."), severity="warning")
             return
         self.app.copy_to_clipboard(text)
-        if key == "all" and isinstance(self._index.entry(self._selected), RoundEntry):
-            key = "all-round"
-        self.notify(_(_COPIED[key]).format(n=len(text)), markup=False)
+        self.notify(copied_notice(key, self._index.entry(self._selected), len(text)), markup=False)
 
     def action_rerun(self) -> None:
         record = self.selected_call
@@ -411,17 +351,9 @@ class InspectorPanel(Widget):
 
     def test_source(self) -> str:
         """The selected call as a pytest function (raises NotExportable / says why when it cannot be)."""
-        from tui_chat.engine.workbench.call_export import NotExportable, call_as_test
-        from tui_chat.engine.workbench.replay import context_for
-
-        record = self.selected_call
-        if record is None or record.result is None or self._conversation is None:
-            raise NotExportable(_("select a finished function call first"))
         services = getattr(getattr(self.app, "workspace", None), "services", None)
         registry = getattr(services, "registry", None)
-        specs = registry.specs() if registry is not None else []
-        spec = next((spec for spec in specs if spec.name == record.call.name), None)
-        return call_as_test(record.result, spec, context_for(self._conversation, record.result))
+        return call_test_source(self.selected_call, self._conversation, registry)
 
     def action_copy_test(self) -> None:
         from tui_chat.engine.workbench.call_export import NotExportable
@@ -434,42 +366,4 @@ class InspectorPanel(Widget):
             )
             return
         self.app.copy_to_clipboard(source)
-        lines = source.count("\n")
-        self.notify(
-            ngettext(
-                "Copied a pytest test for this call ({n} line).",
-                "Copied a pytest test for this call ({n} lines).",
-                lines,
-            ).format(n=lines),
-            markup=False,
-        )
-
-
-class InspectorScreen(TranslatedKeys, ModalScreen[None]):
-    """The inspector as an overlay, for terminals too narrow for the side panel; its footer says
-    how to close it (Esc or F2, the key that opened it)."""
-
-    DEFAULT_CSS = """
-    InspectorScreen { align: right middle; }
-    InspectorScreen > InspectorPanel { width: 100%; height: 1fr; background: $surface; }
-    """
-    BINDINGS = bindings(Where.INSPECTOR_OVERLAY)
-
-    def __init__(self, conversation: Conversation | None, selected: str | None = None) -> None:
-        super().__init__()
-        self._conversation = conversation
-        self._initial = selected
-
-    def compose(self) -> ComposeResult:
-        yield InspectorPanel(id="inspector-overlay")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.panel.show_conversation(self._conversation)
-        if self._initial:
-            self.panel.select_call(self._initial)
-        self.panel.query_one("#inspector-calls").focus()
-
-    @property
-    def panel(self) -> InspectorPanel:
-        return self.query_one(InspectorPanel)
+        self.notify(copied_test_notice(source), markup=False)
