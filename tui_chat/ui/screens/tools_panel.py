@@ -223,6 +223,8 @@ class ToolsPanelScreen(TuiModal[None]):
         await slot.remove_children()
         form = SchemaForm(spec.parameters, id="tools-form")
         await slot.mount(form)
+        if not form.built:  # the panel is closing (the tool list changed as the app quit)
+            return
         self._form = form
         raw = self.query_one("#tools-raw", TextArea)
         if arguments is not None:

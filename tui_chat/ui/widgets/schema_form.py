@@ -155,6 +155,11 @@ class SchemaForm(VerticalScroll):
             compact=True,
         )
 
+    @property
+    def built(self) -> bool:
+        """Every field is mounted (not so while the form is composed, or torn down as the app closes)."""
+        return all(self.query(f"#field-{number}") for number in range(len(self.fields)))
+
     def values(self) -> tuple[dict[str, Any], list[ArgumentProblem]]:
         """The arguments typed so far: empty optional fields are left out (the tool's default applies)."""
         arguments: dict[str, Any] = {}
