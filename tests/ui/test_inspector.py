@@ -248,44 +248,16 @@ def test_control_characters_are_shown_as_symbols_not_acted_upon() -> None:
 # -- the real path: a scripted model over HTTP, a tool module loaded through the config ----------------
 
 
-def _answered(screen, before: int) -> bool:
-    """The turn is over: a finished reply is the last message and nothing runs any more."""
-    from tui_chat.engine.models import AssistantMessage
-
-    conversation = screen.conversation
-    if conversation is None or screen.turn_running or conversation.message_count() <= before + 1:
-        return False
-    last = conversation.messages()[-1]
-    return isinstance(last, AssistantMessage) and not last.partial
-
-
-async def _converse(pilot, message: str) -> None:
-    from tests.ui.conftest import wait_for
-    from tui_chat.ui.screens.main import MainScreen
-    from tui_chat.ui.widgets.composer import Composer
-
-    main_screen = pilot.app.screen
-    conversation = getattr(main_screen, "conversation", None)
-    before = conversation.message_count() if conversation is not None else 0
-    composer = pilot.app.query_one(Composer)
-    composer.focus()
-    composer.load_text(message)
-    await pilot.press("enter")
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: _answered(screen, before))
-
-
 async def test_a_text_only_round_is_inspectable_with_its_request_reply_and_figures(
     scripted_server, model_settings, tmp_path, data_dir
 ) -> None:
     from scripted_server import text
-    from workbench_fixtures import workbench_app, write_tools
+    from workbench_fixtures import converse, workbench_app, write_tools
 
     scripted_server.script(text("I will not call anything.", usage=(321, 7)))
     app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
     async with app.run_test(size=(140, 45)) as pilot:
-        await _converse(pilot, "why no tool?")
+        await converse(pilot, "why no tool?")
         panel = app.query_one("#inspector", InspectorPanel)
         (round_id,) = panel.row_ids
         assert panel.selected_row == round_id and panel.call_ids == []
@@ -312,12 +284,12 @@ async def test_up_and_down_move_the_details_with_the_highlight_and_statuses_name
     scripted_server, model_settings, tmp_path, data_dir
 ) -> None:
     from scripted_server import text, tool_calls
-    from workbench_fixtures import workbench_app, write_tools
+    from workbench_fixtures import converse, workbench_app, write_tools
 
     scripted_server.script(tool_calls([("add", '{"a": 1}'), ("nope", "{}"), ("slow", "{}")]), text("Done."))
     app = workbench_app(model_settings, write_tools(tmp_path), data_dir)
     async with app.run_test(size=(140, 45)) as pilot:
-        await _converse(pilot, "go")
+        await converse(pilot, "go")
         panel = app.query_one("#inspector", InspectorPanel)
         assert len(panel.row_ids) == 5  # round 1, its three calls, round 2
         listed = rows(panel)

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from scripted_server import text, tool_calls
 from textual.widgets import Static, TextArea
-from workbench_fixtures import workbench_app, write_tools
+from workbench_fixtures import converse, workbench_app, write_tools
 
 from tests.ui.conftest import wait_for
 from tui_chat.engine.models import AssistantMessage, ToolMessage
 from tui_chat.engine.store.conversation_store import ConversationStore
 from tui_chat.ui.screens.main import MainScreen
 from tui_chat.ui.screens.rerun import RerunScreen
-from tui_chat.ui.widgets.composer import Composer
 from tui_chat.ui.widgets.inspector import InspectorPanel
 
 SIZE = (140, 45)
@@ -23,31 +22,6 @@ SIZE = (140, 45)
 
 def shown(widget: Static) -> str:
     return str(widget.render())
-
-
-def _answered(screen, before: int) -> bool:
-    """The turn is over: a finished reply is the last message and nothing runs any more."""
-    from tui_chat.engine.models import AssistantMessage as Reply
-
-    conversation = screen.conversation
-    if conversation is None or screen.turn_running or conversation.message_count() <= before + 1:
-        return False
-    last = conversation.messages()[-1]
-    return isinstance(last, Reply) and not last.partial
-
-
-async def converse(pilot, message: str) -> MainScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    main_screen = pilot.app.screen
-    conversation = getattr(main_screen, "conversation", None)
-    before = conversation.message_count() if conversation is not None else 0
-    composer = pilot.app.query_one(Composer)
-    composer.focus()
-    composer.load_text(message)
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: _answered(screen, before))
-    return screen
 
 
 async def open_rerun(pilot, call_id: str) -> RerunScreen:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.ui.conftest import wait_for
 from tui_chat.config import Config, ModelSettings, SessionSettings, ToolSettings
+from tui_chat.engine.models import AssistantMessage
 from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.screens.main import MainScreen
+from tui_chat.ui.widgets.composer import Composer
 
 TOOLS_MODULE = '''
 import time
@@ -74,3 +78,25 @@ def workbench_config(model: ModelSettings, tools: Path) -> Config:
 
 def workbench_app(model: ModelSettings, tools: Path, data_dir: Path) -> TuiChatApp:
     return TuiChatApp(workbench_config(model, tools), data_dir, warm_litellm=False)
+
+
+def _answered(screen: MainScreen, before: int) -> bool:
+    """The turn is over: a finished reply is the last message and nothing runs any more."""
+    conversation = screen.conversation
+    if conversation is None or screen.turn_running or conversation.message_count() <= before + 1:
+        return False
+    last = conversation.messages()[-1]
+    return isinstance(last, AssistantMessage) and not last.partial
+
+
+async def converse(pilot, message: str) -> MainScreen:
+    """Send ``message`` from the composer and wait for the whole turn (every round) to end."""
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    before = screen.conversation.message_count() if screen.conversation is not None else 0
+    composer = pilot.app.query_one(Composer)
+    composer.focus()
+    composer.load_text(message)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: _answered(screen, before))
+    return screen
