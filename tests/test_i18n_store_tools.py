@@ -152,7 +152,9 @@ def read_only_data_dir(tmp_path: Path) -> Iterator[Path]:
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)],
                              capture_output=True)  # fmt: skip
     if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
+        pytest.skip(
+            "cannot mount a tmpfs here (needs root): the Spanish read-only advice is not checked on this machine"
+        )
     try:
         ConversationStore(folder / "data").close()
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)

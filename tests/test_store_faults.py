@@ -137,7 +137,10 @@ def test_a_read_only_data_dir_still_lists_and_says_why_it_cannot_save(
 ) -> None:
     folder = tmp_path / "ro"
     if not _mount(folder, "size=1m", "mode=0700"):
-        pytest.skip("cannot mount a tmpfs here")
+        pytest.skip(
+            "cannot mount a tmpfs here (needs root); "
+            "test_permission_denied_names_the_path_and_what_to_do covers a refused save with a patched EACCES"
+        )
     try:
         store = ConversationStore(folder / "data")
         store.save(conversation())
