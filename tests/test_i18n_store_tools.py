@@ -153,7 +153,7 @@ def read_only_data_dir(tmp_path: Path) -> Iterator[Path]:
                              capture_output=True)  # fmt: skip
     if mounted.returncode != 0:
         pytest.skip(
-            "cannot mount a tmpfs here (needs root): the Spanish read-only advice is not checked on this machine"
+            "cannot mount a tmpfs here (needs root): the Spanish read-only advice is left unchecked here"
         )
     try:
         ConversationStore(folder / "data").close()
